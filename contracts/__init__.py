@@ -1,0 +1,1 @@
+"""Reference clients, consumer and provider contract suites, pytest plugin."""

@@ -1,0 +1,1 @@
+"""Mock servers for the three APIs."""

@@ -1,0 +1,1 @@
+"""The hand-written specs, shipped as package data."""
