@@ -1,2 +1,147 @@
-def main() -> int:
+"""The ``specmock`` command line: ``serve`` the mocks, list and check the ``specs``.
+
+Every failure the user can cause (a wrong flag, a broken config or spec file, a port in use)
+is answered with one readable line on stderr and a non-zero exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from specmock import __version__
+
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_USAGE, f"specmock: {message} (see '{self.prog} --help')\n")
+
+
+def _port(value: str) -> int:
+    if not value.isdigit() or not 0 <= int(value) <= 65535:
+        raise argparse.ArgumentTypeError(f"invalid port {value!r}: expected a number from 0 to 65535")
+    return int(value)
+
+
+def _positive_int(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"invalid value {value!r}: expected a whole number of seconds, at least 1")
+    return int(value)
+
+
+def _seed(value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid seed {value!r}: expected an integer") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="specmock",
+        description="Spec-driven mock servers and contract tests for Banqer, Funcional PBM and Assine Online.",
+        epilog="Run 'specmock COMMAND --help' for the options of one command.",
+    )
+    parser.add_argument("--version", action="version", version=f"specmock {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    serve = commands.add_parser(
+        "serve",
+        help="run the stateful mock of all three APIs on one port",
+        description="Run the mock server: Banqer (API and OIDC realm), Funcional PBM and Assine Online on one "
+        "port, plus the admin API under /__mock__. Prints every base URL and the demo credentials.",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, loopback only)")
+    serve.add_argument("--port", type=_port, default=8080, help="port to bind, 0 for any free one (default: 8080)")
+    serve.add_argument("--seed", type=_seed, default=None, help="seed of the generated data (same seed, same data)")
+    serve.add_argument("--config", type=Path, default=None, metavar="FILE",
+                       help="YAML file adding tenants, clients, accounts, token lifetimes and rate limits")
+    serve.add_argument("--token-ttl", type=_positive_int, default=None, metavar="S",
+                       help="lifetime in seconds of every token issued (default: 300 Banqer, 3600 PBM and Assine)")
+    serve.add_argument("--no-admin", action="store_true",
+                       help="do not serve the admin API (/__mock__) — for shared environments")
+
+    specs = commands.add_parser("specs", help="list the bundled specs, or check spec files",
+                                description="With no FILE, list the bundled specs. With FILEs, check each one "
+                                "(OpenAPI with openapi-spec-validator, GraphQL SDL with graphql-core, JSON Schema "
+                                "with jsonschema) and exit 1 if any is broken.")
+    specs.add_argument("files", nargs="*", type=Path, metavar="FILE", help="spec files to check")
+    return parser
+
+
+def _cmd_specs(args: argparse.Namespace) -> int:
+    from specmock import specs
+    from specmock.spec_check import SpecProblem, check_spec
+
+    if not args.files:
+        for name in specs.SPEC_FILES:
+            print(f"{name:32} {specs.path(name)}")
+        return 0
+    status = 0
+    for file in args.files:
+        try:
+            kind = check_spec(file)
+        except SpecProblem as exc:
+            print(f"specmock: {exc}", file=sys.stderr)
+            status = 1
+        else:
+            print(f"{file}: valid {kind}")
+    return status
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from specmock.mocks.config import ConfigError, MockConfig, load_config
+    from specmock.mocks.server import bind_socket, run_server
+
+    try:
+        config = load_config(args.config) if args.config else MockConfig()
+    except ConfigError as exc:
+        print(f"specmock: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.seed is not None:
+        config = replace(config, seed=args.seed)
+    if args.token_ttl is not None:
+        config = config.with_token_ttl(args.token_ttl)
+    try:
+        sock = bind_socket(args.host, args.port)
+    except OSError as exc:
+        print(f"specmock: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+
+    from specmock.mocks.app import create_app, create_state
+
+    app = create_app(create_state(config), admin=not args.no_admin)
+    host, port = sock.getsockname()[:2]
+    base = f"http://{'[' + host + ']' if ':' in host else host}:{port}"
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"specmock: WARNING: listening on {args.host}, reachable from other machines; "
+              "the mock accepts demo credentials and has no real security", file=sys.stderr)
+    print(f"specmock {__version__} serving on {base}  (Ctrl-C stops)")
+    for api in app.state.mock.apis.values():
+        for line in api.banner(base):
+            print(f"  {line}")
+    if not args.no_admin:
+        print(f"  admin API       {base}/__mock__/  (reset, faults, clock/advance, tokens/expire, rate-limit, requests)")
+    sys.stdout.flush()
+    try:
+        run_server(app, sock)
+    except KeyboardInterrupt:
+        pass
+    print("specmock: stopped")
     return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    handlers = {"serve": _cmd_serve, "specs": _cmd_specs}
+    return handlers[args.command](args)

@@ -1,1 +1,49 @@
-"""The hand-written specs, shipped as package data."""
+"""The hand-written specs, shipped as package data.
+
+The YAML and GraphQL files next to this module are the single source of truth for the mock
+server and both contract suites. Use :func:`path` and :func:`load` rather than building paths.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+__all__ = ["OPENAPI_SPECS", "SPEC_FILES", "load", "path", "read_text"]
+
+#: API name -> OpenAPI file name.
+OPENAPI_SPECS: dict[str, str] = {
+    "banqer": "banqer.openapi.yaml",
+    "banqer-auth": "banqer-auth.openapi.yaml",
+    "assine": "assine.openapi.yaml",
+}
+#: Every bundled spec file, OpenAPI and GraphQL alike.
+SPEC_FILES: tuple[str, ...] = (*OPENAPI_SPECS.values(), "pbm.graphql", "pbm.responses.schema.json")
+
+
+def path(name: str) -> Path:
+    """Filesystem path of a bundled spec, by file name (``banqer.openapi.yaml``) or API name (``banqer``)."""
+    file_name = OPENAPI_SPECS.get(name, name)
+    if file_name not in SPEC_FILES:
+        raise KeyError(f"no bundled spec named {name!r}; known: {', '.join(SPEC_FILES)}")
+    return Path(str(resources.files(__name__).joinpath(file_name)))
+
+
+def read_text(name: str) -> str:
+    return path(name).read_text(encoding="utf-8")
+
+
+@cache
+def _load(name: str) -> Any:
+    text = read_text(name)
+    return json.loads(text) if name.endswith(".json") else yaml.safe_load(text)
+
+
+def load(name: str) -> Any:
+    """Parsed document of a bundled OpenAPI spec or JSON Schema (cached; treat as read-only)."""
+    return _load(OPENAPI_SPECS.get(name, name))

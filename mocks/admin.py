@@ -1,0 +1,154 @@
+"""The admin API under ``/__mock__/``: the control plane over HTTP, JSON in and out.
+
+A request this API cannot use gets a 400 ``{"error": "..."}`` naming what is wrong.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import jsonschema
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from specmock.mocks.control import MockControl
+
+_FAULT = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["api", "status"],
+    "properties": {
+        "api": {"type": "string"},
+        "method": {"type": "string", "pattern": "^(\\*|[A-Za-z]+)$"},
+        "path": {"type": "string", "maxLength": 2000},
+        "status": {"type": "integer", "minimum": 100, "maximum": 599},
+        "times": {"type": "integer", "minimum": 1, "maximum": 1_000_000},
+        "headers": {"type": "object", "additionalProperties": {"type": "string", "pattern": "^[^\\r\\n]*$"}},
+        "body": {},
+        "delay_ms": {"type": "integer", "minimum": 0, "maximum": 60_000},
+    },
+}
+_ADVANCE = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["seconds"],
+    "properties": {"seconds": {"type": "number", "minimum": 0, "maximum": 3.2e9}},
+}
+_EXPIRE = {"type": "object", "additionalProperties": False, "properties": {"api": {"type": "string"}}}
+_RATE = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["api", "limit"],
+    "properties": {
+        "api": {"type": "string"},
+        "limit": {"type": ["integer", "null"], "minimum": 1},
+        "per_seconds": {"type": "number", "exclusiveMinimum": 0, "maximum": 86_400},
+    },
+}
+
+
+class AdminError(Exception):
+    pass
+
+
+def _bad(message: str, status: int = 400) -> JSONResponse:
+    return JSONResponse({"error": message}, status)
+
+
+async def _json(request: Request, schema: dict[str, Any], optional: bool = False) -> dict[str, Any]:
+    raw = await request.body()
+    if not raw.strip():
+        if optional:
+            return {}
+        raise AdminError("the request body must be a JSON object")
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise AdminError(f"the request body is not valid JSON: {exc}") from None
+    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(data))
+    if error is not None:
+        where = ".".join(str(p) for p in error.absolute_path)
+        raise AdminError(f"{where + ': ' if where else ''}{error.message}")
+    return data  # type: ignore[no-any-return]
+
+
+def build_admin_app(control: MockControl, base_urls: Any = None) -> Starlette:
+    async def index(request: Request) -> Response:
+        base = str(request.base_url).rstrip("/")
+        apis = {name: api.info(base) for name, api in control.state.apis.items()}
+        return JSONResponse({"apis": apis, "clock_offset": control.state.clock.offset,
+                             "journal": {"kept": len(control.state.journal), "total": control.state.journal.total}})
+
+    async def reset(request: Request) -> Response:
+        control.reset()
+        return JSONResponse({"reset": True})
+
+    async def faults(request: Request) -> Response:
+        if request.method == "GET":
+            return JSONResponse({"faults": control.faults()})
+        if request.method == "DELETE":
+            control.clear_faults()
+            return Response(status_code=204)
+        data = await _json(request, _FAULT)
+        fault = control.fail(
+            data["api"], data["status"], method=data.get("method", "*"), path=data.get("path", "*"),
+            times=data.get("times", 1), headers=data.get("headers"), body=data.get("body"),
+            delay_ms=data.get("delay_ms", 0),
+        )
+        return JSONResponse(fault.to_dict(), 201)
+
+    async def clock(request: Request) -> Response:
+        return JSONResponse({"now": control.now(), "offset": control.state.clock.offset})
+
+    async def advance(request: Request) -> Response:
+        data = await _json(request, _ADVANCE)
+        offset = control.advance(data["seconds"])
+        return JSONResponse({"now": control.now(), "offset": offset})
+
+    async def expire(request: Request) -> Response:
+        data = await _json(request, _EXPIRE, optional=True)
+        return JSONResponse({"expired": control.expire_tokens(data.get("api"))})
+
+    async def rate_limit(request: Request) -> Response:
+        if request.method == "GET":
+            rules = control.state.rate_limits.rules()
+            return JSONResponse({api: {"limit": r.limit, "per_seconds": r.per_seconds} for api, r in rules.items()})
+        data = await _json(request, _RATE)
+        control.rate_limit(data["api"], data["limit"], data.get("per_seconds", 1.0))
+        return JSONResponse({"api": data["api"], "limit": data["limit"], "per_seconds": data.get("per_seconds", 1.0)})
+
+    async def requests(request: Request) -> Response:
+        if request.method == "DELETE":
+            control.clear_requests()
+            return Response(status_code=204)
+        api = request.query_params.get("api")
+        return JSONResponse({"requests": control.requests(api), "total": control.state.journal.total})
+
+    async def handle_value_error(request: Request, exc: Exception) -> Response:
+        return _bad(str(exc))
+
+    async def not_found(request: Request, exc: Exception) -> Response:
+        calls = ["GET /", "POST /reset", "GET|POST|DELETE /faults", "GET /clock", "POST /clock/advance",
+                 "POST /tokens/expire", "GET|POST /rate-limit", "GET|DELETE /requests"]
+        prefix = request.scope.get("root_path", "")
+        listed = ", ".join(f"{verb} {prefix}{path}" for verb, path in (c.split(" ") for c in calls))
+        return _bad(f"no admin call {request.method} {request.url.path}; available: {listed}",
+                    getattr(exc, "status_code", 404))
+
+    return Starlette(
+        routes=[
+            Route("/", index),
+            Route("/reset", reset, methods=["POST"]),
+            Route("/faults", faults, methods=["GET", "POST", "DELETE"]),
+            Route("/clock", clock),
+            Route("/clock/advance", advance, methods=["POST"]),
+            Route("/tokens/expire", expire, methods=["POST"]),
+            Route("/rate-limit", rate_limit, methods=["GET", "POST"]),
+            Route("/requests", requests, methods=["GET", "DELETE"]),
+        ],
+        exception_handlers={AdminError: handle_value_error, ValueError: handle_value_error,
+                            404: not_found, 405: not_found},
+    )

@@ -1,0 +1,245 @@
+"""The optional YAML config: tenants, clients, accounts, token lifetimes and rate limits.
+
+Whatever a config file names is merged over the built-in demo set-up, so a file only needs to say
+what it adds or changes. A file that is not valid YAML, or not of the documented shape, raises
+:class:`ConfigError` with one line saying where and what.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from specmock.mocks.core.ratelimit import RateLimitRule
+
+__all__ = ["AssineUser", "BanqerClient", "ConfigError", "MockConfig", "PbmAccount", "load_config"]
+
+
+class ConfigError(ValueError):
+    """A config file that cannot be used; the message is one readable line."""
+
+
+@dataclass(frozen=True)
+class BanqerClient:
+    client_id: str
+    secret: str
+    scopes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PbmAccount:
+    login: str
+    password: str
+
+
+@dataclass(frozen=True)
+class AssineUser:
+    email: str
+    password: str
+    name: str
+    business_unit: bool
+
+
+DEMO_BANQER_TENANTS: dict[str, dict[str, BanqerClient]] = {
+    "demo": {
+        "demo-client": BanqerClient("demo-client", "demo-secret", ("credores:read", "fichas:read")),
+        "demo-credores": BanqerClient("demo-credores", "demo-secret", ("credores:read",)),
+    }
+}
+DEMO_PBM_ACCOUNTS = {"usuario_exemplo": PbmAccount("usuario_exemplo", "senha_exemplo")}
+DEMO_ASSINE_USERS = {
+    "demo@empresa.example": AssineUser("demo@empresa.example", "demo-password", "Empresa Demonstração", True),
+    "pf@pessoa.example": AssineUser("pf@pessoa.example", "demo-password", "Pessoa Física Demonstração", False),
+}
+
+
+@dataclass(frozen=True)
+class MockConfig:
+    seed: int = 2024
+    banqer_tenants: dict[str, dict[str, BanqerClient]] = field(default_factory=lambda: dict(DEMO_BANQER_TENANTS))
+    banqer_token_ttl: int = 300
+    banqer_fichas_per_tenant: int = 360
+    pbm_accounts: dict[str, PbmAccount] = field(default_factory=lambda: dict(DEMO_PBM_ACCOUNTS))
+    pbm_token_ttl: int = 3600
+    assine_users: dict[str, AssineUser] = field(default_factory=lambda: dict(DEMO_ASSINE_USERS))
+    assine_token_ttl: int = 3600
+    assine_seeded_users: int = 60
+    rate_limits: dict[str, RateLimitRule] = field(default_factory=dict)
+    journal_size: int = 1000
+    max_body_bytes: int = 1_048_576
+
+    def with_token_ttl(self, seconds: int) -> MockConfig:
+        """The same config with every API's token lifetime set to ``seconds``."""
+        return replace(self, banqer_token_ttl=seconds, pbm_token_ttl=seconds, assine_token_ttl=seconds)
+
+
+_TTL = {"type": "integer", "minimum": 1, "maximum": 31_536_000}
+_RATE = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["limit", "per_seconds"],
+    "properties": {"limit": {"type": "integer", "minimum": 1}, "per_seconds": {"type": "number", "exclusiveMinimum": 0}},
+}
+_NAME = {"type": "string", "minLength": 1, "maxLength": 200}
+CONFIG_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "seed": {"type": "integer"},
+        "journal_size": {"type": "integer", "minimum": 1, "maximum": 1_000_000},
+        "max_body_bytes": {"type": "integer", "minimum": 1024},
+        "banqer": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "token_ttl": _TTL,
+                "fichas_per_tenant": {"type": "integer", "minimum": 0, "maximum": 100_000},
+                "rate_limit": _RATE,
+                "tenants": {
+                    "type": "object",
+                    "propertyNames": {"pattern": "^[a-z0-9-]+$"},
+                    "additionalProperties": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["clients"],
+                        "properties": {
+                            "clients": {
+                                "type": "object",
+                                "additionalProperties": {
+                                    "type": "object",
+                                    "additionalProperties": False,
+                                    "required": ["secret"],
+                                    "properties": {
+                                        "secret": _NAME,
+                                        "scopes": {"type": "array", "items": _NAME},
+                                    },
+                                },
+                            }
+                        },
+                    },
+                },
+            },
+        },
+        "pbm": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "token_ttl": _TTL,
+                "rate_limit": _RATE,
+                "accounts": {
+                    "type": "object",
+                    "additionalProperties": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["password"],
+                        "properties": {"password": _NAME},
+                    },
+                },
+            },
+        },
+        "assine": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "token_ttl": _TTL,
+                "rate_limit": _RATE,
+                "seeded_users": {"type": "integer", "minimum": 0, "maximum": 100_000},
+                "users": {
+                    "type": "object",
+                    "additionalProperties": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["password"],
+                        "properties": {
+                            "password": _NAME,
+                            "name": _NAME,
+                            "business_unit": {"type": "boolean"},
+                        },
+                    },
+                },
+            },
+        },
+    },
+}
+
+_ALL_SCOPES = ("credores:read", "fichas:read")
+
+
+def _where(error: jsonschema.ValidationError) -> str:
+    return ".".join(str(p) for p in error.absolute_path) or "top level"
+
+
+def parse_config(data: Any, source: str = "config") -> MockConfig:
+    """A :class:`MockConfig` from already-parsed YAML, merged over the demo defaults."""
+    if data is None:
+        data = {}
+    validator = jsonschema.Draft202012Validator(CONFIG_SCHEMA)
+    error = jsonschema.exceptions.best_match(validator.iter_errors(data))
+    if error is not None:
+        raise ConfigError(f"{source}: {_where(error)}: {error.message}")
+    config = MockConfig()
+    updates: dict[str, Any] = {}
+    for key in ("seed", "journal_size", "max_body_bytes"):
+        if key in data:
+            updates[key] = data[key]
+    rate_limits: dict[str, RateLimitRule] = {}
+    banqer = data.get("banqer", {})
+    if "token_ttl" in banqer:
+        updates["banqer_token_ttl"] = banqer["token_ttl"]
+    if "fichas_per_tenant" in banqer:
+        updates["banqer_fichas_per_tenant"] = banqer["fichas_per_tenant"]
+    if banqer.get("tenants"):
+        tenants = {name: dict(clients) for name, clients in config.banqer_tenants.items()}
+        for tenant, spec in banqer["tenants"].items():
+            clients = tenants.setdefault(tenant, {})
+            for client_id, client in spec["clients"].items():
+                scopes = tuple(client.get("scopes", _ALL_SCOPES))
+                clients[client_id] = BanqerClient(client_id, client["secret"], scopes)
+        updates["banqer_tenants"] = tenants
+    pbm = data.get("pbm", {})
+    if "token_ttl" in pbm:
+        updates["pbm_token_ttl"] = pbm["token_ttl"]
+    if pbm.get("accounts"):
+        accounts = dict(config.pbm_accounts)
+        for login, account in pbm["accounts"].items():
+            accounts[login] = PbmAccount(login, account["password"])
+        updates["pbm_accounts"] = accounts
+    assine = data.get("assine", {})
+    if "token_ttl" in assine:
+        updates["assine_token_ttl"] = assine["token_ttl"]
+    if "seeded_users" in assine:
+        updates["assine_seeded_users"] = assine["seeded_users"]
+    if assine.get("users"):
+        users = dict(config.assine_users)
+        for email, user in assine["users"].items():
+            users[email] = AssineUser(email, user["password"], user.get("name", email), user.get("business_unit", True))
+        updates["assine_users"] = users
+    for api, section in (("banqer", banqer), ("pbm", pbm), ("assine", assine)):
+        if "rate_limit" in section:
+            rule = section["rate_limit"]
+            rate_limits[api] = RateLimitRule(rule["limit"], rule["per_seconds"])
+    updates["rate_limits"] = rate_limits
+    return replace(config, **updates)
+
+
+def load_config(path: str | Path) -> MockConfig:
+    """Read and validate a YAML config file; every problem is one :class:`ConfigError` line."""
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{file}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{file}: cannot read: {exc}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(f"{file}: invalid YAML: {where}{problem}") from None
+    return parse_config(data, str(file))

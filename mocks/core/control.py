@@ -1,0 +1,177 @@
+"""The ASGI layer in front of every API mock: body limit, journal, ``Prefer``, faults, rate limits.
+
+Order per request: read the body (over the API's limit: 413), ``Prefer: code=NNN``, a queued fault,
+the rate limit, then the API itself. Every request, whatever answered it, lands in the journal with
+its secrets masked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from specmock.mocks.core.faults import Fault
+from specmock.mocks.core.redact import MASK, is_secret_key, redact_graphql, redact_header, redact_mapping
+from specmock.mocks.core.state import MockApi, MockState
+
+_JOURNAL_HEADERS = ("authorization", "content-type", "accept", "prefer", "user-agent")
+_BODY_PREVIEW = 4096
+
+
+def _journal_body(content_type: str, body: bytes) -> Any:
+    if not body:
+        return None
+    if len(body) > _BODY_PREVIEW or content_type.startswith("multipart/"):
+        return f"<{len(body)} bytes of {content_type or 'unknown type'}>"
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return f"<{len(body)} bytes, not UTF-8>"
+    if "json" in content_type:
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return redact_graphql(text)
+        if isinstance(data, dict) and isinstance(data.get("query"), str):
+            data = {**data, "query": redact_graphql(data["query"])}
+        return redact_mapping(data)
+    if content_type.startswith("application/x-www-form-urlencoded"):
+        return redact_mapping(dict(parse_qsl(text, keep_blank_values=True)))
+    return redact_graphql(text)
+
+
+def _journal_query(query: str) -> str:
+    if not query:
+        return ""
+    pairs = parse_qsl(query, keep_blank_values=True)
+    if not any(is_secret_key(key) for key, _ in pairs):
+        return query
+    return urlencode([(key, MASK if is_secret_key(key) else value) for key, value in pairs])
+
+
+class ControlLayer:
+    """Wraps one API's ASGI app with the control plane."""
+
+    def __init__(self, api: MockApi, app: ASGIApp, max_body_bytes: int | None = None) -> None:
+        self.api = api
+        self.app = app
+        self.state: MockState = api.state
+        self.max_body_bytes = max_body_bytes or self.state.config.max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        state = self.state
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        method: str = scope["method"]
+        root = scope.get("root_path", "")
+        full_path: str = scope["path"]
+        path = full_path[len(root) :] if root and full_path.startswith(root) else full_path
+        query = scope.get("query_string", b"").decode("latin-1")
+        content_type = headers.get("content-type", "").lower()
+
+        body, too_large = await self._read_body(receive, headers)
+        entry = state.journal.record(
+            time=state.clock.now(),
+            api=self.api.name,
+            method=method,
+            path=path,
+            query=_journal_query(query),
+            headers={k: redact_header(k, headers[k]) for k in _JOURNAL_HEADERS if k in headers},
+            body=_journal_body(content_type, body) if not too_large else f"<over {self.max_body_bytes} bytes>",
+        )
+        status_box = [0]
+
+        async def send_and_record(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status_box[0] = message["status"]
+            await send(message)
+
+        response: Response | None = None
+        if too_large:
+            response = self.api.error_response(413, f"Request body larger than {self.max_body_bytes} bytes")
+        elif (prefer := headers.get("prefer")) and (code := _preferred_code(prefer)) and code >= 400:
+            response = self._error(code)
+            entry.fault = True
+        elif (fault := state.faults.take(self.api.name, method, path)) is not None:
+            if fault.delay_ms:
+                await asyncio.sleep(fault.delay_ms / 1000)
+            response = self._fault_response(fault)
+            entry.fault = True
+        elif (retry_after := state.rate_limits.hit(self.api.name, self.api.rate_limit_key(headers), state.clock.now())):
+            response = self._error(429, retry_after=retry_after)
+
+        try:
+            if response is not None:
+                await response(scope, receive, send_and_record)
+            else:
+                await self.app(scope, _replay(body, receive), send_and_record)
+        finally:
+            entry.status = status_box[0]
+            entry.duration_ms = round((time.perf_counter() - started) * 1000, 3)
+
+    async def _read_body(self, receive: Receive, headers: dict[str, str]) -> tuple[bytes, bool]:
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_body_bytes:
+            return b"", True
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body_bytes:
+                return b"", True
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        return b"".join(chunks), False
+
+    def _error(self, status: int, retry_after: int | None = None) -> Response:
+        headers = {"Retry-After": str(retry_after if retry_after is not None else 1)} if status in (429, 503) else None
+        return self.api.error_response(status, None, headers)
+
+    def _fault_response(self, fault: Fault) -> Response:
+        if fault.body is None:
+            response = self._error(fault.status)
+            for name, value in fault.headers.items():
+                response.headers[name] = value
+            return response
+        headers = dict(fault.headers)
+        if fault.status == 429:
+            headers.setdefault("Retry-After", "1")
+        if isinstance(fault.body, str):
+            return Response(fault.body, fault.status, headers, media_type=headers.pop("content-type", "text/plain"))
+        return JSONResponse(fault.body, fault.status, headers, media_type=self.api.error_media_type)
+
+
+def _preferred_code(prefer: str) -> int | None:
+    for part in prefer.replace(";", ",").split(","):
+        key, _, value = part.strip().partition("=")
+        if key.strip().lower() == "code" and value.strip().isdigit():
+            code = int(value.strip())
+            return code if 100 <= code <= 599 else None
+    return None
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay

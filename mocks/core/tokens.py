@@ -1,0 +1,149 @@
+"""Signing keys made per run, and the registry of every token the mock has issued.
+
+JWTs are signed RS256 with a key generated in memory at start (never written to disk). A token is
+accepted only while the registry knows it: resetting the mock, expiring all tokens or revoking one
+takes effect at once even though the JWT itself is stateless. Expired records are purged as new
+tokens are issued, so a long run does not grow with the number of tokens it has seen.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+
+def _b64url_uint(value: int) -> str:
+    raw = value.to_bytes((value.bit_length() + 7) // 8, "big")
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+class SigningKey:
+    """An RSA key pair for RS256, with its public half published as a JWK."""
+
+    def __init__(self, bits: int = 2048) -> None:
+        self._private = rsa.generate_private_key(public_exponent=65537, key_size=bits)
+        self._public = self._private.public_key()
+        numbers = self._public.public_numbers()
+        der = self._public.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+        self.kid = base64.urlsafe_b64encode(hashlib.sha256(der).digest()[:16]).rstrip(b"=").decode("ascii")
+        self._jwk = {"kid": self.kid, "kty": "RSA", "alg": "RS256", "use": "sig",
+                     "n": _b64url_uint(numbers.n), "e": _b64url_uint(numbers.e)}
+        self._verified: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def jwk(self) -> dict[str, str]:
+        return dict(self._jwk)
+
+    def sign(self, claims: dict[str, Any], typ: str = "JWT") -> str:
+        return jwt.encode(claims, self._private, algorithm="RS256", headers={"kid": self.kid, "typ": typ})
+
+    def verify(self, token: str) -> dict[str, Any]:
+        """Claims of a token this key signed; raises :class:`jwt.InvalidTokenError` otherwise.
+
+        Only the signature is checked here: time-based claims are judged against the mock's
+        clock by the caller. Verified tokens are remembered (bounded) so the hot path pays the
+        RSA cost once per token, not once per request.
+        """
+        cached = self._verified.get(token)
+        if cached is not None:
+            return cached
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            self._public,
+            algorithms=["RS256"],
+            options={"verify_exp": False, "verify_iat": False, "verify_nbf": False, "verify_aud": False},
+        )
+        with self._lock:
+            self._verified[token] = claims
+            while len(self._verified) > 4096:
+                self._verified.popitem(last=False)
+        return claims
+
+
+@dataclass
+class TokenRecord:
+    api: str
+    token_id: str
+    expires_at: float
+    issued_at: float
+    subject: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+    revoked: bool = False
+
+
+class TokenRegistry:
+    """Issued tokens by ``(api, token_id)``: a JWT's ``jti``, or an opaque token's value hash."""
+
+    def __init__(self) -> None:
+        self._records: dict[tuple[str, str], TokenRecord] = {}
+        self._lock = threading.Lock()
+        self._issued_since_purge = 0
+
+    def issue(self, record: TokenRecord, now: float) -> TokenRecord:
+        with self._lock:
+            self._records[(record.api, record.token_id)] = record
+            self._issued_since_purge += 1
+            if self._issued_since_purge >= 256:
+                self._purge(now)
+        return record
+
+    def get(self, api: str, token_id: str) -> TokenRecord | None:
+        """The record whatever its state (expired and revoked ones included), if still kept."""
+        return self._records.get((api, token_id))
+
+    def active(self, api: str, token_id: str, now: float) -> TokenRecord | None:
+        record = self._records.get((api, token_id))
+        if record is None or record.revoked or now >= record.expires_at:
+            return None
+        return record
+
+    def revoke(self, api: str, token_id: str) -> bool:
+        record = self._records.get((api, token_id))
+        if record is None:
+            return False
+        record.revoked = True
+        return True
+
+    def expire_all(self, now: float, api: str | None = None) -> int:
+        with self._lock:
+            count = 0
+            for record in self._records.values():
+                if (api is None or record.api == api) and record.expires_at > now:
+                    record.expires_at = now
+                    count += 1
+            return count
+
+    def records(self, api: str | None = None) -> list[TokenRecord]:
+        with self._lock:
+            return [r for r in self._records.values() if api is None or r.api == api]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._records.clear()
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def _purge(self, now: float) -> None:
+        # Keep expired records for an hour so a client presenting one hears "expired", not "unknown".
+        horizon = now - 3600
+        self._records = {k: r for k, r in self._records.items() if r.expires_at > horizon}
+        self._issued_since_purge = 0
+
+
+def opaque_token() -> str:
+    """A 40-hex-character opaque token, like the bshaffer OAuth2 server's."""
+    return secrets.token_hex(20)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogateescape")).hexdigest()[:32]

@@ -1,0 +1,94 @@
+"""Run the mock on a real port: in the foreground (``specmock serve``) or in a background thread."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+from collections.abc import Iterator
+
+import uvicorn
+from starlette.applications import Starlette
+
+__all__ = ["ServerThread", "bind_socket", "run_server"]
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """A listening socket; ``port=0`` picks a free one. Raises ``OSError`` with the OS's reason."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _config(app: Starlette) -> uvicorn.Config:
+    return uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=2)
+
+
+def run_server(app: Starlette, sock: socket.socket) -> None:
+    """Serve ``app`` on ``sock`` until interrupted (Ctrl-C stops it cleanly)."""
+    uvicorn.Server(_config(app)).run(sockets=[sock])
+
+
+class ServerThread:
+    """The app served by uvicorn in a daemon thread on ``host`` (a free port unless ``port`` is given)."""
+
+    def __init__(self, app: Starlette, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.app = app
+        self._sock = bind_socket(host, port)
+        self.host = host
+        self.port: int = self._sock.getsockname()[1]
+        self._server = uvicorn.Server(_config(app))
+        self._server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+        self._thread = threading.Thread(target=self._run, name=f"specmock-{self.port}", daemon=True)
+        self.error: BaseException | None = None
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    def _run(self) -> None:
+        try:
+            self._server.run(sockets=[self._sock])
+        except BaseException as exc:  # surfaced by start()/stop() to the caller's thread
+            self.error = exc
+
+    def start(self, timeout: float = 10.0) -> ServerThread:
+        self._thread.start()
+        deadline = threading.Event()
+        waited = 0.0
+        while not self._server.started and self._thread.is_alive() and waited < timeout:
+            deadline.wait(0.01)
+            waited += 0.01
+        if not self._server.started:
+            self.stop()
+            reason = f": {self.error!r}" if self.error else ""
+            raise RuntimeError(f"specmock: the mock server did not start on {self.url} within {timeout} s{reason}")
+        return self
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
+        with contextlib.suppress(OSError):
+            self._sock.close()
+
+    def __enter__(self) -> ServerThread:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+@contextlib.contextmanager
+def serve_in_thread(app: Starlette, host: str = "127.0.0.1", port: int = 0) -> Iterator[ServerThread]:
+    with ServerThread(app, host, port) as server:
+        yield server
