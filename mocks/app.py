@@ -6,6 +6,7 @@ thread, or in-process through ``httpx.ASGITransport`` / ``starlette.testclient.T
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from importlib import import_module
 
@@ -59,7 +60,15 @@ def create_app(state: MockState | None = None, *, admin: bool = True) -> Starlet
     if admin:
         routes.append(Mount(ADMIN_PATH, app=build_admin_app(control)))
 
+    prefixes = [(re.compile("^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(api.mount_path)) + "(/|$)"), api)
+                for api in state.apis.values()]
+
     async def not_found(request: Request, exc: Exception) -> Response:
+        # A path under an API's base that its mount did not match (an encoded newline, say) still
+        # gets that API's own 404 shape.
+        for pattern, api in prefixes:
+            if pattern.match(request.url.path):
+                return api.error_response(404, f"Nothing is served at {request.url.path}")
         mounts = [api.mount_path for api in state.apis.values()] + ([ADMIN_PATH] if admin else [])
         return JSONResponse(
             {"error": f"specmock: nothing is served at {request.url.path}", "served": mounts},

@@ -41,7 +41,9 @@ def read_text(name: str) -> str:
 @cache
 def _load(name: str) -> Any:
     text = read_text(name)
-    return json.loads(text) if name.endswith(".json") else yaml.safe_load(text)
+    if name.endswith(".json"):
+        return json.loads(text)
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - a safe loader
 
 
 def load(name: str) -> Any:

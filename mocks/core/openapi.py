@@ -19,7 +19,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 _SPEC_URI = "urn:specmock:spec"
-_INT = re.compile(r"^[+-]?\d{1,18}$")
+_INT = re.compile(r"\A[+-]?[0-9]{1,18}\Z")
 _FORMATS = FormatChecker()
 
 
@@ -156,8 +156,16 @@ def _rebase(node: Any) -> Any:
 
 
 def _kind(schema: Mapping[str, Any], resolve: Any) -> str:
+    """The JSON type a query string converts to, looking through ``allOf``/``anyOf``/``oneOf`` and ``$ref``."""
     schema = resolve(schema)
-    kind = schema.get("type", "string")
+    kind = schema.get("type")
+    if kind is None:
+        for key in ("allOf", "anyOf", "oneOf"):
+            for part in schema.get(key, []):
+                found = _kind(part, resolve)
+                if found != "string":
+                    return found
+        return "string"
     if isinstance(kind, list):
         kind = next((k for k in kind if k != "null"), "string")
     return str(kind)

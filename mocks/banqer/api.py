@@ -1,0 +1,396 @@
+"""The Banqer API of every configured tenant: ``/v1/credores``, ``/v1/fichas``, ``/v1/fichas/{id}``.
+
+Mounted at ``/banqer/{tenant}``: ``{base}/banqer/demo`` stands for ``https://api-demo.banqer.com.br``.
+Each request goes through, in order:
+
+1. the bearer token (401 ``UNAUTHENTICATED`` with ``WWW-Authenticate``): a JWT signed by this run's
+   key, still registered in ``state.tokens`` (so reset and expire-all revoke it), not expired on
+   the mock's clock, issued by the realm of the path's tenant — an unknown tenant has no realm, so
+   no token is valid for it and the answer is 401 too (the spec declares no 404 on the lists);
+2. the operation's scope (403 ``MISSING_SCOPE`` with ``metadata.requiredScope``);
+3. the parameters, validated against ``banqer.openapi.yaml`` (400 ``INVALID_ARGUMENT`` naming the
+   parameter; 400 ``INVALID_PAGE_TOKEN`` for a token that is not this query's).
+
+A path or method the spec does not describe is 404 ``NOT_FOUND`` in the Banqer shape (the spec
+declares no 405). Pagination follows the spec: ``pageSize`` default 50 (200 on ``/v1/credores``),
+values above 200 served as 200; ``pageToken`` empty or absent is the first page;
+``nextPageToken`` is omitted on the last page. Fichas are listed most overdue first.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
+
+import jwt
+from specmock.mocks.banqer.auth import TOKEN_API, realm_path
+from specmock.mocks.banqer.data import REFERENCE_DATE, TenantData, tenant_data
+from specmock.mocks.banqer.errors import JSON_UTF8, BanqerJSONResponse, api_error, bearer_challenge
+from specmock.mocks.banqer.pagination import (
+    MAX_PAGE_SIZE,
+    InvalidPageToken,
+    decode_token,
+    encode_token,
+    query_hash,
+)
+from specmock.mocks.core.openapi import OpenApiSpec, Operation, ParamError
+from specmock.mocks.core.state import MockApi, MockState
+from specmock.specs import load as load_spec
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+__all__ = ["SCOPES", "BanqerApi"]
+
+log = logging.getLogger(__name__)
+
+#: Scope each operation needs (``security`` of ``banqer.openapi.yaml``).
+SCOPES = {"listCredores": "credores:read", "listFichas": "fichas:read", "getFicha": "fichas:read"}
+DEFAULT_PAGE_SIZE = {"listCredores": 200, "listFichas": 50}
+_STRICT_INT = re.compile(r"[+-]?[0-9]{1,18}")
+_INVALID_PAGE_TOKEN = "pageToken inválido ou gerado para outra consulta. Reinicie a paginação sem pageToken."
+
+
+@cache
+def _operations() -> dict[str, Operation]:
+    """The compiled operations of ``banqer.openapi.yaml``, built on first use (parsing the YAML is
+    the costly part, so it is kept out of the start-up)."""
+    spec = OpenApiSpec(load_spec("banqer"))
+    _type_allof_params(spec)
+    return {operation_id: spec.operation(operation_id) for operation_id in SCOPES}
+
+
+def _pointer(doc: Mapping[str, Any], node: Any) -> Any:
+    while isinstance(node, Mapping) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/"):
+        target: Any = doc
+        for part in node["$ref"][2:].split("/"):
+            target = target[part.replace("~1", "/").replace("~0", "~")]
+        node = target
+    return node
+
+
+def _type_allof_params(spec: OpenApiSpec) -> None:
+    """Give ``allOf``-wrapped parameter schemas their type (``CredoresPageSize`` is ``allOf: [PageSize]``).
+
+    The compiled operation reads a parameter's type from the schema's own ``type`` only, so such a
+    parameter would be validated as a string and ``pageSize=3`` rejected.
+    """
+    doc = spec.document
+    for operation in spec.operations.values():
+        item = doc["paths"][operation.path]
+        raw = [
+            _pointer(doc, p)
+            for p in (*item.get("parameters", []), *item[operation.method.lower()].get("parameters", []))
+        ]
+        for param in operation.params:
+            schema = next(
+                (
+                    _pointer(doc, p.get("schema"))
+                    for p in raw
+                    if p.get("name") == param.name and p.get("in") == param.location
+                ),
+                None,
+            )
+            if param.kind != "string" or not isinstance(schema, Mapping) or "type" in schema:
+                continue
+            types = {_pointer(doc, part).get("type") for part in schema.get("allOf", [])} - {None}
+            if len(types) == 1:
+                param.kind = str(types.pop())
+
+
+class _Failure(Exception):
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.status_code)
+        self.response = response
+
+
+def _unauthenticated(tenant: str, message: str, description: str | None, with_error: bool = True) -> _Failure:
+    challenge = bearer_challenge(tenant, "invalid_token" if with_error else None, description)
+    return _Failure(api_error(401, message, {"WWW-Authenticate": challenge}, reason="UNAUTHENTICATED"))
+
+
+def _shown(value: str) -> str:
+    return repr(value if len(value) <= 60 else value[:57] + "...")
+
+
+def _printable(value: str) -> str:
+    """``value`` with control characters escaped, cut to a readable length, for messages."""
+    value = value if len(value) <= 200 else value[:197] + "..."
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in value)
+
+
+class BanqerApi(MockApi):
+    name = "banqer"
+    mount_path = "/banqer/{tenant}"
+    error_media_type = JSON_UTF8
+
+    def __init__(self, state: MockState) -> None:
+        super().__init__(state)
+        self._data: dict[str, TenantData] = {}
+        self._lock = threading.Lock()
+
+    # -- MockApi --------------------------------------------------------------------------------
+
+    def error_response(
+        self, status: int, message: str | None = None, headers: Mapping[str, str] | None = None
+    ) -> Response:
+        return api_error(status, message, headers)
+
+    def reset(self) -> None:
+        """Nothing to do: the seeded data is immutable, so it is already as it was at the start."""
+
+    def data(self, tenant: str) -> TenantData | None:
+        """The tenant's data set (built on first use), or ``None`` for a tenant that is not configured."""
+        found = self._data.get(tenant)
+        if found is not None:
+            return found
+        config = self.state.config
+        if tenant not in config.banqer_tenants:
+            return None
+        with self._lock:
+            if tenant not in self._data:
+                self._data[tenant] = tenant_data(config.seed, tenant, config.banqer_fichas_per_tenant)
+            return self._data[tenant]
+
+    def _demo_tenant(self) -> str | None:
+        tenants = self.state.config.banqer_tenants
+        return "demo" if "demo" in tenants else next(iter(sorted(tenants)), None)
+
+    def info(self, base_url: str) -> dict[str, Any]:
+        config = self.state.config
+        return {
+            "mount": self.mount_path,
+            "tenants": {tenant: f"{base_url}/banqer/{tenant}" for tenant in config.banqer_tenants},
+            "fichas_per_tenant": config.banqer_fichas_per_tenant,
+            "reference_date": REFERENCE_DATE.isoformat(),
+            "scopes": dict(SCOPES),
+        }
+
+    def banner(self, base_url: str) -> list[str]:
+        tenant = self._demo_tenant()
+        if tenant is None:
+            return ["banqer API      no tenant configured"]
+        api = f"{base_url}/banqer/{tenant}"
+        realm = f"{base_url}/banqer-auth{realm_path(tenant)}"
+        token_url = f"{realm}/protocol/openid-connect/token"
+        clients = self.state.config.banqer_tenants[tenant]
+        listed = "; ".join(
+            f"{c.client_id} / {c.secret} ({' '.join(c.scopes) or 'no scope'})" for c in clients.values()
+        )
+        lines = [
+            f"banqer API      {api}  (tenant {tenant}: GET /v1/credores, /v1/fichas, /v1/fichas/{{id}})",
+            f"banqer token    {token_url}  (client_credentials)",
+            f"banqer OIDC     {realm}/.well-known/openid-configuration",
+            f"banqer clients  {listed}",
+        ]
+        first = next((c for c in clients.values() if "fichas:read" in c.scopes), None)
+        if first is not None:
+            lines.append(
+                "banqer try      TOKEN=$(curl -s -d grant_type=client_credentials "
+                f"-d client_id={first.client_id} -d client_secret={first.secret} {token_url} "
+                "| python3 -c \"import json,sys; print(json.load(sys.stdin)['access_token'])\") && "
+                f"curl -s -H \"Authorization: Bearer $TOKEN\" '{api}/v1/fichas?atrasoMin=90&pageSize=5'"
+            )
+        return lines
+
+    def build_app(self) -> Starlette:
+        routes = [
+            Route("/v1/credores", self._endpoint("listCredores", self._list_credores), methods=["GET"]),
+            Route("/v1/fichas", self._endpoint("listFichas", self._list_fichas), methods=["GET"]),
+            Route("/v1/fichas/{id}", self._endpoint("getFicha", self._get_ficha), methods=["GET"]),
+        ]
+
+        async def not_found(request: Request, exc: Exception) -> Response:
+            full, root = request.scope["path"], request.scope.get("root_path", "")
+            path = _printable(full[len(root) :] if full.startswith(root) else full) or "/"
+            if getattr(exc, "status_code", 404) == 405:
+                message = f"Método {request.method} não disponível em {path}: a API só aceita GET."
+            else:
+                message = f"Rota não encontrada: {request.method} {path}."
+            return api_error(404, message, reason="NOT_FOUND")
+
+        app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found})
+        app.router.redirect_slashes = False
+        return app
+
+    # -- request pipeline -----------------------------------------------------------------------
+
+    def _endpoint(self, operation_id: str, handler: Any) -> Any:
+        scope = SCOPES[operation_id]
+
+        async def run(request: Request) -> Response:
+            tenant: str = request.path_params["tenant"]
+            try:
+                claims = self._authenticate(request, tenant)
+                self._authorize(tenant, claims, scope)
+                values = self._parameters(_operations()[operation_id], request)
+                data = self.data(tenant)
+                if data is None:  # unreachable: no realm, so no token, for an unknown tenant
+                    raise _unauthenticated(tenant, "Tenant desconhecido.", "unknown tenant")
+                response: Response = handler(tenant, data, values)
+                return response
+            except _Failure as failure:
+                return failure.response
+            except Exception:  # bad input must never surface as a bare 500 page
+                log.exception("banqer: unexpected error on %s %s", request.method, request.url.path)
+                return api_error(500, reason="INTERNAL")
+
+        return run
+
+    def _authenticate(self, request: Request, tenant: str) -> dict[str, Any]:
+        header = request.headers.get("authorization")
+        if not header:
+            raise _unauthenticated(
+                tenant, "Token de acesso ausente: envie Authorization: Bearer <access_token>.", None, False
+            )
+        scheme, _, token = header.partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            raise _unauthenticated(
+                tenant,
+                "Cabeçalho Authorization malformado: use Bearer <access_token>.",
+                "malformed Authorization header",
+            )
+        if tenant not in self.state.config.banqer_tenants:
+            raise _unauthenticated(
+                tenant, f"Tenant {tenant!r} desconhecido: nenhum token é válido para ele.", "unknown tenant"
+            )
+        try:
+            claims = self.state.keys.verify(token)
+        except (jwt.InvalidTokenError, ValueError, TypeError):
+            raise _unauthenticated(
+                tenant,
+                "Token de acesso inválido (malformado ou com assinatura inválida).",
+                "invalid signature or malformed token",
+            ) from None
+        issuer = claims.get("iss")
+        if not isinstance(issuer, str) or not issuer.endswith(realm_path(tenant)):
+            raise _unauthenticated(
+                tenant,
+                f"Token emitido para outro tenant, não para {tenant!r}.",
+                "token issued for another tenant",
+            )
+        now = self.state.clock.now()
+        expires = claims.get("exp")
+        if not isinstance(expires, int | float) or now >= expires:
+            raise _unauthenticated(tenant, "Token de acesso expirado.", "token expired")
+        jti = claims.get("jti")
+        record = self.state.tokens.active(TOKEN_API, jti, now) if isinstance(jti, str) else None
+        if record is None:
+            known = isinstance(jti, str) and self.state.tokens.get(TOKEN_API, jti) is not None
+            if known:
+                raise _unauthenticated(
+                    tenant, "Token de acesso expirado ou revogado.", "token expired or revoked"
+                )
+            raise _unauthenticated(
+                tenant, "Token de acesso desconhecido (emitido antes de um reset?).", "unknown token"
+            )
+        if record.data.get("tenant") != tenant:
+            raise _unauthenticated(
+                tenant,
+                f"Token emitido para outro tenant, não para {tenant!r}.",
+                "token issued for another tenant",
+            )
+        return claims
+
+    def _authorize(self, tenant: str, claims: Mapping[str, Any], scope: str) -> None:
+        granted = claims.get("scope")
+        if isinstance(granted, str) and scope in granted.split():
+            return
+        challenge = bearer_challenge(tenant, "insufficient_scope", None, scope)
+        raise _Failure(
+            api_error(
+                403,
+                f"Credencial sem o escopo necessário: {scope}",
+                {"WWW-Authenticate": challenge},
+                reason="MISSING_SCOPE",
+                metadata={"requiredScope": scope},
+            )
+        )
+
+    def _parameters(self, operation: Operation, request: Request) -> dict[str, Any]:
+        query = request.query_params
+        errors: list[ParamError] = []
+        # Integers in plain ASCII digits only: no Unicode digits, no trailing newline.
+        for param in operation.params:
+            if param.location == "query" and param.kind == "integer":
+                raw = query.getlist(param.name)
+                if raw and not _STRICT_INT.fullmatch(raw[-1]):
+                    errors.append(
+                        ParamError("query", param.name, f"must be an integer, got {_shown(raw[-1])}")
+                    )
+        path_params = {k: v for k, v in request.path_params.items() if k != "tenant"}
+        values, found = operation.validate_params(query, path_params)
+        flagged = {error.name for error in errors}
+        errors += [error for error in found if error.name not in flagged]
+        if errors:
+            message = "Parâmetro inválido: " + "; ".join(str(error) for error in errors)
+            raise _Failure(
+                api_error(
+                    400,
+                    message,
+                    reason="INVALID_ARGUMENT",
+                    metadata={"field": errors[0].name, "location": errors[0].location},
+                )
+            )
+        return values
+
+    # -- operations -----------------------------------------------------------------------------
+
+    def _page(
+        self,
+        operation_id: str,
+        tenant: str,
+        items: tuple[dict[str, Any], ...],
+        total: int,
+        values: Mapping[str, Any],
+        filters: tuple[object, ...],
+        key: str,
+    ) -> Response:
+        size = min(int(values.get("pageSize", DEFAULT_PAGE_SIZE[operation_id])), MAX_PAGE_SIZE)
+        token = values.get("pageToken", "")
+        query = query_hash(key, tenant, self.state.config.seed, len(items), *filters)
+        start = 0
+        if token:
+            try:
+                start = decode_token(token, query, total)
+            except InvalidPageToken:
+                raise _Failure(
+                    api_error(
+                        400,
+                        _INVALID_PAGE_TOKEN,
+                        reason="INVALID_PAGE_TOKEN",
+                    )
+                ) from None
+        end = min(start + size, total)
+        body: dict[str, Any] = {key: list(items[start:end])}
+        if end < total:
+            body["nextPageToken"] = encode_token(end, query)
+        return BanqerJSONResponse(body)
+
+    def _list_credores(self, tenant: str, data: TenantData, values: Mapping[str, Any]) -> Response:
+        return self._page("listCredores", tenant, data.credores, len(data.credores), values, (), "credores")
+
+    def _list_fichas(self, tenant: str, data: TenantData, values: Mapping[str, Any]) -> Response:
+        atraso_min = int(values.get("atrasoMin", 0))
+        total = data.count_atraso_min(atraso_min)
+        return self._page("listFichas", tenant, data.fichas, total, values, (atraso_min,), "fichas")
+
+    def _get_ficha(self, tenant: str, data: TenantData, values: Mapping[str, Any]) -> Response:
+        ficha_id = str(values["id"]).lower()
+        ficha = data.by_id.get(ficha_id)
+        if ficha is None:
+            raise _Failure(
+                api_error(
+                    404,
+                    "Ficha de cobrança não encontrada.",
+                    reason="NOT_FOUND",
+                    metadata={"idFichaCobranca": ficha_id},
+                )
+            )
+        return BanqerJSONResponse(ficha)
