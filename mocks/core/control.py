@@ -17,7 +17,14 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from specmock.mocks.core.faults import Fault
-from specmock.mocks.core.redact import MASK, is_secret_key, redact_graphql, redact_header, redact_mapping
+from specmock.mocks.core.redact import (
+    MASK,
+    is_secret_key,
+    redact_graphql,
+    redact_header,
+    redact_mapping,
+    redact_text,
+)
 from specmock.mocks.core.state import MockApi, MockState
 
 _JOURNAL_HEADERS = ("authorization", "content-type", "accept", "prefer", "user-agent")
@@ -50,9 +57,10 @@ def _journal_query(query: str) -> str:
     if not query:
         return ""
     pairs = parse_qsl(query, keep_blank_values=True)
-    if not any(is_secret_key(key) for key, _ in pairs):
-        return query
-    return urlencode([(key, MASK if is_secret_key(key) else value) for key, value in pairs])
+    # Values are masked by key (client_secret=...) and by content: a GraphQL document or its
+    # variables sent as GET parameters carry secrets inside the value.
+    masked = [(key, MASK if is_secret_key(key) else redact_text(value)) for key, value in pairs]
+    return query if masked == pairs else urlencode(masked)
 
 
 class ControlLayer:
