@@ -6,6 +6,7 @@ A request this API cannot use gets a 400 ``{"error": "..."}`` naming what is wro
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 import jsonschema
@@ -24,9 +25,17 @@ _FAULT = {
         "api": {"type": "string"},
         "method": {"type": "string", "pattern": "^(\\*|[A-Za-z]+)$"},
         "path": {"type": "string", "maxLength": 2000},
-        "status": {"type": "integer", "minimum": 100, "maximum": 599},
+        # 1xx cannot be the final answer to a request: no server can send it as one.
+        "status": {"type": "integer", "minimum": 200, "maximum": 599},
         "times": {"type": "integer", "minimum": 1, "maximum": 1_000_000},
-        "headers": {"type": "object", "additionalProperties": {"type": "string", "pattern": "^[^\\r\\n]*$"}},
+        # Header names are HTTP tokens and values printable ASCII: CR/LF (header injection), NUL or
+        # text outside Latin-1 would only break the answer on the wire (see MockControl.fail).
+        "headers": {
+            "type": "object",
+            "maxProperties": 50,
+            "propertyNames": {"pattern": "^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}$"},
+            "additionalProperties": {"type": "string", "maxLength": 8192, "pattern": "^[\\t\\x20-\\x7e]*$"},
+        },
         "body": {},
         "delay_ms": {"type": "integer", "minimum": 0, "maximum": 60_000},
     },
@@ -45,7 +54,7 @@ _RATE = {
     "properties": {
         "api": {"type": "string"},
         "limit": {"type": ["integer", "null"], "minimum": 1},
-        "per_seconds": {"type": "number", "exclusiveMinimum": 0, "maximum": 86_400},
+        "per_seconds": {"type": "number", "minimum": 0.001, "maximum": 86_400},
     },
 }
 
@@ -58,6 +67,22 @@ def _bad(message: str, status: int = 400) -> JSONResponse:
     return JSONResponse({"error": message}, status)
 
 
+def _not_json(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"{text} is out of range")
+    return number
+
+
+def _whole(data: dict[str, Any], key: str, default: int) -> int:
+    """An ``integer`` member as an ``int``: JSON Schema also calls ``503.0`` an integer."""
+    return int(data.get(key, default))
+
+
 async def _json(request: Request, schema: dict[str, Any], optional: bool = False) -> dict[str, Any]:
     raw = await request.body()
     if not raw.strip():
@@ -65,9 +90,11 @@ async def _json(request: Request, schema: dict[str, Any], optional: bool = False
             return {}
         raise AdminError("the request body must be a JSON object")
     try:
-        data = json.loads(raw)
+        data = json.loads(raw, parse_constant=_not_json, parse_float=_finite)
     except (ValueError, UnicodeDecodeError) as exc:
         raise AdminError(f"the request body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise AdminError("the request body is not valid JSON: it is nested too deeply") from None
     error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(data))
     if error is not None:
         where = ".".join(str(p) for p in error.absolute_path)
@@ -94,9 +121,9 @@ def build_admin_app(control: MockControl, base_urls: Any = None) -> Starlette:
             return Response(status_code=204)
         data = await _json(request, _FAULT)
         fault = control.fail(
-            data["api"], data["status"], method=data.get("method", "*"), path=data.get("path", "*"),
-            times=data.get("times", 1), headers=data.get("headers"), body=data.get("body"),
-            delay_ms=data.get("delay_ms", 0),
+            data["api"], _whole(data, "status", 0), method=data.get("method", "*"),
+            path=data.get("path", "*"), times=_whole(data, "times", 1), headers=data.get("headers"),
+            body=data.get("body"), delay_ms=_whole(data, "delay_ms", 0),
         )
         return JSONResponse(fault.to_dict(), 201)
 
@@ -117,6 +144,8 @@ def build_admin_app(control: MockControl, base_urls: Any = None) -> Starlette:
             rules = control.state.rate_limits.rules()
             return JSONResponse({api: {"limit": r.limit, "per_seconds": r.per_seconds} for api, r in rules.items()})
         data = await _json(request, _RATE)
+        if data["limit"] is not None:
+            data["limit"] = int(data["limit"])
         control.rate_limit(data["api"], data["limit"], data.get("per_seconds", 1.0))
         return JSONResponse({"api": data["api"], "limit": data["limit"], "per_seconds": data.get("per_seconds", 1.0)})
 

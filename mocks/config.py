@@ -82,7 +82,8 @@ _RATE = {
     "type": "object",
     "additionalProperties": False,
     "required": ["limit", "per_seconds"],
-    "properties": {"limit": {"type": "integer", "minimum": 1}, "per_seconds": {"type": "number", "exclusiveMinimum": 0}},
+    "properties": {"limit": {"type": "integer", "minimum": 1},
+                   "per_seconds": {"type": "number", "minimum": 0.001, "maximum": 86_400}},
 }
 _NAME = {"type": "string", "minLength": 1, "maxLength": 200}
 CONFIG_SCHEMA: dict[str, Any] = {
@@ -221,7 +222,7 @@ def parse_config(data: Any, source: str = "config") -> MockConfig:
     for api, section in (("banqer", banqer), ("pbm", pbm), ("assine", assine)):
         if "rate_limit" in section:
             rule = section["rate_limit"]
-            rate_limits[api] = RateLimitRule(rule["limit"], rule["per_seconds"])
+            rate_limits[api] = RateLimitRule(int(rule["limit"]), rule["per_seconds"])
     updates["rate_limits"] = rate_limits
     return replace(config, **updates)
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+import re
+from collections.abc import Mapping
 from typing import Any
 
 from specmock.mocks.core.faults import Fault
@@ -9,6 +12,60 @@ from specmock.mocks.core.ratelimit import RateLimitRule
 from specmock.mocks.core.state import MockState
 
 __all__ = ["MockControl"]
+
+#: An HTTP header name (RFC 9110 token) and a value the mock will send as given: printable ASCII.
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}")
+_HEADER_VALUE = re.compile(r"[\t\x20-\x7e]{0,8192}")
+#: Headers that frame the message: the server sets them, a fault cannot.
+_FRAMING_HEADERS = frozenset(
+    {"content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "te", "trailer"}
+)
+#: How deeply a fault's JSON body may nest (an error body needs a few levels; rendering needs a bound).
+_MAX_BODY_DEPTH = 64
+
+
+def _whole(value: Any, name: str) -> int:
+    """An integer given as ``int`` or as a whole ``float`` (JSON Schema calls ``503.0`` an integer)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not float(value).is_integer():
+        raise ValueError(f"{name} must be a whole number, not {value!r}")
+    return int(value)
+
+
+def _fault_headers(headers: Mapping[str, Any] | None) -> dict[str, str]:
+    """Headers a fault answers with, refused when they could not be sent as given (or inject others)."""
+    checked: dict[str, str] = {}
+    for name, value in (headers or {}).items():
+        if not isinstance(name, str) or not _HEADER_NAME.fullmatch(name):
+            raise ValueError(f"headers: {name!r} is not an HTTP header name")
+        if name.lower() in _FRAMING_HEADERS:
+            raise ValueError(f"headers.{name}: the server sets this header, a fault cannot")
+        if not isinstance(value, str) or not _HEADER_VALUE.fullmatch(value):
+            raise ValueError(f"headers.{name}: the value must be printable ASCII (no CR, LF or other control "
+                             "characters), at most 8192 characters")
+        checked[name] = value.strip(" \t")
+    return checked
+
+
+def _fault_body(body: Any) -> Any:
+    """A fault's body, refused unless it can be rendered: JSON of bounded depth, text UTF-8 can carry."""
+    stack = [(body, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > _MAX_BODY_DEPTH:
+            raise ValueError(f"body is nested more than {_MAX_BODY_DEPTH} levels deep")
+        if isinstance(node, dict):
+            stack.extend((item, depth + 1) for item in node.values())
+            stack.extend((key, depth + 1) for key in node)
+        elif isinstance(node, list | tuple):
+            stack.extend((item, depth + 1) for item in node)
+        elif isinstance(node, float) and not math.isfinite(node):
+            raise ValueError(f"body holds {node}, which JSON cannot carry")
+        elif isinstance(node, str):
+            try:
+                node.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ValueError("body holds text UTF-8 cannot carry (a lone surrogate)") from None
+    return body
 
 
 class MockControl:
@@ -46,13 +103,16 @@ class MockControl:
         ``path`` is relative to the API's base (``/v1/fichas``) and may use ``*`` wildcards;
         ``body`` defaults to that API's own error body for ``status``.
         """
-        if not 100 <= status <= 599:
-            raise ValueError(f"status must be an HTTP status code (100-599), not {status}")
+        status, times = _whole(status, "status"), _whole(times, "times")
+        delay_ms = _whole(delay_ms, "delay_ms")
+        if not 200 <= status <= 599:
+            raise ValueError(f"status must be an HTTP status code a server can send (200-599), not {status}")
         if times < 1:
             raise ValueError("times must be at least 1")
         if delay_ms < 0:
             raise ValueError("delay_ms cannot be negative")
-        fault = Fault(self._check_api(api), status, method, path, times, dict(headers or {}), body, delay_ms)
+        fault = Fault(self._check_api(api), status, method, path, times, _fault_headers(headers),
+                      _fault_body(body), delay_ms)
         return self.state.faults.add(fault)
 
     def faults(self) -> list[dict[str, Any]]:
@@ -63,6 +123,8 @@ class MockControl:
 
     def advance(self, seconds: float) -> float:
         """Move the mock's clock forward; returns the new total offset in seconds."""
+        if not math.isfinite(seconds):
+            raise ValueError(f"seconds must be a finite number, not {seconds}")
         if seconds < 0:
             raise ValueError("seconds cannot be negative: the clock only moves forward")
         return self.state.clock.advance(seconds)
@@ -82,9 +144,7 @@ class MockControl:
         if limit is None:
             self.state.rate_limits.set_rule(api, None)
             return
-        if limit < 1 or per_seconds <= 0:
-            raise ValueError("limit must be at least 1 and per_seconds greater than 0")
-        self.state.rate_limits.set_rule(api, RateLimitRule(limit, per_seconds))
+        self.state.rate_limits.set_rule(api, RateLimitRule(_whole(limit, "limit"), per_seconds))
 
     def requests(self, api: str | None = None) -> list[dict[str, Any]]:
         """The journal (newest last), secrets redacted."""

@@ -1,4 +1,4 @@
-"""The ``specmock`` command line: ``serve`` the mocks, list and check the ``specs``.
+"""The ``specmock`` command line: ``serve`` the mocks, list and check the ``specs``, ``verify`` a server.
 
 Every failure the user can cause (a wrong flag, a broken config or spec file, a port in use)
 is answered with one readable line on stderr and a non-zero exit code.
@@ -30,6 +30,12 @@ def _port(value: str) -> int:
 def _positive_int(value: str) -> int:
     if not value.isdigit() or int(value) < 1:
         raise argparse.ArgumentTypeError(f"invalid value {value!r}: expected a whole number of seconds, at least 1")
+    return int(value)
+
+
+def _count(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"invalid count {value!r}: expected a whole number, at least 1")
     return int(value)
 
 
@@ -70,7 +76,45 @@ def build_parser() -> argparse.ArgumentParser:
                                 "(OpenAPI with openapi-spec-validator, GraphQL SDL with graphql-core, JSON Schema "
                                 "with jsonschema) and exit 1 if any is broken.")
     specs.add_argument("files", nargs="*", type=Path, metavar="FILE", help="spec files to check")
+
+    verify = commands.add_parser(
+        "verify",
+        help="check a server against the specs (provider contract suite, schemathesis)",
+        description="Generate requests from the specs (positive, negative, coverage and stateful), send them "
+        "to the server with tokens from each API's own login, and check every answer with schemathesis. "
+        "Exit 0 only when every check holds. --base-url is the root of a server with the mock's layout "
+        "(e.g. http://127.0.0.1:8080 for 'specmock serve'); the per-API variables BANQER_API_BASE_URL, "
+        "BANQER_AUTH_BASE_URL, PBM_GRAPHQL_URL and ASSINE_BASE_URL point at other hosts. Credentials come "
+        "from BANQER_TENANT, BANQER_CLIENT_ID, BANQER_CLIENT_SECRET, PBM_LOGIN, PBM_PASSWORD, "
+        "ASSINE_USERNAME, ASSINE_PASSWORD (ASSINE_CLIENT_ID, ASSINE_CLIENT_SECRET); on a loopback address "
+        "the mock's demo credentials are used for any that are unset.",
+    )
+    verify.add_argument("--api", choices=("banqer", "pbm", "assine", "all"), default="all",
+                        help="which API to verify (default: all)")
+    verify.add_argument("--base-url", default=None, metavar="URL",
+                        help="root URL of the server, e.g. http://127.0.0.1:8080")
+    verify.add_argument("--max-examples", type=_count, default=None, metavar="N",
+                        help="generated requests per operation, valid and invalid mixed (default: 25)")
+    verify.add_argument("--seed", type=_seed, default=None, help="seed of the generated requests (reported)")
+    verify.add_argument("--report", type=Path, default=None, metavar="FILE",
+                        help="also write the report to FILE (JSON when it ends in .json)")
+    verify.add_argument("--operation", action="append", default=None, metavar="NAME",
+                        help="only this operation, by label ('GET /v1/fichas') or operationId (repeatable)")
+    verify.add_argument("--no-stateful", action="store_true", help="skip the stateful runs and scenarios")
+    verify.add_argument("--timeout", type=_positive_int, default=10, metavar="S",
+                        help="seconds to wait for each answer (default: 10)")
     return parser
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _cmd_specs(args: argparse.Namespace) -> int:
@@ -119,7 +163,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     app = create_app(create_state(config), admin=not args.no_admin)
     host, port = sock.getsockname()[:2]
     base = f"http://{'[' + host + ']' if ':' in host else host}:{port}"
-    if args.host not in ("127.0.0.1", "localhost", "::1"):
+    if not _is_loopback(args.host):
         print(f"specmock: WARNING: listening on {args.host}, reachable from other machines; "
               "the mock accepts demo credentials and has no real security", file=sys.stderr)
     print(f"specmock {__version__} serving on {base}  (Ctrl-C stops)")
@@ -137,11 +181,42 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+#: Generated requests per operation when --max-examples is not given (the kit's own "dev" profile).
+VERIFY_DEFAULT_EXAMPLES = 25
+
+
+def _cmd_verify(args: argparse.Namespace) -> int:
+    from specmock.contracts.provider import TargetError, verify
+
+    try:
+        report = verify(
+            args.api,
+            args.base_url,
+            max_examples=args.max_examples or VERIFY_DEFAULT_EXAMPLES,
+            seed=args.seed,
+            stateful=not args.no_stateful,
+            timeout=float(args.timeout),
+            operations=args.operation,
+        )
+    except (TargetError, ValueError) as exc:
+        print(f"specmock: {exc}" if not str(exc).startswith("specmock:") else str(exc), file=sys.stderr)
+        return EXIT_USAGE
+    print(report.render())
+    if args.report is not None:
+        try:
+            report.write(args.report)
+        except OSError as exc:
+            reason = exc.strerror or exc
+            print(f"specmock: cannot write the report to {args.report}: {reason}", file=sys.stderr)
+            return 1
+    return report.exit_code
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
-    handlers = {"serve": _cmd_serve, "specs": _cmd_specs}
+    handlers = {"serve": _cmd_serve, "specs": _cmd_specs, "verify": _cmd_verify}
     return handlers[args.command](args)

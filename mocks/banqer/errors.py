@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import quote
 
 from starlette.responses import Response
 
@@ -100,8 +101,12 @@ def _default_message(status: int, headers: Mapping[str, str]) -> str:
 def bearer_challenge(
     realm: str, error: str | None = None, description: str | None = None, scope: str | None = None
 ) -> str:
-    """An RFC 6750 §3 ``WWW-Authenticate`` value (``description`` must be plain ASCII)."""
-    parts = [f'realm="{realm}"']
+    """An RFC 6750 §3 ``WWW-Authenticate`` value (``description`` must be plain ASCII).
+
+    ``realm`` is the tenant of the request path, which may hold anything a client sent (``%00``,
+    CR/LF, quotes, non-Latin-1 text): it is percent-encoded down to a safe quoted-string.
+    """
+    parts = ['realm="{}"'.format(quote(realm, safe="-._~!$&'()*+,;=:@/"))]
     if error:
         parts.append(f'error="{error}"')
     if description:

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import threading
 import time
+
+#: The clock cannot be moved past 9000-01-01 UTC: every date the APIs write (token expiries a year
+#: ahead, refresh tokens, ``YYYY-MM-DD`` fields) must stay within the four-digit years of
+#: ``datetime``, which ends at 9999.
+LATEST = 221_845_392_000.0
 
 
 class Clock:
@@ -21,9 +27,14 @@ class Clock:
         return self._offset
 
     def advance(self, seconds: float) -> float:
+        if not math.isfinite(seconds):
+            raise ValueError(f"the clock moves by a finite number of seconds, not {seconds}")
         if seconds < 0:
             raise ValueError("the clock only moves forward")
         with self._lock:
+            if time.time() + self._offset + seconds > LATEST:
+                raise ValueError("the clock cannot move past the year 9000 (dates would no longer be "
+                                 "representable); reset the mock to start over")
             self._offset += seconds
             return self._offset
 

@@ -8,7 +8,9 @@ its secrets masked.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
+import re
 import time
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -19,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from specmock.mocks.core.faults import Fault
 from specmock.mocks.core.redact import (
     MASK,
+    SECRET_KEYS,
     is_secret_key,
     redact_graphql,
     redact_header,
@@ -41,26 +44,101 @@ def _journal_body(content_type: str, body: bytes) -> Any:
     except UnicodeDecodeError:
         return f"<{len(body)} bytes, not UTF-8>"
     if "json" in content_type:
-        try:
-            data = json.loads(text)
-        except ValueError:
-            return redact_graphql(text)
-        if isinstance(data, dict) and isinstance(data.get("query"), str):
-            data = {**data, "query": redact_graphql(data["query"])}
-        return redact_mapping(data)
+        return _journal_json(text)
     if content_type.startswith("application/x-www-form-urlencoded"):
         return redact_mapping(dict(parse_qsl(text, keep_blank_values=True)))
-    return redact_graphql(text)
+    return redact_text(text)  # JSON or a form under another content type still has its secrets masked
+
+
+def _not_json(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if number in (float("inf"), float("-inf")):
+        raise ValueError(f"{text} does not fit a double")
+    return number
+
+
+def _journal_json(text: str) -> Any:
+    """A JSON body as the journal keeps it: parsed and masked, or as masked text when that cannot be.
+
+    Whatever a client sent must not break the request (a body nested a thousand levels deep) nor
+    the admin API's listing of the journal afterwards (``NaN``, a lone surrogate escaped as
+    ``\\ud800``, ``1e999``: none can be rendered as JSON again), so such bodies are kept as text.
+    """
+    try:
+        data = json.loads(text, parse_constant=_not_json, parse_float=_finite)
+        if isinstance(data, dict) and isinstance(data.get("query"), str):
+            data = _masked_variables(data)
+        masked = redact_mapping(data)
+        if "\\u" in text:  # escapes may decode to lone surrogates, which UTF-8 cannot carry
+            json.dumps(masked, ensure_ascii=False).encode("utf-8")
+        return masked
+    except RecursionError:
+        return f"<{len(text)} characters of JSON nested too deeply>"
+    except ValueError:  # not JSON, NaN or Infinity, lone surrogates (UnicodeEncodeError)
+        return redact_text(text)
 
 
 def _journal_query(query: str) -> str:
     if not query:
         return ""
+    # A client sends the same query string again and again (a test suite, a poller, a load test):
+    # masking is a pure function of the string, so short ones are remembered.
+    if len(query) <= _CACHED_QUERY_CHARS:
+        return _masked_query_cached(query)
+    return _masked_query(query)
+
+
+_CACHED_QUERY_CHARS = 2048
+
+
+@functools.lru_cache(maxsize=1024)
+def _masked_query_cached(query: str) -> str:
+    return _masked_query(query)
+
+
+def _masked_query(query: str) -> str:
     pairs = parse_qsl(query, keep_blank_values=True)
     # Values are masked by key (client_secret=...) and by content: a GraphQL document or its
     # variables sent as GET parameters carry secrets inside the value.
-    masked = [(key, MASK if is_secret_key(key) else redact_text(value)) for key, value in pairs]
+    hidden = {name for key, value in pairs if key == "query" for name in _secret_variables(value)}
+    masked = [
+        (key, MASK if is_secret_key(key) else redact_text(
+            _masked_variables_text(value, hidden) if key == "variables" and hidden else value))
+        for key, value in pairs
+    ]
     return query if masked == pairs else urlencode(masked)
+
+
+#: ``password: $senha`` in a GraphQL document: the variable, whatever the client named it, holds a secret.
+_SECRET_NAMES = sorted((k for k in SECRET_KEYS if re.fullmatch(r"[A-Za-z_]\w*", k)), key=len, reverse=True)
+_SECRET_ARGUMENT = re.compile(r"\b(?:" + "|".join(_SECRET_NAMES) + r")\s*:\s*\$([A-Za-z_]\w*)", re.IGNORECASE)
+
+
+def _secret_variables(document: str) -> set[str]:
+    """Names of the variables a GraphQL document passes to secret arguments (``password: $p``)."""
+    return {match.group(1) for match in _SECRET_ARGUMENT.finditer(document)} if "$" in document else set()
+
+
+def _masked_variables(data: dict[str, Any]) -> dict[str, Any]:
+    """A GraphQL request with its document's secret literals and secret variables masked."""
+    query = data["query"]
+    masked = {**data, "query": redact_graphql(query)}
+    hidden = _secret_variables(query)
+    variables = data.get("variables")
+    if hidden and isinstance(variables, dict):
+        masked["variables"] = {k: MASK if k in hidden else v for k, v in variables.items()}
+    return masked
+
+
+def _masked_variables_text(text: str, names: set[str]) -> str:
+    """``"name": "..."`` members of JSON text masked, for each of ``names``."""
+    for name in names:
+        text = re.sub(rf'("{re.escape(name)}"\s*:\s*)"(?:[^"\\]|\\.)*"', rf'\1"{MASK}"', text)
+    return text
 
 
 class ControlLayer:
@@ -150,6 +228,8 @@ class ControlLayer:
         return self.api.error_response(status, None, headers)
 
     def _fault_response(self, fault: Fault) -> Response:
+        if fault.status in (204, 304):  # no body may follow these: neither the API's error nor the fault's
+            return Response(status_code=fault.status, headers=dict(fault.headers))
         if fault.body is None:
             response = self._error(fault.status)
             for name, value in fault.headers.items():

@@ -26,25 +26,67 @@ def _b64url_uint(value: int) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
 
 
+#: Verified tokens remembered, each with its claims (~2 KiB): more than a test run has live at once.
+_VERIFIED_KEPT = 1024
+
+
 class SigningKey:
-    """An RSA key pair for RS256, with its public half published as a JWK."""
+    """An RSA key pair for RS256, with its public half published as a JWK.
+
+    The key is generated in a background thread started here (OpenSSL releases the GIL), so the
+    server goes on importing and building its data meanwhile; generating a 2048-bit key takes
+    from under 0.1 s to well over 0.5 s. :func:`~specmock.mocks.app.create_state` waits for it
+    before handing the state out, so no request ever waits; any use of the key waits too.
+    """
 
     def __init__(self, bits: int = 2048) -> None:
-        self._private = rsa.generate_private_key(public_exponent=65537, key_size=bits)
-        self._public = self._private.public_key()
-        numbers = self._public.public_numbers()
-        der = self._public.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-        self.kid = base64.urlsafe_b64encode(hashlib.sha256(der).digest()[:16]).rstrip(b"=").decode("ascii")
-        self._jwk = {"kid": self.kid, "kty": "RSA", "alg": "RS256", "use": "sig",
-                     "n": _b64url_uint(numbers.n), "e": _b64url_uint(numbers.e)}
+        self._bits = bits
+        self._private: rsa.RSAPrivateKey | None = None
+        self._public: rsa.RSAPublicKey | None = None
+        self._kid = ""
+        self._jwk: dict[str, str] = {}
+        self._error: BaseException | None = None
+        self._ready = threading.Event()
         self._verified: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self._lock = threading.Lock()
+        threading.Thread(target=self._generate, name="specmock-keygen", daemon=True).start()
+
+    def _generate(self) -> None:
+        try:
+            private = rsa.generate_private_key(public_exponent=65537, key_size=self._bits)
+            public = private.public_key()
+            numbers = public.public_numbers()
+            der = public.public_bytes(serialization.Encoding.DER,
+                                      serialization.PublicFormat.SubjectPublicKeyInfo)
+            kid = base64.urlsafe_b64encode(hashlib.sha256(der).digest()[:16]).rstrip(b"=").decode("ascii")
+            self._jwk = {"kid": kid, "kty": "RSA", "alg": "RS256", "use": "sig",
+                         "n": _b64url_uint(numbers.n), "e": _b64url_uint(numbers.e)}
+            self._private, self._public, self._kid = private, public, kid
+        except BaseException as exc:  # re-raised to whoever uses the key
+            self._error = exc
+        finally:
+            self._ready.set()
+
+    def wait(self) -> None:
+        """Block until the key exists (raises if generating it failed)."""
+        if not self._ready.is_set():
+            self._ready.wait()
+        if self._error is not None:
+            raise RuntimeError(f"generating the RSA signing key failed: {self._error!r}") from self._error
+
+    @property
+    def kid(self) -> str:
+        self.wait()
+        return self._kid
 
     def jwk(self) -> dict[str, str]:
+        self.wait()
         return dict(self._jwk)
 
     def sign(self, claims: dict[str, Any], typ: str = "JWT") -> str:
-        return jwt.encode(claims, self._private, algorithm="RS256", headers={"kid": self.kid, "typ": typ})
+        self.wait()
+        assert self._private is not None  # set once wait() returned without raising
+        return jwt.encode(claims, self._private, algorithm="RS256", headers={"kid": self._kid, "typ": typ})
 
     def verify(self, token: str) -> dict[str, Any]:
         """Claims of a token this key signed; raises :class:`jwt.InvalidTokenError` otherwise.
@@ -56,6 +98,8 @@ class SigningKey:
         cached = self._verified.get(token)
         if cached is not None:
             return cached
+        self.wait()
+        assert self._public is not None
         claims: dict[str, Any] = jwt.decode(
             token,
             self._public,
@@ -64,7 +108,7 @@ class SigningKey:
         )
         with self._lock:
             self._verified[token] = claims
-            while len(self._verified) > 4096:
+            while len(self._verified) > _VERIFIED_KEPT:
                 self._verified.popitem(last=False)
         return claims
 
@@ -146,4 +190,4 @@ def opaque_token() -> str:
 
 
 def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()[:32]

@@ -1,0 +1,426 @@
+"""``python -m bench``: specmock against a bare ASGI app and Prism, on loopback; see docs/benchmarks.md.
+
+python -m bench                  full run: 3 interleaved rounds, 8 s per measurement (about 8 min)
+python -m bench --quick          1 round, 3 s per measurement (about 1 min)
+python -m bench soak             100,000 mixed requests, RSS sampled every 10,000
+python -m bench profile          py-spy samples of the mock while wrk drives one scenario
+python -m bench startup          where the start-up time goes, phase by phase
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from bench import inproc
+from bench.load import CONNECTIONS, LoadGenerator, LoadResult, ensure_wrk, python_version, repo_root
+from bench.procs import Server
+from bench.report import (
+    BARE,
+    MOCK,
+    PRISM,
+    Figures,
+    median,
+    render_markdown,
+    render_text,
+    table_rows,
+    targets,
+)
+from bench.scenarios import SCENARIO_KEYS, SCENARIOS, Prepared, banqer_list_path, prepare
+
+ROOT = repo_root()
+WORK = ROOT / ".bench"
+PRISM_PACKAGE = "@stoplight/prism-cli@5"
+PRISM_BIN = WORK / "node_modules" / ".bin" / "prism"
+BANQER_SPEC = ROOT / "specs" / "banqer.openapi.yaml"
+TUNED_LIB = WORK / "pylib"
+TUNED_PACKAGES = ("uvloop", "httptools")
+
+
+def say(message: str = "") -> None:
+    print(message, flush=True)
+
+
+# -- environment --------------------------------------------------------------------------------------
+
+
+def load_average() -> tuple[float, float, float]:
+    return os.getloadavg()
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def machine() -> dict[str, Any]:
+    return {
+        "date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "nproc": os.cpu_count(),
+        "cpu": cpu_model(),
+        "python": python_version(),
+        "platform": platform.platform(),
+    }
+
+
+def ensure_prism() -> tuple[bool, str]:
+    """Prism 5 in .bench/node_modules (installed by npm on first use); ``(ok, why not)``."""
+    if PRISM_BIN.exists():
+        return True, ""
+    if not shutil.which("node") or not shutil.which("npm"):
+        return False, "node/npm not found: Prism is skipped (install Node.js 18+ and npm to compare with it)"
+    say(f"installing Prism: npm install --prefix .bench {PRISM_PACKAGE} ...")
+    WORK.mkdir(exist_ok=True)
+    done = subprocess.run(
+        ["npm", "install", "--prefix", str(WORK), "--no-audit", "--no-fund", PRISM_PACKAGE],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    if done.returncode != 0 or not PRISM_BIN.exists():
+        tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
+        return False, "npm install of Prism failed, Prism is skipped: " + " / ".join(tail)
+    return True, ""
+
+
+def tuned_env() -> dict[str, str]:
+    """PYTHONPATH holding uvloop and httptools, installed into .bench/pylib (not into the venv)."""
+    missing = [p for p in TUNED_PACKAGES if not (TUNED_LIB / p).exists()]
+    if missing:
+        say(f"installing {' and '.join(missing)} into .bench/pylib for --tuned ...")
+        subprocess.run(
+            [sys.executable, "-m", "pip", "install", "--quiet", "--target", str(TUNED_LIB), *missing],
+            check=True,
+            timeout=600,
+        )
+    path = os.pathsep.join(filter(None, [str(TUNED_LIB), os.environ.get("PYTHONPATH", "")]))
+    return {"PYTHONPATH": path}
+
+
+def uvicorn_impl(env: dict[str, str]) -> str:
+    """Which event loop and HTTP parser uvicorn's "auto" picks for the servers under test."""
+    code = (
+        "import importlib.util as u;"
+        "print(('uvloop' if u.find_spec('uvloop') else 'asyncio') + ' + ' +"
+        " ('httptools' if u.find_spec('httptools') else 'h11'))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        cwd=ROOT,
+        check=False,
+    )
+    return done.stdout.strip() or "unknown"
+
+
+# -- servers ---------------------------------------------------------------------------------------------
+
+
+def mock_server(env: dict[str, str]) -> Server:
+    return Server(
+        MOCK,
+        [sys.executable, "-m", "specmock", "serve", "--host", "127.0.0.1", "--port", "{port}"],
+        health_path="/__mock__/",
+        env=env,
+        cwd=ROOT,
+        log_dir=WORK / "logs",
+    )
+
+
+def bare_server(env: dict[str, str], bodies: Path) -> Server:
+    return Server(
+        BARE,
+        [sys.executable, "-m", "bench.bare_app", "--port", "{port}", "--bodies", str(bodies)],
+        health_path="/",
+        env=env,
+        cwd=ROOT,
+        log_dir=WORK / "logs",
+    )
+
+
+def prism_server() -> Server:
+    return Server(
+        PRISM,
+        [
+            str(PRISM_BIN),
+            "mock",
+            "-p",
+            "{port}",
+            "-h",
+            "127.0.0.1",
+            "--errors",
+            "false",
+            "-v",
+            "silent",
+            str(BANQER_SPEC),
+        ],
+        health_path=banqer_list_path(),
+        health_headers={"Authorization": "Bearer bench"},
+        cwd=ROOT,
+        log_dir=WORK / "logs",
+    )
+
+
+# -- the run ---------------------------------------------------------------------------------------------
+
+
+def run(args: argparse.Namespace) -> int:
+    WORK.mkdir(exist_ok=True)
+    rounds, duration, warmup = args.rounds, args.duration, args.warmup
+    if args.quick:
+        rounds, duration, warmup = 1, 3.0, 1.0
+    wanted = tuple(args.scenarios.split(",")) if args.scenarios else SCENARIO_KEYS
+    unknown = [k for k in wanted if k not in SCENARIO_KEYS]
+    if unknown:
+        say(f"bench: unknown scenario(s) {', '.join(unknown)}; known: {', '.join(SCENARIO_KEYS)}")
+        return 2
+    info = machine()
+    load = load_average()
+    say(f"specmock bench — {info['date']} — {info['nproc']} cores, {info['cpu']}, Python {info['python']}")
+    say(f"load average before the run: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    if load[0] > 0.5 * (os.cpu_count() or 1):
+        say(
+            "WARNING: the machine is busy; every figure below is lower than on an idle machine. "
+            "Rerun when the load average is low."
+        )
+    generator = LoadGenerator(ensure_wrk(say), args.connections)
+    env = tuned_env() if args.tuned else {}
+    impl = uvicorn_impl(env)
+    say(f"load generator: {generator.name}; uvicorn: {impl}; {rounds} round(s), {duration:g} s each")
+    prism_ok, prism_why = (False, "--no-prism given") if args.no_prism else ensure_prism()
+    if not prism_ok:
+        say(f"Prism: {prism_why}")
+
+    bodies_file = WORK / "bare-bodies.json"
+    results: dict[str, dict[str, list[LoadResult]]] = {}
+    startups: dict[str, list[float]] = {}
+    rss: dict[str, list[float]] = {}
+    prepared: Prepared | None = None
+    started_at = time.monotonic()
+    for round_no in range(rounds):
+        say(f"round {round_no + 1}/{rounds}")
+        servers: dict[str, Server] = {}
+        try:
+            mock = servers[MOCK] = mock_server(env)
+            startups.setdefault(MOCK, []).append(mock.start())
+            prepared = prepare(mock.base_url, wanted)
+            if round_no == 0:
+                for key, why in prepared.skipped.items():
+                    say(f"  skipped {key}: {why}")
+            if not prepared.mock:
+                say("bench: no scenario could be prepared; nothing to measure")
+                return 1
+            bodies_file.write_text(json.dumps(prepared.captured))
+            servers[BARE] = bare_server(env, bodies_file)
+            startups.setdefault(BARE, []).append(servers[BARE].start())
+            if prism_ok:
+                servers[PRISM] = prism_server()
+                try:
+                    startups.setdefault(PRISM, []).append(servers[PRISM].start())
+                except RuntimeError as exc:
+                    say(f"  Prism did not start, skipped: {exc}")
+                    servers.pop(PRISM)
+                    prism_ok = False
+            say("  start to first 200: " + ", ".join(f"{n} {s.startup_s:.3f} s" for n, s in servers.items()))
+            for name, server in servers.items():  # warm-up: JITs, caches, lazily built data
+                request = _request_for(prepared, name, "banqer-list") or _request_for(
+                    prepared, name, next(iter(prepared.mock))
+                )
+                if request is not None:
+                    generator.run(server.port, request, warmup)
+            for key in (k for k in SCENARIO_KEYS if k in prepared.mock):
+                for name, server in servers.items():
+                    request = _request_for(prepared, name, key)
+                    if request is None:
+                        continue
+                    result = generator.run(server.port, request, duration)
+                    results.setdefault(key, {}).setdefault(name, []).append(result)
+                    flag = "" if result.valid else f"  INVALID: {result.errors} error answer(s)"
+                    say(
+                        f"  {key:14} {name:9} {result.rps:10,.0f} req/s  p50 {result.p50_ms:7.2f} ms  "
+                        f"p99 {result.p99_ms:7.2f} ms{flag}"
+                    )
+            for name, server in servers.items():
+                rss.setdefault(name, []).append(server.rss_kib() / 1024)
+            say("  RSS after load: " + ", ".join(f"{n} {rss[n][-1]:.0f} MiB" for n in servers))
+        finally:
+            for server in servers.values():
+                server.stop()
+
+    figures = {
+        key: {name: Figures.of(runs) for name, runs in by_server.items()}
+        for key, by_server in results.items()
+    }
+    startup_s = {name: median(values) for name, values in startups.items()}
+    rss_mib = {name: median(values) for name, values in rss.items()}
+
+    say("in-process (no socket) ...")
+    bare_spec = prepared.captured.get("/banqer-list") if prepared else None
+    ip = inproc.measure(max(1.0, duration / 2), bare_spec)
+    inproc_rows: list[tuple[str, str, float | None, float | None]] = []
+    if ip.skipped:
+        say(f"  in-process skipped: {ip.skipped}")
+    else:
+        inproc_rows = [
+            ("in-process: reference BanqerClient, calls/s", MOCK, ip.client_calls_per_s, None),
+            ("in-process: httpx ASGITransport, calls/s", MOCK, ip.asgi_calls_per_s, ip.bare_asgi_calls_per_s),
+            ("", BARE, ip.bare_asgi_calls_per_s, ip.bare_asgi_calls_per_s),
+            ("per-test MockState.reset(), µs", MOCK, ip.reset_us, None),
+            ("MockState.reset() with nothing to clear, µs", MOCK, ip.reset_idle_us, None),
+        ]
+
+    titles = {s.key: s.title for s in SCENARIOS}
+    rows = table_rows(titles, figures, startup_s, rss_mib, inproc_rows)
+    verdicts = targets(figures, startup_s, rss_mib, ip.reset_us)
+    load_after = load_average()
+    say()
+    say(
+        f"specmock bench — {info['date']} — {info['nproc']} cores, {info['cpu']}, Python {info['python']}; "
+        f"{generator.name}; uvicorn {impl}; median of {rounds} interleaved round(s), {duration:g} s each; "
+        f"load average before/after {load[0]:.2f}/{load_after[0]:.2f}"
+    )
+    say("ratios are value / baseline in the same run: above 1x is more req/s, or more ms, than the baseline")
+    say()
+    say(render_text(rows))
+    say()
+    say(
+        "targets (every check on: token signature and expiry, scope, request validation, journal, "
+        "rate limits):"
+    )
+    for target in verdicts:
+        say("  " + target.line())
+    say(f"\n(total {time.monotonic() - started_at:.0f} s)")
+
+    record = {
+        "machine": info,
+        "load_before": load,
+        "load_after": load_after,
+        "generator": generator.name,
+        "uvicorn": impl,
+        "rounds": rounds,
+        "duration_s": duration,
+        "connections": args.connections,
+        "results": {k: {n: [r.__dict__ for r in runs] for n, runs in v.items()} for k, v in results.items()},
+        "startup_s": startups,
+        "rss_mib": rss,
+        "inprocess": ip.__dict__,
+        "targets": [
+            {"name": t.name, "measured": t.measured, "limit": t.limit, "verdict": t.verdict} for t in verdicts
+        ],
+        "skipped": prepared.skipped if prepared else {},
+    }
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    (WORK / f"results-{stamp}.json").write_text(json.dumps(record, indent=2))
+    (WORK / "last-run.md").write_text(render_markdown(rows) + "\n")
+    say(f"results: .bench/results-{stamp}.json; Markdown table: .bench/last-run.md")
+    return 0
+
+
+def _request_for(prepared: Prepared, server: str, key: str) -> Any:
+    if key not in prepared.mock:
+        return None
+    if server == MOCK:
+        return prepared.mock[key]
+    if server == BARE:
+        return prepared.bare_request(key)
+    return prepared.prism.get(key)
+
+
+# -- command line ----------------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="1 round, 3 s per measurement")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (default 3; median taken)")
+    parser.add_argument("--duration", type=float, default=8.0, help="seconds per measurement (default 8)")
+    parser.add_argument("--warmup", type=float, default=2.0, help="seconds of warm-up per server and round")
+    parser.add_argument(
+        "--connections", type=int, default=CONNECTIONS, help="keep-alive connections (default 16)"
+    )
+    parser.add_argument(
+        "--scenarios", default="", help=f"comma-separated subset of: {', '.join(SCENARIO_KEYS)}"
+    )
+    parser.add_argument("--no-prism", action="store_true", help="leave Prism out")
+    parser.add_argument(
+        "--tuned",
+        action="store_true",
+        help="serve with uvloop and httptools (installed into .bench/pylib, not the venv)",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    soak = commands.add_parser("soak", help="100,000 mixed requests; RSS every 10,000")
+    soak.add_argument("--requests", type=int, default=100_000)
+    soak.add_argument("--every", type=int, default=10_000, help="sample RSS every N requests")
+    soak.add_argument("--workers", type=int, default=4, help="client threads, one keep-alive connection each")
+    soak.add_argument(
+        "--advance-every",
+        type=int,
+        default=5_000,
+        help="advance the mock's clock past every token lifetime every N requests",
+    )
+    soak.add_argument("--tuned", action="store_true", help="as for the main run")
+    profile = commands.add_parser("profile", help="where the mock spends its time under load (py-spy)")
+    profile.add_argument("--scenario", default="banqer-list", choices=SCENARIO_KEYS)
+    profile.add_argument("--seconds", type=float, default=10.0)
+    profile.add_argument("--top", type=int, default=30)
+    profile.add_argument(
+        "--inprocess",
+        action="store_true",
+        help="no server: call the app directly under cProfile (deterministic, µs per request by owner)",
+    )
+    profile.add_argument("--requests", type=int, default=3000, help="requests per --inprocess measurement")
+    profile.add_argument(
+        "--raw",
+        default="",
+        help="where to keep py-spy's raw stacks "
+        "(default .bench/profile-stacks.txt; feed them to a flame-graph tool)",
+    )
+    profile.add_argument("--tuned", action="store_true", help="as for the main run")
+    startup = commands.add_parser("startup", help="where specmock serve's start-up time goes")
+    startup.add_argument("--runs", type=int, default=5)
+    startup.add_argument("--tuned", action="store_true", help="as for the main run")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    os.chdir(ROOT)
+    if args.command == "soak":
+        from bench.soak import soak
+
+        return soak(args, mock_server(tuned_env() if args.tuned else {}), say)
+    if args.command == "profile":
+        from bench.profile import inprocess, profile
+
+        if args.inprocess:
+            return inprocess(args, say)
+        return profile(args, mock_server(tuned_env() if args.tuned else {}), say)
+    if args.command == "startup":
+        from bench.startup import startup
+
+        return startup(args, ROOT, tuned_env() if args.tuned else {}, say)
+    return run(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,221 @@
+"""Pieces shared by the three reference clients: errors, Retry-After parsing, backoff, redaction.
+
+Exception hierarchy (every error a client raises on purpose is a :class:`ClientError`)::
+
+    ClientError                      base: .status (HTTP status or None), .message
+    ├── AuthError                    token endpoint / login failed: fatal, never retried
+    │   ├── BanqerAuthError
+    │   ├── PbmAuthError
+    │   └── AssineAuthError
+    ├── ApiError                     the API answered with an error
+    │   ├── BanqerError              .reason   (details[0].reason, "UNKNOWN" if absent)
+    │   ├── PbmError                 .code     ("UNKNOWN" if the body is not GraphQL)
+    │   │   └── PbmGraphQLError      .path, .errors, .data (GraphQL "errors" array)
+    │   └── AssineProblem            .title, .detail, .type, .validation_messages
+    ├── PaginationLoopError          the server sent a page token / next link already followed
+    └── TransportError               no HTTP answer at all (connection refused, timeout, ...)
+
+Messages are built by the clients from server text and pass through a :class:`Redactor`
+that masks every credential and token the client knows, so secrets never reach ``str()``,
+``repr()`` or log records.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import json
+import logging
+import random as _random
+import re
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+__all__ = [
+    "ApiError",
+    "AuthError",
+    "ClientError",
+    "PaginationLoopError",
+    "Redactor",
+    "RetryPolicy",
+    "TransportError",
+    "backoff_delay",
+    "parse_retry_after",
+]
+
+MASK = "***"
+
+
+class ClientError(Exception):
+    """Base of every error the reference clients raise."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+class AuthError(ClientError):
+    """The token endpoint (or login) refused us. Fatal: the clients never retry it."""
+
+
+class ApiError(ClientError):
+    """The API answered a call with an error status or an error body."""
+
+
+class PaginationLoopError(ClientError):
+    """The server handed back a page token or ``next`` link that was already followed."""
+
+
+class TransportError(ClientError):
+    """The request got no HTTP answer (DNS, connection, timeout)."""
+
+
+class Redactor:
+    """Masks known secret values in text. Holds the secrets; never shows them in ``repr``."""
+
+    def __init__(self, *secrets: str | None) -> None:
+        self._secrets: set[str] = set()
+        self.add(*secrets)
+
+    def add(self, *secrets: str | None) -> None:
+        # Very short values would mask ordinary words; credentials are never that short.
+        self._secrets.update(s for s in secrets if isinstance(s, str) and len(s) >= 4)
+
+    def __call__(self, text: str) -> str:
+        for secret in sorted(self._secrets, key=len, reverse=True):
+            text = text.replace(secret, MASK)
+        return text
+
+    def __repr__(self) -> str:
+        return f"<Redactor {len(self._secrets)} secrets>"
+
+
+_DELTA_SECONDS = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*$")
+
+
+def parse_retry_after(value: str | None, now: float, default: float = 5.0) -> float:
+    """Seconds to wait for a ``Retry-After`` header value.
+
+    Accepts delta-seconds (``"7"``, also ``"1.5"``) and an HTTP date (``"Wed, 21 Oct 2015
+    07:28:00 GMT"``, measured against ``now``, epoch seconds). Absent or unparseable -> ``default``;
+    negative results (a date in the past, ``"-3"``) -> 0.
+    """
+    if value is None:
+        return default
+    match = _DELTA_SECONDS.match(value)
+    if match:
+        return max(0.0, float(match.group(1)))
+    try:
+        when = email.utils.parsedate_to_datetime(value.strip())
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return default
+    if when.tzinfo is None:  # asctime form, or "-0000": HTTP dates are always GMT
+        when = when.replace(tzinfo=dt.UTC)
+    return max(0.0, when.timestamp() - now)
+
+
+def backoff_delay(attempt: int, jitter: float, cap: float = 30.0) -> float:
+    """Exponential backoff of the vendor's client: ``min(2**attempt + jitter, cap)`` seconds."""
+    return min(2.0**attempt + jitter, cap)
+
+
+@dataclass
+class RetryPolicy:
+    """How a client retries one call. ``sleep``/``now``/``random`` are injectable for tests.
+
+    Attempt counting mirrors Banqer's Node.js client exactly: every request, including the one
+    answered 401, increments the attempt counter; the single token-refresh retry after a 401 is
+    not limited by ``max_attempts``; a 429 or 5xx is retried only while ``attempt < max_attempts``.
+    A call therefore sends at most ``max_attempts + 1`` requests (when the 401 comes last).
+    """
+
+    max_attempts: int = 3
+    backoff_cap: float = 30.0
+    default_retry_after: float = 5.0
+    #: A 429 asking for a longer wait is raised at once rather than blocking the caller.
+    max_retry_after: float = 120.0
+    sleep: Callable[[float], None] = time.sleep
+    now: Callable[[], float] = time.time
+    random: Callable[[], float] = _random.random
+
+    def run(
+        self,
+        send: Callable[[], httpx.Response],
+        *,
+        is_unauthorized: Callable[[httpx.Response], bool],
+        renew: Callable[[], None],
+        log: logging.Logger,
+    ) -> httpx.Response:
+        """Send until an answer that is not retried; return it (the caller raises on errors)."""
+        attempt = 0
+        refreshed = False
+        while True:
+            attempt += 1
+            response = send()
+            status = response.status_code
+            if not refreshed and is_unauthorized(response):
+                log.info("unauthorized (attempt %d): renewing the token once", attempt)
+                refreshed = True
+                renew()
+                continue
+            if status == 429 and attempt < self.max_attempts:
+                wait = parse_retry_after(
+                    response.headers.get("Retry-After"), self.now(), self.default_retry_after
+                )
+                if wait > self.max_retry_after:
+                    log.warning("429 asks for %.0f s (> %.0f s): giving up", wait, self.max_retry_after)
+                    return response
+                log.info("429 (attempt %d): waiting %.1f s", attempt, wait)
+                self.sleep(wait)
+                continue
+            if 500 <= status < 600 and attempt < self.max_attempts:
+                wait = backoff_delay(attempt, self.random(), self.backoff_cap)
+                log.info("%d (attempt %d): backing off %.1f s", status, attempt, wait)
+                self.sleep(wait)
+                continue
+            return response
+
+
+def send_request(
+    client: httpx.Client, redact: Redactor, method: str, url: str, **kwargs: Any
+) -> httpx.Response:
+    """``client.request`` with transport failures turned into :class:`TransportError`."""
+    try:
+        return client.request(method, url, **kwargs)
+    except httpx.TransportError as exc:
+        where = url.split("?", 1)[0]
+        raise TransportError(redact(f"{type(exc).__name__} on {method} {where}: {exc}")) from None
+
+
+#: Returned by :func:`json_body` for an empty or unparseable body.
+NOT_JSON: Any = type("NotJson", (), {"__repr__": lambda self: "NOT_JSON", "__bool__": lambda self: False})()
+
+
+def json_body(response: httpx.Response) -> Any:
+    """The parsed JSON body, or :data:`NOT_JSON` (empty, truncated, HTML...). Content type is ignored."""
+    try:
+        return json.loads(response.content)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return NOT_JSON
+
+
+def first_list_key(obj: dict[str, Any], keys: Iterable[str] | None = None) -> str | None:
+    """The first key (in JSON order) whose value is a list."""
+    for key in keys if keys is not None else obj:
+        if isinstance(obj.get(key), list):
+            return key
+    return None
+
+
+def make_http_client(
+    http_client: httpx.Client | None, transport: httpx.BaseTransport | None, timeout: float
+) -> tuple[httpx.Client, bool]:
+    """The injected client, or a new one (owned: closed by the reference client's ``close``)."""
+    if http_client is not None:
+        return http_client, False
+    return httpx.Client(transport=transport, timeout=timeout), True

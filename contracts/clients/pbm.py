@@ -1,0 +1,322 @@
+"""Reference client for the Funcional PBM GraphQL gateway ("wsacesso-graphql"; sync, httpx).
+
+* ``createToken(login, password)`` is called once; the JWT is reused until 60 s before its
+  ``exp`` claim (read from the payload without verifying the signature; a token without a
+  readable ``exp`` is kept for 3600 s, the documented lifetime). A failing ``createToken``
+  raises :class:`PbmAuthError` (fatal, never retried).
+* an ``UNAUTHENTICATED`` GraphQL error (in a 200 or 401 body), or any HTTP 401, makes the client
+  create one new token and retry once per call.
+* HTTP 429 and 5xx are retried exactly like the Banqer client (``Retry-After``; backoff
+  ``min(2**attempt + random(), 30)``; ``max_attempts`` counted the same way).
+* a response with ``errors`` raises :class:`PbmGraphQLError` carrying the first error's
+  ``extensions.code`` (``GRAPHQL_VALIDATION_FAILED`` for a 400 whose error has no code),
+  ``path`` and ``message``, plus the whole ``errors`` list and ``data``. A body that is not a
+  GraphQL result raises :class:`PbmError` with code ``"UNKNOWN"``.
+
+The operation methods send the documented selection sets with inline ``args`` literals (as the portal's
+examples do), so they do not depend on input type names, which are not public.
+
+Environment (read by :meth:`PbmClient.from_env`):
+
+=====================  ==========================================================
+``PBM_GRAPHQL_URL``    GraphQL endpoint (``https://<host>/graphql``; no public default)
+``PBM_LOGIN``          login provided by Funcional
+``PBM_PASSWORD``       password provided by Funcional
+=====================  ==========================================================
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import random as _random
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import httpx
+import jwt
+
+from ._core import (
+    NOT_JSON,
+    ApiError,
+    AuthError,
+    Redactor,
+    RetryPolicy,
+    json_body,
+    make_http_client,
+    send_request,
+)
+
+__all__ = ["PbmAuthError", "PbmClient", "PbmError", "PbmGraphQLError"]
+
+log = logging.getLogger(__name__)
+
+#: The token is renewed this many seconds before its ``exp``.
+RENEW_BEFORE_EXP = 60.0
+#: Lifetime assumed for a token whose ``exp`` cannot be read.
+DEFAULT_LIFETIME = 3600.0
+
+CREATE_TOKEN = (
+    "mutation CreateToken($login: String!, $password: String!) {\n"
+    "  createToken(login: $login, password: $password) { token }\n}"
+)
+MEDICINES = (
+    "medicines { lineCode description lineDescription ean EAN displayMessage typeCouncilAllowed "
+    "productCode tarred }"
+)
+PROGRAM_FORM = (
+    "forms { formType fields { optionFields { fieldCode value text inclusionDate } fieldName valueField "
+    "displayName description type format displayConfiguration regex mask pixelFieldSize sequence "
+    "intialValue } dynamicFields { responseCode enteredValue codeQuestion userProgramCode "
+    "questionTypeFlag codeProductRule } }"
+)
+QUESTIONNAIRE = (
+    "questionnaire { code message status questionCode parentQuestionCode programCode titleDisplay "
+    "multipleChoice required displayOrder tipQuestion answers { responseCode titleDisplay allowTypedValue "
+    "maximumSizeTypedValue EnteredValue displayOrder effectiveDateStart effectiveDateEnd } lineCode "
+    "effectiveDateStart effectiveDateEnd typeControl flagQuestionType "
+    "nestedQuestion { parentQuestionCode parentResponseCode codeNestedQuestion } productName EAN }"
+)
+
+
+class PbmError(ApiError):
+    """An error answer of the gateway; ``code`` is ``"UNKNOWN"`` when the body is not GraphQL."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(f"[{status} {code}] {message}", status=status)
+        self.code = code
+        self.message = message
+
+
+class PbmGraphQLError(PbmError):
+    """A GraphQL ``errors`` answer. ``code``/``path``/``message`` come from the first error."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        path: list[Any] | None,
+        errors: list[Any],
+        data: Any = None,
+    ) -> None:
+        super().__init__(status, code, message)
+        self.path = path
+        self.errors = errors
+        self.data = data
+
+
+class PbmAuthError(AuthError):
+    """``createToken`` failed (``code`` from the GraphQL error, else ``"UNKNOWN"``)."""
+
+    def __init__(self, message: str, *, status: int | None = None, code: str = "UNKNOWN") -> None:
+        super().__init__(message, status=status)
+        self.code = code
+
+
+class PbmClient:
+    """PBM GraphQL client. ``sleep``, ``now`` (epoch seconds) and ``random`` are injectable."""
+
+    def __init__(
+        self,
+        url: str,
+        login: str,
+        password: str,
+        *,
+        max_attempts: int = 3,
+        timeout: float = 30.0,
+        http_client: httpx.Client | None = None,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        now: Callable[[], float] = time.time,
+        random: Callable[[], float] = _random.random,
+    ) -> None:
+        self.url = url
+        self.login = login
+        self._password = password
+        self.retry = RetryPolicy(max_attempts=max_attempts, sleep=sleep, now=now, random=random)
+        self._redact = Redactor(password)
+        self._http, self._owns_http = make_http_client(http_client, transport, timeout)
+        self._token: str | None = None
+        self._token_renew_at = 0.0
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **kwargs: Any) -> PbmClient:
+        """Build a client from ``PBM_GRAPHQL_URL``, ``PBM_LOGIN``, ``PBM_PASSWORD``."""
+        env = os.environ if environ is None else environ
+        missing = [n for n in ("PBM_GRAPHQL_URL", "PBM_LOGIN", "PBM_PASSWORD") if not env.get(n)]
+        if missing:
+            raise ValueError(f"missing environment variables: {', '.join(missing)}")
+        return cls(env["PBM_GRAPHQL_URL"], env["PBM_LOGIN"], env["PBM_PASSWORD"], **kwargs)
+
+    def __repr__(self) -> str:
+        return f"PbmClient(url={self.url!r}, login={self.login!r}, password='***')"
+
+    # -- token --------------------------------------------------------------------------------
+
+    def _get_token(self) -> str:
+        if self._token is not None and self.retry.now() < self._token_renew_at:
+            return self._token
+        return self.create_token()
+
+    def create_token(self) -> str:
+        """Run ``createToken`` now and cache the result."""
+        payload = {"query": CREATE_TOKEN, "variables": {"login": self.login, "password": self._password}}
+        response = send_request(self._http, self._redact, "POST", self.url, json=payload)
+        body = json_body(response)
+        data = body.get("data") if isinstance(body, dict) else None
+        result = data.get("createToken") if isinstance(data, dict) else None
+        token = result.get("token") if isinstance(result, dict) else None
+        if not response.is_success or not isinstance(token, str) or not token:
+            error = _graphql_error(response, body)
+            code, message = (error.code, error.message) if error else ("UNKNOWN", response.reason_phrase)
+            raise PbmAuthError(
+                self._redact(f"createToken failed: [{response.status_code} {code}] {message}"),
+                status=response.status_code,
+                code=code,
+            )
+        self._redact.add(token)
+        try:
+            exp = float(jwt.decode(token, options={"verify_signature": False})["exp"])
+        except (jwt.PyJWTError, KeyError, TypeError, ValueError):
+            exp = self.retry.now() + DEFAULT_LIFETIME
+        self._token = token
+        self._token_renew_at = exp - RENEW_BEFORE_EXP
+        log.debug("new PBM token for %s, renew at %.0f", self.login, self._token_renew_at)
+        return token
+
+    def _drop_token(self) -> None:
+        self._token = None
+
+    # -- calls --------------------------------------------------------------------------------
+
+    def execute(self, query: str, variables: Mapping[str, Any] | None = None) -> Any:
+        """Run one GraphQL operation; returns ``data`` or raises :class:`PbmError`."""
+        payload: dict[str, Any] = {"query": query}
+        if variables is not None:
+            payload["variables"] = dict(variables)
+
+        def send() -> httpx.Response:
+            headers = {"Authorization": f"Bearer {self._get_token()}"}
+            return send_request(self._http, self._redact, "POST", self.url, json=payload, headers=headers)
+
+        response = self.retry.run(send, is_unauthorized=_is_unauthenticated, renew=self._drop_token, log=log)
+        body = json_body(response)
+        error = _graphql_error(response, body)
+        if error is not None:
+            error.message = self._redact(error.message)
+            error.args = (self._redact(str(error)),)
+            raise error
+        if not response.is_success or not isinstance(body, dict) or "data" not in body:
+            what = response.reason_phrase if not response.is_success else "response is not a GraphQL result"
+            raise PbmError(response.status_code, "UNKNOWN", self._redact(what))
+        return body["data"]
+
+    def _root(self, field: str, args: Mapping[str, Any], selection: str, mutation: bool = False) -> Any:
+        operation = "mutation" if mutation else "query"
+        data = self.execute(
+            f"{operation} {{\n  {field}(args: {_literal(args)}) {{ code message status {selection} }}\n}}"
+        )
+        return data.get(field) if isinstance(data, dict) else None
+
+    def consult_program_form(self, program_code: int, origin_code: int) -> Any:
+        args = {"programCode": int(program_code), "originCode": int(origin_code)}
+        return self._root("WsAcesso_consultProgramForm", args, PROGRAM_FORM)
+
+    def list_dynamics_fields_origin(self, program_code: int, origin_code: int) -> Any:
+        args = {"programCode": int(program_code), "originCode": int(origin_code)}
+        return self._root("WsAcesso_listDynamicsFieldsOrigin", args, QUESTIONNAIRE)
+
+    def list_nested_questions(self, program_code: int, parent_beneficiary_question_code: int) -> Any:
+        args = {
+            "programCode": int(program_code),
+            "parentBeneficiaryQuestionCode": int(parent_beneficiary_question_code),
+        }
+        return self._root("WsAcesso_listNestedQuestions", args, QUESTIONNAIRE)
+
+    def get_medicines_for_treatment_start(self, program_code: int, origin_code: int) -> Any:
+        args = {"programCode": int(program_code), "originCode": int(origin_code)}
+        return self._root("WsAcesso_getMedicinesForTreatmentStart", args, MEDICINES)
+
+    def register_patient(self, args: Mapping[str, Any]) -> Any:
+        """``WsAcesso_registerPatient`` (argument list not public: ``args`` is sent as given)."""
+        return self._root("WsAcesso_registerPatient", args, "", mutation=True)
+
+    def update_patient(self, args: Mapping[str, Any]) -> Any:
+        return self._root("WsAcesso_updatePatient", args, "", mutation=True)
+
+    def insert_optin_external(self, args: Mapping[str, Any]) -> Any:
+        return self._root("WsAcesso_insertOptinExternal", args, "", mutation=True)
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    def close(self) -> None:
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> PbmClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _errors(body: Any) -> list[Any] | None:
+    errors = body.get("errors") if isinstance(body, dict) else None
+    return errors if isinstance(errors, list) and errors else None
+
+
+def _is_unauthenticated(response: httpx.Response) -> bool:
+    if response.status_code == 401:
+        return True
+    if response.status_code != 200:
+        return False
+    return any(
+        isinstance(e, dict)
+        and isinstance(e.get("extensions"), dict)
+        and e["extensions"].get("code") == "UNAUTHENTICATED"
+        for e in _errors(json_body(response)) or ()
+    )
+
+
+def _graphql_error(response: httpx.Response, body: Any) -> PbmGraphQLError | None:
+    """The typed error for a body with a non-empty ``errors`` list, else ``None``.
+
+    Code: the first error's ``extensions.code``; a 400 whose first error has no code is a
+    parse/validation failure (``GRAPHQL_VALIDATION_FAILED``); an ``errors`` entry that is not a
+    GraphQL error (an object with a ``message`` text) gives ``"UNKNOWN"``.
+    """
+    errors = _errors(body) if body is not NOT_JSON else None
+    if errors is None:
+        return None
+    first = errors[0] if isinstance(errors[0], dict) and isinstance(errors[0].get("message"), str) else None
+    if first is None:
+        return PbmGraphQLError(
+            response.status_code, "UNKNOWN", response.reason_phrase, None, errors, body.get("data")
+        )
+    extensions = first.get("extensions")
+    code = extensions.get("code") if isinstance(extensions, dict) else None
+    if not isinstance(code, str):
+        code = "GRAPHQL_VALIDATION_FAILED" if response.status_code == 400 else "UNKNOWN"
+    path = first.get("path")
+    return PbmGraphQLError(
+        response.status_code,
+        code,
+        first["message"],
+        path if isinstance(path, list) else None,
+        errors,
+        body.get("data"),
+    )
+
+
+def _literal(value: Any) -> str:
+    """A GraphQL input literal (JSON string escapes are valid GraphQL escapes)."""
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{k}: {_literal(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_literal(v) for v in value) + "]"
+    if value is None or isinstance(value, bool | int | float | str):
+        return json.dumps(value, ensure_ascii=False)
+    raise TypeError(f"cannot write {type(value).__name__} as a GraphQL literal")

@@ -1,0 +1,51 @@
+"""Property-based consumer contracts any client of the three APIs can run.
+
+The suite plays the server (pytest-httpserver on 127.0.0.1, a fake clock behind the client's
+injected ``sleep``/``now``) and generates its behaviour with Hypothesis: runs of 401/429/5xx,
+error bodies drawn from the specs' own error schemas (``hypothesis-jsonschema``), malformed
+bodies, pages and page tokens. A broken rule raises :class:`ContractViolation`, an
+``AssertionError`` titled like ``"Banqer contract: refreshed the token twice in one call"``
+with the property, the (shrunk) server script and a Received/Expected body.
+
+Use it from a test module with an adapter around your own client::
+
+    from specmock.contracts.consumer import BanqerAdapter, BanqerConsumerContract
+    from mycompany.banqer import Banqer, BanqerFailure
+
+    class MyBanqer(BanqerAdapter):
+        error_types = (BanqerFailure,)
+        def make_client(self, *, api_base, auth_base, tenant, client_id, client_secret, sleep, now):
+            return Banqer(api_base, auth_base, tenant, client_id, client_secret, sleep=sleep, clock=now)
+        def call_get(self, client, path):
+            return client.get(path)
+        def list_all(self, client, path, params):
+            return list(client.iterate(path, params))
+
+    class TestMyBanqerClient(BanqerConsumerContract):
+        adapter = MyBanqer()
+
+(:class:`PbmAdapter`/:class:`PbmConsumerContract` and
+:class:`AssineAdapter`/:class:`AssineConsumerContract` work the same way.) Outside pytest,
+``run_banqer_contract(adapter)`` and friends run every property in turn. Hypothesis settings come
+from the active profile (``HYPOTHESIS_PROFILE``); deadlines are off because every example does
+real HTTP.
+"""
+
+from ._harness import ContractViolation, FakeClock
+from .assine import AssineAdapter, AssineConsumerContract, run_assine_contract
+from .banqer import BanqerAdapter, BanqerConsumerContract, run_banqer_contract
+from .pbm import PbmAdapter, PbmConsumerContract, run_pbm_contract
+
+__all__ = [
+    "AssineAdapter",
+    "AssineConsumerContract",
+    "BanqerAdapter",
+    "BanqerConsumerContract",
+    "ContractViolation",
+    "FakeClock",
+    "PbmAdapter",
+    "PbmConsumerContract",
+    "run_assine_contract",
+    "run_banqer_contract",
+    "run_pbm_contract",
+]

@@ -1,0 +1,182 @@
+"""Error bodies for the consumer contracts: drawn from the specs' own schemas, plus malformed ones.
+
+* Banqer: component ``Error`` of ``banqer.openapi.yaml``;
+* Assine: components ``ApiProblem`` and ``ApiProblemValidation`` of ``assine.openapi.yaml``;
+* PBM: ``$defs`` ``UnauthenticatedResponse``, ``ValidationFailedResponse``,
+  ``ParseFailedResponse`` and ``ExecutionErrorResponse`` of ``pbm.responses.schema.json``.
+
+``$ref`` s are resolved by inlining the referenced component (recursively); OpenAPI-only keywords
+and annotations are dropped so that ``hypothesis_jsonschema.from_schema`` can draw from them.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+import specmock.specs as specs
+from hypothesis import strategies as st
+from hypothesis.internal.conjecture import utils as _cu
+from hypothesis_jsonschema import from_schema
+
+from ._harness import Answer
+
+__all__ = ["component_schema", "malformed_bodies", "spec_bodies"]
+
+
+def _many_more(self: Any) -> bool:
+    """``many.more()`` as Hypothesis had it before ``many`` became iterator-only.
+
+    hypothesis-jsonschema 0.23.1 (the latest release) still calls ``elements.more()`` when it
+    draws objects; newer Hypothesis releases dropped the method. This is the old behaviour on
+    top of the new class; it is only installed when the method is missing.
+    """
+    if self._depth is None:
+        self._depth = self.data.depth
+    self._finish_element()
+    if not self._decide():
+        return False
+    self.count += 1
+    self._in_element = True
+    self._rejected = False
+    return True
+
+
+if not hasattr(_cu.many, "more"):  # pragma: no branch - depends on the installed Hypothesis
+    _cu.many.more = _many_more  # type: ignore[attr-defined]
+
+
+_ANNOTATIONS = {
+    "description",
+    "title",
+    "example",
+    "examples",
+    "deprecated",
+    "readOnly",
+    "writeOnly",
+    "xml",
+    "externalDocs",
+    "discriminator",
+    "$comment",
+    "$schema",
+    "$id",
+    "contentMediaType",
+    "contentEncoding",
+}
+
+
+def _inline(node: Any, root: dict[str, Any], seen: tuple[str, ...]) -> Any:
+    if isinstance(node, list):
+        return [_inline(item, root, seen) for item in node]
+    if not isinstance(node, dict):
+        return node
+    ref = node.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/"):
+        if ref in seen:
+            raise ValueError(f"recursive schema through {ref}")
+        target: Any = root
+        for part in ref[2:].split("/"):
+            target = target[part.replace("~1", "/").replace("~0", "~")]
+        siblings = {k: v for k, v in node.items() if k != "$ref"}
+        resolved = _inline(target, root, (*seen, ref))
+        return {**resolved, **_inline(siblings, root, seen)} if siblings else resolved
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key.startswith("x-") or key in _ANNOTATIONS:
+            continue
+        if key in ("properties", "patternProperties", "$defs", "definitions"):
+            out[key] = {name: _inline(sub, root, seen) for name, sub in value.items()}
+        else:
+            out[key] = _inline(value, root, seen)
+    if out.pop("nullable", False) and "type" in out:  # OpenAPI 3.0 style
+        types = out["type"] if isinstance(out["type"], list) else [out["type"]]
+        out["type"] = [*types, "null"]
+    return out
+
+
+_SCALAR = {"type": ["string", "integer", "boolean", "null"]}
+
+
+def _bounded(node: Any) -> Any:
+    """Cheaper to draw, same meaning for a client: unknown members are scalars, arrays <= 3 items."""
+    if isinstance(node, list):
+        return [_bounded(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: (_bounded(v) if k not in ("const", "enum") else v) for k, v in node.items()}
+    if "properties" in out:
+        out["properties"] = {name: _bounded(sub) for name, sub in node["properties"].items()}
+    declared = out.get("type")
+    types: list[Any] = declared if isinstance(declared, list) else [declared]
+    if "object" in types and out.get("additionalProperties", True) is True:
+        out["additionalProperties"] = _SCALAR
+        out.setdefault("maxProperties", len(out.get("properties", {})) + 2)
+    if "array" in types and "maxItems" not in out:
+        out["maxItems"] = max(3, out.get("minItems", 0))
+    return out
+
+
+def component_schema(spec: str, pointer: str) -> dict[str, Any]:
+    """A self-contained JSON Schema for ``#/<pointer>`` of a bundled spec (``$ref`` s inlined)."""
+    root = specs.load(spec)
+    return _inline({"$ref": "#/" + pointer}, copy.deepcopy(root), ())
+
+
+@cache
+def _strategy(spec: str, pointer: str) -> st.SearchStrategy[Any]:
+    return from_schema(_bounded(component_schema(spec, pointer)))
+
+
+def spec_bodies(spec: str, *pointers: str) -> st.SearchStrategy[Any]:
+    """JSON values valid against any of the named schemas (built lazily, cached per schema)."""
+
+    def lazy(pointer: str) -> Callable[[], st.SearchStrategy[Any]]:
+        return lambda: _strategy(spec, pointer)
+
+    return st.one_of([st.deferred(lazy(p)) for p in pointers])
+
+
+HTML_PAGE = (
+    b"<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1><hr>nginx</body></html>"
+)
+
+
+def malformed_bodies(wrong_shapes: list[Any]) -> st.SearchStrategy[tuple[str, bytes, str]]:
+    """``(label, body, content type)`` of bodies no schema allows: empty, an HTML page from a
+    proxy, truncated JSON, JSON of the wrong shape, and a JSON content type on a text body."""
+    truncated = st.builds(
+        lambda doc, cut: json.dumps(doc)[: max(1, min(cut, len(json.dumps(doc)) - 1))],
+        st.sampled_from([*wrong_shapes, {"message": "Erro interno", "details": [{"reason": "INTERNAL"}]}]),
+        st.integers(1, 60),
+    ).filter(_not_json)
+    return st.one_of(
+        st.just(("empty body", b"", "application/json")),
+        st.just(("HTML from a proxy", HTML_PAGE, "text/html")),
+        st.just(("HTML labelled application/json", HTML_PAGE, "application/json")),
+        truncated.map(lambda text: (f"truncated JSON {text!r}", text.encode(), "application/json")),
+        st.sampled_from(wrong_shapes).map(
+            lambda doc: (f"wrong shape {json.dumps(doc)}", json.dumps(doc).encode(), "application/json")
+        ),
+        st.sampled_from(wrong_shapes).map(
+            lambda doc: (f"text/plain {json.dumps(doc)}", json.dumps(doc).encode(), "text/plain")
+        ),
+        st.text(max_size=20)
+        .map(lambda t: (f"plain text {t!r}", t.encode(), "text/plain"))
+        .filter(lambda item: _not_json(item[1].decode())),
+    )
+
+
+def _not_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except ValueError:
+        return True
+    return False
+
+
+def answer_from_malformed(status: int, item: tuple[str, bytes, str], **headers: str) -> Answer:
+    label, body, content_type = item
+    return Answer(status, body, content_type, dict(headers), f"{status} {label}", None)

@@ -1,0 +1,182 @@
+"""The Assine Online mock: OAuth2 password login, application tokens, HAL collections with filters,
+files, folders, signature workflows, templates and webhooks, as ``assine.openapi.yaml`` describes.
+
+Mounted at ``/assine``: ``{base}/assine`` stands for ``https://api-v1.assine.online``. The modules
+next to this one hold the parts: :mod:`.routing` (routes, dispatch, the 500 guard),
+:mod:`.problems` (the API Problem shape), :mod:`.oauth` and :mod:`.tokens` (login and bearer
+tokens), :mod:`.query`, :mod:`.filters` and :mod:`.collation` (the filter dialect, pure),
+:mod:`.hal` (links and pages), :mod:`.data` (seeded users), :mod:`.store` (what callers create),
+:mod:`.files`, :mod:`.workflows`, :mod:`.lifecycle`, :mod:`.templates` and :mod:`.webhooks`.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from specmock.mocks.assine import lifecycle
+from specmock.mocks.assine.data import Directory, directory
+from specmock.mocks.assine.oauth import CLIENT_ID, CLIENT_SECRET
+from specmock.mocks.assine.problems import PROBLEM, ProblemForPath
+from specmock.mocks.assine.query import MAX_DEPTH, MAX_ITEMS, MAX_VALUES
+from specmock.mocks.assine.routing import Router
+from specmock.mocks.assine.store import StepRecord, Store
+from specmock.mocks.core.openapi import OpenApiSpec, Operation
+from specmock.mocks.core.state import MockApi, MockState
+from specmock.specs import load as load_spec
+from starlette.responses import Response
+from starlette.types import ASGIApp
+
+__all__ = ["AssineApi"]
+
+#: Operations whose JSON request body the mock validates with the spec's schema.
+JSON_BODIES = ("createAccessToken", "createFolder", "updateFolder", "createWorkflow", "updateWorkflow",
+               "createWorkflowTemplate", "updateWorkflowTemplate", "createWebhook")
+
+
+@cache
+def _spec() -> OpenApiSpec:
+    return OpenApiSpec(load_spec("assine"))
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """What the API needs before its first request: the spec's operations and validators, the users."""
+
+    operations: dict[str, Operation]
+    bodies: dict[str, Draft202012Validator]
+    directory: Directory
+
+
+class AssineApi(MockApi):
+    """Assine Online at ``/assine``: see the module docstring; data per instance, users shared."""
+
+    name = "assine"
+    mount_path = "/assine"
+    error_media_type = PROBLEM
+
+    def __init__(self, state: MockState) -> None:
+        super().__init__(state)
+        self.store = Store()
+        #: Key of the HMAC inside file ``uuid`` tokens; per run, never shown.
+        self.file_secret = secrets.token_bytes(32)
+        # The spec (parsed and compiled once) and the seeded users are built in the background, so a
+        # server starts answering (``/__mock__/``, the other APIs) without waiting for them; the first
+        # use waits. Both are cached per process, so further instances get them at once.
+        self._prepared: _Prepared | None = None
+        self._error: BaseException | None = None
+        self._ready = threading.Event()
+        threading.Thread(target=self._prepare, name="specmock-assine-data", daemon=True).start()
+
+    def _prepare(self) -> None:
+        try:
+            spec = _spec()
+            config = self.state.config
+            self._prepared = _Prepared(
+                spec.operations,
+                {op: spec.operation(op).body_validators["application/json"] for op in JSON_BODIES},
+                directory(config.seed, config.assine_users, config.assine_seeded_users),
+            )
+        except BaseException as exc:  # re-raised to the first user
+            self._error = exc
+        finally:
+            self._ready.set()
+
+    @property
+    def prepared(self) -> _Prepared:
+        prepared = self._prepared
+        if prepared is None:
+            self._ready.wait()
+            if self._error is not None:
+                raise RuntimeError("the Assine mock could not load its spec or data") from self._error
+            prepared = self._prepared
+            assert prepared is not None
+        return prepared
+
+    # -- spec and data --------------------------------------------------------------------------------
+
+    @property
+    def directory(self) -> Directory:
+        """The users and business units (immutable, shared)."""
+        return self.prepared.directory
+
+    def operation(self, operation_id: str) -> Operation:
+        return self.prepared.operations[operation_id]
+
+    def body_validator(self, operation_id: str) -> Draft202012Validator:
+        return self.prepared.bodies[operation_id]
+
+    # -- MockApi --------------------------------------------------------------------------------------
+
+    def build_app(self) -> ASGIApp:
+        return Router(self)
+
+    def error_response(
+        self, status: int, message: str | None = None, headers: Mapping[str, str] | None = None
+    ) -> Response:
+        """An API Problem for ``status`` (title from the status; OAuth titles on ``/oauth*``)."""
+        return ProblemForPath(status, message, headers)
+
+    def reset(self) -> None:
+        """Files, folders, workflows, templates, webhooks and ids back to the start (users never change)."""
+        self.store.clear()
+
+    def info(self, base_url: str) -> dict[str, Any]:
+        config = self.state.config
+        return {
+            "mount": self.mount_path,
+            "base_url": f"{base_url}{self.mount_path}",
+            "accounts": {email: "PJ" if user.business_unit else "PF"
+                         for email, user in config.assine_users.items()},
+            "seeded_users": config.assine_seeded_users,
+            "oauth_client": CLIENT_ID,
+            "token_ttl": config.assine_token_ttl,
+            "filter_limits": {"items": MAX_ITEMS, "depth": MAX_DEPTH, "values": MAX_VALUES},
+            "mock_only_routes": ["POST /__mock__/workflow-step/{id}/sign",
+                                 "POST /__mock__/workflow-step/{id}/reject"],
+        }
+
+    def banner(self, base_url: str) -> list[str]:
+        base = f"{base_url}{self.mount_path}"
+        accounts = self.state.config.assine_users
+        listed = "; ".join(f"{email} / {user.password} ({'PJ' if user.business_unit else 'PF'})"
+                           for email, user in accounts.items())
+        lines = [
+            f"assine API      {base}  (HAL; /v1/... and unprefixed; POST {base}/oauth, {base}/oauth/revoke)",
+            f"assine users    {listed or 'none configured'}; OAuth client {CLIENT_ID} / {CLIENT_SECRET}",
+            "assine note     curl needs -g (--globoff) for filter[0][...] brackets; keep $USER_ID unexpanded",
+        ]
+        demo = next(iter(accounts.values()), None)
+        if demo is not None:
+            login = ('{"grant_type":"password","client_id":"app","client_secret":"app",'
+                     f'"username":"{demo.email}","password":"{demo.password}"}}')
+            lines.append(
+                "assine try      TOKEN=$(curl -s -H 'Content-Type: application/json' "
+                f"-d '{login}' {base}/oauth "
+                "| python3 -c \"import json,sys; print(json.load(sys.stdin)['access_token'])\") && "
+                f"curl -g -s -H \"Authorization: Bearer $TOKEN\" "
+                f"\"{base}/v1/user?filter[0][field]=id&filter[0][type]=eq&filter[0][value]=\\$USER_ID\""
+            )
+        return lines
+
+    # -- mock-only controls ---------------------------------------------------------------------------
+
+    def sign_step(self, step_id: int) -> StepRecord:
+        """Mock-only: the pending step ``step_id`` is signed (404/409 as :class:`ApiProblem` otherwise)."""
+        with self.store.lock:
+            return lifecycle.sign(self, step_id, self.state.clock.now())
+
+    def reject_step(self, step_id: int) -> StepRecord:
+        """Mock-only: the pending step ``step_id`` is rejected, cancelling its workflow."""
+        with self.store.lock:
+            return lifecycle.reject(self, step_id, self.state.clock.now())
+
+    def webhook_outbox(self) -> list[dict[str, Any]]:
+        """The webhook notifications the mock would have sent: ``{"url", "payload"}``, oldest first."""
+        with self.store.lock:
+            return list(self.store.outbox)

@@ -1,0 +1,99 @@
+"""``/webhook-business-unit``: callback URLs of a business unit, and the notifications they would get.
+
+Only business (PJ) accounts have a business unit, so personal (PF) accounts get 403 on every
+route here. A webhook belongs to the caller's business unit: every PJ user of the unit sees it.
+The URL is stored as given, only required to be non-empty (the public example stores a URL
+followed by a word).
+
+Notifications are not sent over the network: each one a workflow or step status change would
+cause is recorded in the API's outbox (``AssineApi.webhook_outbox()``), one entry per registered
+URL, with the payload the spec declares under ``webhooks:``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from specmock.mocks.assine.bodies import decode_json, fail_if, schema_messages
+from specmock.mocks.assine.hal import Ctx, list_response
+from specmock.mocks.assine.problems import JsonBody, not_found
+from specmock.mocks.assine.store import StepRecord, WebhookRecord, WorkflowRecord
+from specmock.mocks.assine.tokens import require_pj
+from starlette.responses import Response
+
+if TYPE_CHECKING:
+    from specmock.mocks.assine.api import AssineApi
+
+__all__ = ["create_webhook", "delete_webhook", "get_webhook", "list_webhooks", "notify"]
+
+WEBHOOK_FIELDS = {"id": "int", "url": "str", "user": "int"}
+
+
+def _render(ctx: Ctx, hook: WebhookRecord) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": hook.id, "url": hook.url}
+    user = ctx.api.directory.by_id.get(hook.user)
+    if user is not None:
+        out["_embedded"] = {"user": user.entity(ctx.base)}
+    out["_links"] = {"self": ctx.href(f"/webhook-business-unit/{hook.id}")}
+    return out
+
+
+def _unit_hooks(ctx: Ctx) -> list[WebhookRecord]:
+    unit = require_pj(ctx).unit
+    assert unit is not None
+    return [hook for hook in ctx.api.store.webhooks.values() if hook.unit == unit.id]
+
+
+def _find(ctx: Ctx) -> WebhookRecord:
+    wanted = ctx.entity_id()
+    for hook in _unit_hooks(ctx):
+        if hook.id == wanted:
+            return hook
+    raise not_found()
+
+
+async def list_webhooks(ctx: Ctx) -> Response:
+    hooks = _unit_hooks(ctx)
+    return list_response(ctx, "listWebhooks", "webhook_business_unit", WEBHOOK_FIELDS, hooks,
+                         lambda h: {"id": h.id, "url": h.url, "user": h.user}, lambda h: _render(ctx, h))
+
+
+async def create_webhook(ctx: Ctx) -> Response:
+    user = require_pj(ctx)
+    assert user.unit is not None
+    body = decode_json(await ctx.request.body(), ctx.request.headers.get("content-type"))
+    fail_if(schema_messages(ctx.api.body_validator("createWebhook"), body))
+    store = ctx.api.store
+    hook = WebhookRecord(store.next_id("webhook"), user.unit.id, user.id, body["url"])
+    store.webhooks[hook.id] = hook
+    entity = _render(ctx, hook)
+    return JsonBody(entity, 201, {"Location": entity["_links"]["self"]["href"]})
+
+
+async def get_webhook(ctx: Ctx) -> Response:
+    return JsonBody(_render(ctx, _find(ctx)))
+
+
+async def delete_webhook(ctx: Ctx) -> Response:
+    hook = _find(ctx)
+    del ctx.api.store.webhooks[hook.id]
+    return Response(status_code=204)
+
+
+def notify(api: AssineApi, workflow: WorkflowRecord, step: StepRecord | None, now: float) -> None:
+    """Record the notification of a status change for every webhook of the owner's business unit."""
+    owner = api.directory.by_id.get(workflow.owner)
+    if owner is None or owner.unit is None:
+        return
+    hooks = [hook for hook in api.store.webhooks.values() if hook.unit == owner.unit.id]
+    if not hooks:
+        return
+    payload = {
+        "event": "workflow_step.status_changed" if step is not None else "workflow.status_changed",
+        "workflow": {"id": workflow.id, "status": workflow.status},
+        "workflowStep": {"id": step.id, "status": step.status} if step is not None else None,
+        "date": dt.datetime.fromtimestamp(int(now), dt.UTC).strftime("%Y-%m-%d %H:%M:%S"),
+    }
+    for hook in hooks:
+        api.store.outbox.append({"url": hook.url, "payload": payload})

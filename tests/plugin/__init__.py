@@ -1,0 +1,1 @@
+"""The pytest plugin, exercised in throwaway projects with ``pytester``."""
