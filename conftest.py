@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, Verbosity, settings
 _SLOW_OK = [HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
 
 settings.register_profile("dev", max_examples=25, deadline=None, suppress_health_check=_SLOW_OK)
-settings.register_profile("ci", max_examples=150, deadline=None, suppress_health_check=_SLOW_OK,
+settings.register_profile("ci", max_examples=60, deadline=None, suppress_health_check=_SLOW_OK,
                           print_blob=True, derandomize=False)
 settings.register_profile("debug", max_examples=10, deadline=None, verbosity=Verbosity.verbose,
                           suppress_health_check=_SLOW_OK)

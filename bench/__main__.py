@@ -212,7 +212,8 @@ def run(args: argparse.Namespace) -> int:
     bodies_file = WORK / "bare-bodies.json"
     results: dict[str, dict[str, list[LoadResult]]] = {}
     startups: dict[str, list[float]] = {}
-    rss: dict[str, list[float]] = {}
+    rss: dict[str, list[float]] = {}  # after the Banqer list load
+    rss_all: dict[str, list[float]] = {}  # after every scenario (token endpoints issue thousands)
     prepared: Prepared | None = None
     started_at = time.monotonic()
     for round_no in range(rounds):
@@ -258,9 +259,16 @@ def run(args: argparse.Namespace) -> int:
                         f"  {key:14} {name:9} {result.rps:10,.0f} req/s  p50 {result.p50_ms:7.2f} ms  "
                         f"p99 {result.p99_ms:7.2f} ms{flag}"
                     )
+                if key == "banqer-list":
+                    for name, server in servers.items():
+                        rss.setdefault(name, []).append(server.rss_kib() / 1024)
+                    say(
+                        "  RSS after the list load: "
+                        + ", ".join(f"{n} {rss[n][-1]:.0f} MiB" for n in servers)
+                    )
             for name, server in servers.items():
-                rss.setdefault(name, []).append(server.rss_kib() / 1024)
-            say("  RSS after load: " + ", ".join(f"{n} {rss[n][-1]:.0f} MiB" for n in servers))
+                rss_all.setdefault(name, []).append(server.rss_kib() / 1024)
+            say("  RSS after every scenario: " + ", ".join(f"{n} {rss_all[n][-1]:.0f} MiB" for n in servers))
         finally:
             for server in servers.values():
                 server.stop()
@@ -271,6 +279,7 @@ def run(args: argparse.Namespace) -> int:
     }
     startup_s = {name: median(values) for name, values in startups.items()}
     rss_mib = {name: median(values) for name, values in rss.items()}
+    rss_all_mib = {name: median(values) for name, values in rss_all.items()}
 
     say("in-process (no socket) ...")
     bare_spec = prepared.captured.get("/banqer-list") if prepared else None
@@ -288,7 +297,7 @@ def run(args: argparse.Namespace) -> int:
         ]
 
     titles = {s.key: s.title for s in SCENARIOS}
-    rows = table_rows(titles, figures, startup_s, rss_mib, inproc_rows)
+    rows = table_rows(titles, figures, startup_s, rss_mib, inproc_rows, rss_all_mib=rss_all_mib)
     verdicts = targets(figures, startup_s, rss_mib, ip.reset_us)
     load_after = load_average()
     say()
@@ -320,7 +329,8 @@ def run(args: argparse.Namespace) -> int:
         "connections": args.connections,
         "results": {k: {n: [r.__dict__ for r in runs] for n, runs in v.items()} for k, v in results.items()},
         "startup_s": startups,
-        "rss_mib": rss,
+        "rss_mib_after_list": rss,
+        "rss_mib_after_all": rss_all,
         "inprocess": ip.__dict__,
         "targets": [
             {"name": t.name, "measured": t.measured, "limit": t.limit, "verdict": t.verdict} for t in verdicts

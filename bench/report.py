@@ -90,7 +90,7 @@ def targets(
         Target("Banqer list req/s vs bare ASGI app", ratio(rps, bare.rps if bare else None), 0.5, True, "x"),
         Target("Banqer list p99 at 16 connections", mock.p99_ms if mock else None, 5.0, False, " ms"),
         Target("start to first 200", startup_s.get(MOCK), 0.5, False, " s"),
-        Target("RSS after load", rss_mib.get(MOCK), 80.0, False, " MiB"),
+        Target("RSS after the Banqer list load", rss_mib.get(MOCK), 80.0, False, " MiB"),
         Target(
             "per-test reset (MockState.reset)",
             reset_us / 1000 if reset_us is not None else None,
@@ -143,6 +143,8 @@ def table_rows(
     startup_s: Mapping[str, float | None],
     rss_mib: Mapping[str, float | None],
     inproc_rows: Sequence[tuple[str, str, float | None, float | None]] = (),
+    *,
+    rss_all_mib: Mapping[str, float | None] | None = None,
 ) -> list[tuple[str, ...]]:
     """Rows of the table: per scenario and server, then start-up and memory per server, then in-process."""
     rows: list[tuple[str, ...]] = []
@@ -170,7 +172,10 @@ def table_rows(
                 )
             )
             first = False
-    for label, values, unit in (("start to first 200", startup_s, "s"), ("RSS after load", rss_mib, "MiB")):
+    blocks = [("start to first 200", startup_s, "s"), ("RSS after the Banqer list load", rss_mib, "MiB")]
+    if rss_all_mib:
+        blocks.append(("RSS after every scenario", rss_all_mib, "MiB"))
+    for label, values, unit in blocks:
         first = True
         for server in TARGETS_ORDER:
             if server not in values:

@@ -11,7 +11,7 @@ from typing import Any
 
 import jsonschema
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
@@ -60,7 +60,9 @@ _RATE = {
 
 
 class AdminError(Exception):
-    pass
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 def _bad(message: str, status: int = 400) -> JSONResponse:
@@ -83,8 +85,27 @@ def _whole(data: dict[str, Any], key: str, default: int) -> int:
     return int(data.get(key, default))
 
 
-async def _json(request: Request, schema: dict[str, Any], optional: bool = False) -> dict[str, Any]:
-    raw = await request.body()
+async def _body(request: Request, limit: int) -> bytes:
+    """The request body, refused with 413 past ``limit`` bytes (declared or sent) as the APIs do."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise AdminError(f"the request body is larger than {limit} bytes", 413)
+    chunks, size = [], 0
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise AdminError(f"the request body is larger than {limit} bytes", 413)
+            chunks.append(chunk)
+    except ClientDisconnect:  # nobody is left to read the answer; it only must not be a crash
+        raise AdminError("the client went away before sending the whole body") from None
+    return b"".join(chunks)
+
+
+async def _json(
+    request: Request, schema: dict[str, Any], limit: int, optional: bool = False
+) -> dict[str, Any]:
+    raw = await _body(request, limit)
     if not raw.strip():
         if optional:
             return {}
@@ -99,10 +120,14 @@ async def _json(request: Request, schema: dict[str, Any], optional: bool = False
     if error is not None:
         where = ".".join(str(p) for p in error.absolute_path)
         raise AdminError(f"{where + ': ' if where else ''}{error.message}")
-    return data  # type: ignore[no-any-return]
+    if not isinstance(data, dict):  # every schema here asks for an object: only narrows the type
+        raise AdminError("the request body must be a JSON object")
+    return data
 
 
 def build_admin_app(control: MockControl, base_urls: Any = None) -> Starlette:
+    limit = control.state.config.max_body_bytes  # the same body limit as the APIs
+
     async def index(request: Request) -> Response:
         base = str(request.base_url).rstrip("/")
         apis = {name: api.info(base) for name, api in control.state.apis.items()}
@@ -119,7 +144,7 @@ def build_admin_app(control: MockControl, base_urls: Any = None) -> Starlette:
         if request.method == "DELETE":
             control.clear_faults()
             return Response(status_code=204)
-        data = await _json(request, _FAULT)
+        data = await _json(request, _FAULT, limit)
         fault = control.fail(
             data["api"], _whole(data, "status", 0), method=data.get("method", "*"),
             path=data.get("path", "*"), times=_whole(data, "times", 1), headers=data.get("headers"),
@@ -131,19 +156,19 @@ def build_admin_app(control: MockControl, base_urls: Any = None) -> Starlette:
         return JSONResponse({"now": control.now(), "offset": control.state.clock.offset})
 
     async def advance(request: Request) -> Response:
-        data = await _json(request, _ADVANCE)
+        data = await _json(request, _ADVANCE, limit)
         offset = control.advance(data["seconds"])
         return JSONResponse({"now": control.now(), "offset": offset})
 
     async def expire(request: Request) -> Response:
-        data = await _json(request, _EXPIRE, optional=True)
+        data = await _json(request, _EXPIRE, limit, optional=True)
         return JSONResponse({"expired": control.expire_tokens(data.get("api"))})
 
     async def rate_limit(request: Request) -> Response:
         if request.method == "GET":
             rules = control.state.rate_limits.rules()
             return JSONResponse({api: {"limit": r.limit, "per_seconds": r.per_seconds} for api, r in rules.items()})
-        data = await _json(request, _RATE)
+        data = await _json(request, _RATE, limit)
         if data["limit"] is not None:
             data["limit"] = int(data["limit"])
         control.rate_limit(data["api"], data["limit"], data.get("per_seconds", 1.0))
@@ -157,7 +182,7 @@ def build_admin_app(control: MockControl, base_urls: Any = None) -> Starlette:
         return JSONResponse({"requests": control.requests(api), "total": control.state.journal.total})
 
     async def handle_value_error(request: Request, exc: Exception) -> Response:
-        return _bad(str(exc))
+        return _bad(str(exc), getattr(exc, "status", 400))
 
     async def not_found(request: Request, exc: Exception) -> Response:
         calls = ["GET /", "POST /reset", "GET|POST|DELETE /faults", "GET /clock", "POST /clock/advance",

@@ -45,7 +45,7 @@ MAX_FINDINGS_PER_CHECK = 3
 COVERAGE_MIN = 10
 COVERAGE_FACTOR = 1
 #: Generated requests per operation get this much time: at least TIME_BUDGET_MIN seconds, else
-#: TIME_BUDGET_PER_EXAMPLE x max_examples (2.5 s for 25 examples, 15 s for 150). Only operations
+#: TIME_BUDGET_PER_EXAMPLE x max_examples (2.5 s for 25 examples, 6 s for 60). Only operations
 #: whose requests are slow to generate or to answer hit it (Assine's workflow bodies); the report
 #: lists them.
 TIME_BUDGET_MIN = 1.0
@@ -148,7 +148,7 @@ def verify(
 
 
 def _profile_examples() -> int:
-    """``max_examples`` of the active hypothesis profile (``dev`` 25, ``ci`` 150 in the kit's own suite)."""
+    """``max_examples`` of the active hypothesis profile (``dev`` 25, ``ci`` 60 in the kit's own suite)."""
     import hypothesis
 
     active = hypothesis.settings.default

@@ -191,12 +191,15 @@ def test_table_has_ratios_to_both_baselines() -> None:
         {MOCK: 0.4, BARE: 0.2, PRISM: 1.6},
         {MOCK: 60.0, BARE: 30.0, PRISM: 160.0},
         [("reset", MOCK, 150.0, None)],
+        rss_all_mib={MOCK: 90.0, BARE: 30.0},
     )
     mock_row = rows[0]
     assert mock_row[0] == "Banqer list" and mock_row[1] == MOCK
     assert mock_row[3] == "0.50x" and mock_row[4] == "3.00x"
     startup = next(r for r in rows if r[0] == "start to first 200")
     assert startup[3] == "2.00x" and startup[4] == "0.25x"
+    after_all = next(r for r in rows if r[0] == "RSS after every scenario")
+    assert after_all[2] == "90.0 MiB" and after_all[3] == "3.00x" and after_all[4] == "—"
     assert render_markdown(rows).count("\n") == len(rows) + 1
 
 

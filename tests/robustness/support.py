@@ -44,19 +44,30 @@ TIMEOUT = 10.0
 #: Seconds an answer may take before it counts as too slow (well under the timeout).
 SLOW = 5.0
 #: Health checks the suite's generators trip on purpose (big, slow, filtered inputs; a per-test fixture).
-SUPPRESS = [HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large,
-            HealthCheck.function_scoped_fixture]
+SUPPRESS = [
+    HealthCheck.too_slow,
+    HealthCheck.filter_too_much,
+    HealthCheck.data_too_large,
+    HealthCheck.function_scoped_fixture,
+]
 #: Requests checked by :func:`check`, per API family (``banqer`` counts its realm too).
 CASES: collections.Counter[str] = collections.Counter()
 
-FAMILY = {"banqer": "banqer", "banqer-auth": "banqer", "pbm": "pbm", "assine": "assine", "admin": "admin",
-          "root": "root"}
+FAMILY = {
+    "banqer": "banqer",
+    "banqer-auth": "banqer",
+    "pbm": "pbm",
+    "assine": "assine",
+    "admin": "admin",
+    "root": "root",
+}
 DEMO_BANQER = ("demo-client", "demo-secret")
 DEMO_PBM = ("usuario_exemplo", "senha_exemplo")
 DEMO_ASSINE = ("demo@empresa.example", "demo-password")
 REALM_TOKEN = "/banqer-auth/realms/demo/protocol/openid-connect/token"
 CREATE_TOKEN = (
-    "mutation($login: String!, $password: String!) { createToken(login: $login, password: $password) { token } }"
+    "mutation($login: String!, $password: String!) "
+    "{ createToken(login: $login, password: $password) { token } }"
 )
 
 
@@ -87,7 +98,9 @@ class _ThreadErrors(logging.Handler):
     def take(self) -> list[str]:
         with self._lock_records:
             taken, self.records = self.records, []
-        return [f"{r.name}: {r.getMessage()}" + (f" ({r.exc_info[1]!r})" if r.exc_info else "") for r in taken]
+        return [
+            f"{r.name}: {r.getMessage()}" + (f" ({r.exc_info[1]!r})" if r.exc_info else "") for r in taken
+        ]
 
 
 #: The root logger (the APIs log under ``specmock.*``) and uvicorn's, which does not propagate.
@@ -123,8 +136,9 @@ class Served:
 
 
 @contextlib.contextmanager
-def serve(config: MockConfig | None = None, apis: list[type[MockApi]] | None = None,
-          *, admin: bool = True) -> Iterator[Served]:
+def serve(
+    config: MockConfig | None = None, apis: list[type[MockApi]] | None = None, *, admin: bool = True
+) -> Iterator[Served]:
     """A fresh mock (all APIs unless ``apis``) on a free loopback port, stopped afterwards."""
     state = create_state(config, apis=apis)
     server = ServerThread(create_app(state, admin=admin))
@@ -154,26 +168,41 @@ def long_lived(**data: Any) -> MockConfig:
 # -- tokens -----------------------------------------------------------------------------------------
 
 
-def banqer_token(client: httpx.Client, credentials: tuple[str, str] = DEMO_BANQER, tenant: str = "demo") -> str:
+def banqer_token(
+    client: httpx.Client, credentials: tuple[str, str] = DEMO_BANQER, tenant: str = "demo"
+) -> str:
     response = client.post(
         f"/banqer-auth/realms/{tenant}/protocol/openid-connect/token",
-        data={"grant_type": "client_credentials", "client_id": credentials[0], "client_secret": credentials[1]},
+        data={
+            "grant_type": "client_credentials",
+            "client_id": credentials[0],
+            "client_secret": credentials[1],
+        },
     )
     assert response.status_code == 200, response.text
     return str(response.json()["access_token"])
 
 
 def pbm_token(client: httpx.Client, credentials: tuple[str, str] = DEMO_PBM) -> str:
-    response = client.post("/pbm/graphql", json={
-        "query": CREATE_TOKEN, "variables": {"login": credentials[0], "password": credentials[1]}})
+    response = client.post(
+        "/pbm/graphql",
+        json={"query": CREATE_TOKEN, "variables": {"login": credentials[0], "password": credentials[1]}},
+    )
     assert response.status_code == 200, response.text
     return str(response.json()["data"]["createToken"]["token"])
 
 
 def assine_login(client: httpx.Client, credentials: tuple[str, str] = DEMO_ASSINE) -> dict[str, Any]:
-    response = client.post("/assine/oauth", json={
-        "grant_type": "password", "client_id": "app", "client_secret": "app",
-        "username": credentials[0], "password": credentials[1]})
+    response = client.post(
+        "/assine/oauth",
+        json={
+            "grant_type": "password",
+            "client_id": "app",
+            "client_secret": "app",
+            "username": credentials[0],
+            "password": credentials[1],
+        },
+    )
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
@@ -288,7 +317,9 @@ def checked(served: Served, response: httpx.Response, api: str | None = None) ->
 # -- raw sockets (what httpx refuses to send) --------------------------------------------------------
 
 
-def raw_exchange(port: int, head: bytes, body_chunks: list[bytes] | None = None, timeout: float = TIMEOUT) -> bytes:
+def raw_exchange(
+    port: int, head: bytes, body_chunks: list[bytes] | None = None, timeout: float = TIMEOUT
+) -> bytes:
     """Send ``head`` (request line and headers) and ``body_chunks`` on a fresh socket; the raw answer.
 
     Reads until the server closes or a whole response (by ``Content-Length``) has arrived.
@@ -351,7 +382,9 @@ _H11_VALUE = re.compile(r"^[\t\x20-\x7e\x80-\xff]*$")
 _H11_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 
 
-def send_case(client: httpx.Client, case: Any, base: str, headers: Mapping[str, str] | None = None) -> httpx.Response:
+def send_case(
+    client: httpx.Client, case: Any, base: str, headers: Mapping[str, str] | None = None
+) -> httpx.Response:
     """Send a schemathesis case through ``client`` (so it gets the client's timeout)."""
     try:
         kwargs = case.as_transport_kwargs(base_url=base)
@@ -376,15 +409,18 @@ def send_case(client: httpx.Client, case: Any, base: str, headers: Mapping[str, 
     elif kwargs.get("data") is not None:
         data = kwargs["data"]
         extra["content"] = data if isinstance(data, bytes) else str(data).encode("utf-8", "surrogatepass")
-    return client.request(kwargs["method"], kwargs["url"], params=kwargs.get("params") or None,
-                          headers=sent, **extra)
+    return client.request(
+        kwargs["method"], kwargs["url"], params=kwargs.get("params") or None, headers=sent, **extra
+    )
 
 
 def _file_part(name: str, value: Any) -> tuple[str, tuple[str | None, bytes, str | None]]:
     """A requests-style ``files`` entry as httpx takes it (contents of any type become bytes)."""
-    filename, content, kind = (list(value) + [None, None])[:3] if isinstance(value, tuple) else (None, value, None)
+    filename, content, kind = [*value, None, None][:3] if isinstance(value, tuple) else (None, value, None)
     if not isinstance(content, bytes):
-        content = (content if isinstance(content, str) else json.dumps(content)).encode("utf-8", "surrogatepass")
+        content = (content if isinstance(content, str) else json.dumps(content)).encode(
+            "utf-8", "surrogatepass"
+        )
     return str(name), (None if filename is None else str(filename), content, kind)
 
 
@@ -392,25 +428,62 @@ def _file_part(name: str, value: Any) -> tuple[str, tuple[str | None, bytes, str
 
 #: Strings that break naive parsers: numbers in odd spellings, control characters, markup, huge values.
 TRICKY_TEXT = [
-    "", " ", "0", "-1", "1.5", "1e309", "-0", "+1", "0x10", "99999999999999999999999999", "NaN", "Infinity",
-    "null", "true", "[]", "{}", "１２", "٣", "1\n", "\x00", "%00", "../..", "..%2F..", "'", '"', "\\", "\r\n",
-    "<script>", "$USER_ID", "\u202e", "\ufeff", "Ω", "a" * 3000, "🙂",
+    "",
+    " ",
+    "0",
+    "-1",
+    "1.5",
+    "1e309",
+    "-0",
+    "+1",
+    "0x10",
+    "99999999999999999999999999",
+    "NaN",
+    "Infinity",
+    "null",
+    "true",
+    "[]",
+    "{}",
+    "１２",
+    "٣",
+    "1\n",
+    "\x00",
+    "%00",
+    "../..",
+    "..%2F..",
+    "'",
+    '"',
+    "\\",
+    "\r\n",
+    "<script>",
+    "$USER_ID",
+    "\u202e",
+    "\ufeff",
+    "Ω",
+    "a" * 3000,
+    "🙂",
 ]
 
 
 def text_values(max_size: int = 40) -> st.SearchStrategy[str]:
-    return st.one_of(st.sampled_from(TRICKY_TEXT), st.text(max_size=max_size),
-                     st.integers(-(2**70), 2**70).map(str))
+    return st.one_of(
+        st.sampled_from(TRICKY_TEXT), st.text(max_size=max_size), st.integers(-(2**70), 2**70).map(str)
+    )
 
 
 def json_values(max_leaves: int = 12) -> st.SearchStrategy[Any]:
     leaves = st.one_of(
-        st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.floats(allow_nan=True, allow_infinity=True),
+        st.none(),
+        st.booleans(),
+        st.integers(-(2**70), 2**70),
+        st.floats(allow_nan=True, allow_infinity=True),
         text_values(),
     )
     return st.recursive(
         leaves,
-        lambda children: st.lists(children, max_size=4) | st.dictionaries(text_values(12), children, max_size=4),
+        lambda children: (
+            st.lists(children, max_size=4) | st.dictionaries(text_values(12), children, max_size=4)
+        ),
         max_leaves=max_leaves,
     )
 
@@ -440,41 +513,89 @@ def json_bodies(keys: list[str] | None = None) -> st.SearchStrategy[bytes]:
         json_values().map(_dumps),
         objects_with(keys).map(_dumps),
         # malformed: truncated JSON, random text, NaN tokens, a BOM, lone surrogates
-        objects_with(keys).map(_dumps).flatmap(lambda raw: st.integers(0, max(0, len(raw) - 1)).map(lambda n: raw[:n])),
+        objects_with(keys)
+        .map(_dumps)
+        .flatmap(lambda raw: st.integers(0, max(0, len(raw) - 1)).map(lambda n: raw[:n])),
         st.text(max_size=60).map(lambda t: t.encode("utf-8", "surrogatepass")),
-        st.sampled_from([b"NaN", b'{"a": NaN}', b'{"a": Infinity}', b"\xef\xbb\xbf{}", b'{"a": "\\ud800"}',
-                         b'{"a": 1e999}', b'{"a": -1e999}', b"{" + b'"a":1,' * 2000 + b'"a":2}', b'{"a":1}{',
-                         b"\x00", b"{}" * 1000]),
+        st.sampled_from(
+            [
+                b"NaN",
+                b'{"a": NaN}',
+                b'{"a": Infinity}',
+                b"\xef\xbb\xbf{}",
+                b'{"a": "\\ud800"}',
+                b'{"a": 1e999}',
+                b'{"a": -1e999}',
+                b"{" + b'"a":1,' * 2000 + b'"a":2}',
+                b'{"a":1}{',
+                b"\x00",
+                b"{}" * 1000,
+            ]
+        ),
         # not UTF-8: random bytes, UTF-16, Latin-1
         st.binary(max_size=60),
         objects_with(keys).map(lambda value: json.dumps(value).encode("utf-16")),
         st.just('{"nome": "São Paulo ç"}'.encode("latin-1")),
         # deeply nested, closed or not, from a handful of levels to 100,000
-        st.builds(nested, st.sampled_from([2, 50, 500, 990, 1500, 3000, 20_000, 100_000]), st.booleans(),
-                  st.sampled_from(["array", "object", "query"])),
+        st.builds(
+            nested,
+            st.sampled_from([2, 50, 500, 990, 1500, 3000, 20_000, 100_000]),
+            st.booleans(),
+            st.sampled_from(["array", "object", "query"]),
+        ),
     )
 
 
 CONTENT_TYPES = [
-    None, "application/json", "application/json; charset=utf-8", "application/hal+json", "application/problem+json",
-    "text/plain", "application/x-www-form-urlencoded", "multipart/form-data", "multipart/form-data; boundary=x",
-    "application/xml", "", "application/json; charset=latin-1", "*/*", "application/JSON", "application/json;;",
-    "application/octet-stream", "application/json, text/plain", "image/png",
+    None,
+    "application/json",
+    "application/json; charset=utf-8",
+    "application/hal+json",
+    "application/problem+json",
+    "text/plain",
+    "application/x-www-form-urlencoded",
+    "multipart/form-data",
+    "multipart/form-data; boundary=x",
+    "application/xml",
+    "",
+    "application/json; charset=latin-1",
+    "*/*",
+    "application/JSON",
+    "application/json;;",
+    "application/octet-stream",
+    "application/json, text/plain",
+    "image/png",
 ]
 
 
 def content_types() -> st.SearchStrategy[str | None]:
     return st.sampled_from(CONTENT_TYPES) | st.text(
-        st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=30).map(str.strip)
+        st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=30
+    ).map(str.strip)
 
 
 def header_values() -> st.SearchStrategy[bytes]:
     """Header values h11 will send (visible Latin-1, no CR/LF), including very long ones, as bytes."""
     return st.one_of(
         st.text(st.characters(min_codepoint=0x20, max_codepoint=0xFF), max_size=60).map(str.strip),
-        st.sampled_from(["a" * 8000, "Bearer", "Bearer ", "bearer x", "Basic", "Basic ===", "Basic Og==",
-                         "Bearer eyJhbGciOiJub25lIn0.eyJqdGkiOiJ4In0.", "Bearer a.b.c", "Bearer " + "A" * 5000,
-                         "Basic " + "QQ==" * 1000, "Bearer \xff\xfe", "Negotiate abc", "Bearer x y"]),
+        st.sampled_from(
+            [
+                "a" * 8000,
+                "Bearer",
+                "Bearer ",
+                "bearer x",
+                "Basic",
+                "Basic ===",
+                "Basic Og==",
+                "Bearer eyJhbGciOiJub25lIn0.eyJqdGkiOiJ4In0.",
+                "Bearer a.b.c",
+                "Bearer " + "A" * 5000,
+                "Basic " + "QQ==" * 1000,
+                "Bearer \xff\xfe",
+                "Negotiate abc",
+                "Bearer x y",
+            ]
+        ),
     ).map(sendable_header)
 
 

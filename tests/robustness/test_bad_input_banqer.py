@@ -31,13 +31,28 @@ API = "/banqer/demo"
 API_OPERATIONS = {"listCredores": "/v1/credores", "listFichas": "/v1/fichas", "getFicha": "/v1/fichas/{id}"}
 REALM_OPERATIONS = ["createToken", "getOpenidConfiguration", "getJwks"]
 QUERY_NAMES = ["pageSize", "pageToken", "atrasoMin", "PageSize", "page_size", "filter", "id", "tenant", ""]
-REALM_PATHS = ["/protocol/openid-connect/token", "/.well-known/openid-configuration",
-               "/protocol/openid-connect/certs"]
+REALM_PATHS = [
+    "/protocol/openid-connect/token",
+    "/.well-known/openid-configuration",
+    "/protocol/openid-connect/certs",
+]
 FORM_KEYS = ["grant_type", "client_id", "client_secret", "scope", "audience", "refresh_token", "username"]
 HOSTILE_IDS = [
-    "..%2F..%2F__mock__%2Freset", "..%2F..%2F..%2F__mock__%2Freset", "%2e%2e%2f%2e%2e%2f__mock__%2freset",
-    "%00", "a%00b", "%0d%0aSet-Cookie:%20x=1", "%ff%fe", "%C0%AE%C0%AE", "%25", "%2F", "%5C..%5C", "a" * 8000,
-    "8aa4b425-5fed-4cea-b970-044b36ea9d73%00", quote("😀" * 500, safe=""), "%E2%80%AE",
+    "..%2F..%2F__mock__%2Freset",
+    "..%2F..%2F..%2F__mock__%2Freset",
+    "%2e%2e%2f%2e%2e%2f__mock__%2freset",
+    "%00",
+    "a%00b",
+    "%0d%0aSet-Cookie:%20x=1",
+    "%ff%fe",
+    "%C0%AE%C0%AE",
+    "%25",
+    "%2F",
+    "%5C..%5C",
+    "a" * 8000,
+    "8aa4b425-5fed-4cea-b970-044b36ea9d73%00",
+    quote("😀" * 500, safe=""),
+    "%E2%80%AE",
 ]
 
 
@@ -72,8 +87,15 @@ def forged(token: str) -> list[str]:
     ]
     head, payload, signature = token.split(".")
     unsigned = base64.urlsafe_b64encode(b'{"alg":"none","typ":"JWT"}').rstrip(b"=").decode()
-    variants += [f"{unsigned}.{payload}.", f"{head}.{payload}.{signature[:-4]}AAAA", f"{head}.{payload}",
-                 f"{head}..{signature}", token[::-1], token + ".", token.upper()]
+    variants += [
+        f"{unsigned}.{payload}.",
+        f"{head}.{payload}.{signature[:-4]}AAAA",
+        f"{head}.{payload}",
+        f"{head}..{signature}",
+        token[::-1],
+        token + ".",
+        token.upper(),
+    ]
     return variants
 
 
@@ -86,15 +108,18 @@ def _negative(spec: str, operation_ids: list[str]) -> dict[str, Any]:
 
 
 #: Built at import: schemathesis imports parts of itself lazily, which must not happen inside a test.
-NEGATIVE = {"banqer": _negative("banqer", list(API_OPERATIONS)),
-            "banqer-auth": _negative("banqer-auth", REALM_OPERATIONS)}
+NEGATIVE = {
+    "banqer": _negative("banqer", list(API_OPERATIONS)),
+    "banqer-auth": _negative("banqer-auth", REALM_OPERATIONS),
+}
 
 
 @pytest.mark.parametrize("operation_id", list(API_OPERATIONS))
 @settings(suppress_health_check=support.SUPPRESS)
 @given(data=st.data())
-def test_negative_cases_on_the_api(mock: Served, client: httpx.Client, token: str, operation_id: str,
-                                   data: st.DataObject) -> None:
+def test_negative_cases_on_the_api(
+    mock: Served, client: httpx.Client, token: str, operation_id: str, data: st.DataObject
+) -> None:
     case = data.draw(NEGATIVE["banqer"][operation_id])
     response = support.send_case(client, case, f"{mock.url}{API}", bearer(token))
     checked(mock, response, "banqer")
@@ -104,8 +129,9 @@ def test_negative_cases_on_the_api(mock: Served, client: httpx.Client, token: st
 @pytest.mark.parametrize("operation_id", REALM_OPERATIONS)
 @settings(suppress_health_check=support.SUPPRESS)
 @given(data=st.data())
-def test_negative_cases_on_the_realm(mock: Served, client: httpx.Client, operation_id: str,
-                                     data: st.DataObject) -> None:
+def test_negative_cases_on_the_realm(
+    mock: Served, client: httpx.Client, operation_id: str, data: st.DataObject
+) -> None:
     case = data.draw(NEGATIVE["banqer-auth"][operation_id])
     response = support.send_case(client, case, f"{mock.url}/banqer-auth")
     checked(mock, response, "banqer-auth")
@@ -119,10 +145,14 @@ def _path(template: str, ficha_id: str = "8aa4b425-5fed-4cea-b970-044b36ea9d73")
 
 
 @pytest.mark.parametrize("operation_id", list(API_OPERATIONS))
-@given(params=st.lists(st.tuples(st.sampled_from(QUERY_NAMES) | support.text_values(10), support.text_values()),
-                       max_size=6))
-def test_any_query_string(mock: Served, client: httpx.Client, token: str, operation_id: str,
-                          params: list[tuple[str, str]]) -> None:
+@given(
+    params=st.lists(
+        st.tuples(st.sampled_from(QUERY_NAMES) | support.text_values(10), support.text_values()), max_size=6
+    )
+)
+def test_any_query_string(
+    mock: Served, client: httpx.Client, token: str, operation_id: str, params: list[tuple[str, str]]
+) -> None:
     response = client.get(_path(API_OPERATIONS[operation_id]), params=params, headers=bearer(token))
     checked(mock, response)
     assert response.status_code in (200, 400, 404), response.text
@@ -130,21 +160,31 @@ def test_any_query_string(mock: Served, client: httpx.Client, token: str, operat
 
 @pytest.mark.parametrize("operation_id", list(API_OPERATIONS))
 @given(data=st.data())
-def test_any_authorization_is_refused_with_401(mock: Served, client: httpx.Client, forged: list[str],
-                                               operation_id: str, data: st.DataObject) -> None:
-    value = data.draw(st.one_of(
-        support.header_values(),
-        st.sampled_from(forged).map(lambda t: f"Bearer {t}".encode()),
-        st.sampled_from(forged).flatmap(lambda t: st.sampled_from([f"bearer  {t}", f"Bearer {t} x", f"Token {t}",
-                                                                   f"Basic {t}", f"Bearer\t{t}"])).map(str.encode),
-    ))
+def test_any_authorization_is_refused_with_401(
+    mock: Served, client: httpx.Client, forged: list[str], operation_id: str, data: st.DataObject
+) -> None:
+    value = data.draw(
+        st.one_of(
+            support.header_values(),
+            st.sampled_from(forged).map(lambda t: f"Bearer {t}".encode()),
+            st.sampled_from(forged)
+            .flatmap(
+                lambda t: st.sampled_from(
+                    [f"bearer  {t}", f"Bearer {t} x", f"Token {t}", f"Basic {t}", f"Bearer\t{t}"]
+                )
+            )
+            .map(str.encode),
+        )
+    )
     response = client.get(_path(API_OPERATIONS[operation_id]), headers={"Authorization": value})
     checked(mock, response)
     assert response.status_code == 401, response.text
     assert response.headers["www-authenticate"].startswith("Bearer ")
 
 
-@given(ficha_id=st.sampled_from(HOSTILE_IDS) | st.text(min_size=1, max_size=300).map(lambda t: quote(t, safe="")))
+@given(
+    ficha_id=st.sampled_from(HOSTILE_IDS) | st.text(min_size=1, max_size=300).map(lambda t: quote(t, safe=""))
+)
 def test_any_ficha_id(mock: Served, client: httpx.Client, token: str, ficha_id: str) -> None:
     response = client.get(httpx.URL(f"{mock.url}{API}/v1/fichas/{ficha_id}"), headers=bearer(token))
     checked(mock, response)
@@ -154,24 +194,55 @@ def test_any_ficha_id(mock: Served, client: httpx.Client, token: str, ficha_id: 
         assert mock.state.journal.total > 0  # the admin reset (which empties the journal) was not reached
 
 
-@given(tenant=st.sampled_from(["%00", "%0d%0a", "%22", "%5C", "%ff", "DEMO", "demo%20", "a" * 3000, "%E2%80%AE",
-                               "x%0d%0aSet-Cookie:%20a=1", "%7F", "%09"])
-       | st.text(min_size=1, max_size=80).map(lambda t: quote(t, safe="")),
-       template=st.sampled_from(list(API_OPERATIONS.values())), authenticated=st.booleans())
-def test_any_tenant_on_the_api(mock: Served, client: httpx.Client, token: str, tenant: str, template: str,
-                               authenticated: bool) -> None:
+@given(
+    tenant=st.sampled_from(
+        [
+            "%00",
+            "%0d%0a",
+            "%22",
+            "%5C",
+            "%ff",
+            "DEMO",
+            "demo%20",
+            "a" * 3000,
+            "%E2%80%AE",
+            "x%0d%0aSet-Cookie:%20a=1",
+            "%7F",
+            "%09",
+        ]
+    )
+    | st.text(min_size=1, max_size=80).map(lambda t: quote(t, safe="")),
+    template=st.sampled_from(list(API_OPERATIONS.values())),
+    authenticated=st.booleans(),
+)
+def test_any_tenant_on_the_api(
+    mock: Served, client: httpx.Client, token: str, tenant: str, template: str, authenticated: bool
+) -> None:
     url = httpx.URL(f"{mock.url}/banqer/{tenant}{template.replace('{id}', str(uuid.uuid4()))}")
     response = client.get(url, headers=bearer(token) if authenticated else {})
     checked(mock, response)
     assert response.status_code in (200, 401, 404), response.text
 
 
-@given(method=st.sampled_from(["POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD", "TRACE", "PROPFIND", "GET"]),
-       template=st.sampled_from([*API_OPERATIONS.values(), "/v1", "/", "/v1/fichas/", "/v2/fichas", "/v1/credores/x"]),
-       body=support.json_bodies(["pageSize", "atrasoMin"]), content_type=support.content_types(),
-       authenticated=st.booleans())
-def test_any_method_and_body(mock: Served, client: httpx.Client, token: str, method: str, template: str,
-                             body: bytes, content_type: str | None, authenticated: bool) -> None:
+@given(
+    method=st.sampled_from(["POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD", "TRACE", "PROPFIND", "GET"]),
+    template=st.sampled_from(
+        [*API_OPERATIONS.values(), "/v1", "/", "/v1/fichas/", "/v2/fichas", "/v1/credores/x"]
+    ),
+    body=support.json_bodies(["pageSize", "atrasoMin"]),
+    content_type=support.content_types(),
+    authenticated=st.booleans(),
+)
+def test_any_method_and_body(
+    mock: Served,
+    client: httpx.Client,
+    token: str,
+    method: str,
+    template: str,
+    body: bytes,
+    content_type: str | None,
+    authenticated: bool,
+) -> None:
     headers = {"Content-Type": content_type} if content_type is not None else {}
     if authenticated:
         headers.update(bearer(token))
@@ -182,53 +253,78 @@ def test_any_method_and_body(mock: Served, client: httpx.Client, token: str, met
 # -- the realm --------------------------------------------------------------------------------------
 
 
-@given(pairs=st.lists(st.tuples(st.sampled_from(FORM_KEYS) | support.text_values(10),
-                                st.sampled_from(["client_credentials", "demo-client", "demo-secret", "password"])
-                                | support.text_values()), max_size=8),
-       basic=st.none() | support.header_values())
-def test_any_token_form(mock: Served, client: httpx.Client, pairs: list[tuple[str, str]], basic: bytes | None) -> None:
-    headers = {"Content-Type": "application/x-www-form-urlencoded", **({"Authorization": basic} if basic else {})}
+@given(
+    pairs=st.lists(
+        st.tuples(
+            st.sampled_from(FORM_KEYS) | support.text_values(10),
+            st.sampled_from(["client_credentials", "demo-client", "demo-secret", "password"])
+            | support.text_values(),
+        ),
+        max_size=8,
+    ),
+    basic=st.none() | support.header_values(),
+)
+def test_any_token_form(
+    mock: Served, client: httpx.Client, pairs: list[tuple[str, str]], basic: bytes | None
+) -> None:
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        **({"Authorization": basic} if basic else {}),
+    }
     response = client.post(REALM_TOKEN, content=urlencode(pairs), headers=headers)
     checked(mock, response)
     assert response.status_code in (200, 400, 401), response.text
 
 
 @given(body=support.json_bodies(FORM_KEYS) | st.binary(max_size=200), content_type=support.content_types())
-def test_any_token_body_and_content_type(mock: Served, client: httpx.Client, body: bytes,
-                                         content_type: str | None) -> None:
+def test_any_token_body_and_content_type(
+    mock: Served, client: httpx.Client, body: bytes, content_type: str | None
+) -> None:
     headers = {"Content-Type": content_type} if content_type is not None else {}
     response = client.post(REALM_TOKEN, content=body, headers=headers)
     checked(mock, response)
     assert response.status_code in (400, 401), response.text
 
 
-@given(credentials=st.tuples(st.sampled_from(["demo-client", "demo-credores", ""]) | st.text(max_size=30),
-                             st.sampled_from(["demo-secret", ""]) | st.text(max_size=30)),
-       separator=st.sampled_from([":", "", "::", "%3A"]), encode=st.sampled_from(["utf-8", "latin-1", "raw"]),
-       grant=st.sampled_from(["client_credentials", "", "password", "client_credentials\x00"]))
-def test_any_basic_credentials(mock: Served, client: httpx.Client, credentials: tuple[str, str], separator: str,
-                               encode: str, grant: str) -> None:
+@given(
+    credentials=st.tuples(
+        st.sampled_from(["demo-client", "demo-credores", ""]) | st.text(max_size=30),
+        st.sampled_from(["demo-secret", ""]) | st.text(max_size=30),
+    ),
+    separator=st.sampled_from([":", "", "::", "%3A"]),
+    encode=st.sampled_from(["utf-8", "latin-1", "raw"]),
+    grant=st.sampled_from(["client_credentials", "", "password", "client_credentials\x00"]),
+)
+def test_any_basic_credentials(
+    mock: Served, client: httpx.Client, credentials: tuple[str, str], separator: str, encode: str, grant: str
+) -> None:
     text = f"{credentials[0]}{separator}{credentials[1]}"
-    if encode == "raw":
-        value = text
-    else:
-        value = base64.b64encode(text.encode(encode, "replace")).decode("ascii")
+    value = text if encode == "raw" else base64.b64encode(text.encode(encode, "replace")).decode("ascii")
     header = support.sendable_header(f"Basic {value}".encode().decode("latin-1"))
     response = client.post(REALM_TOKEN, data={"grant_type": grant}, headers={"Authorization": header})
     checked(mock, response)
     assert response.status_code in (200, 400, 401), response.text
 
 
-@given(tenant=st.sampled_from(["%00", "%0d%0a", "%22", "%ff", "DEMO", "a" * 3000, "x%0d%0aSet-Cookie:%20a=1"])
-       | st.text(min_size=1, max_size=80).map(lambda t: quote(t, safe="")),
-       suffix=st.sampled_from(REALM_PATHS), method=st.sampled_from(["GET", "POST", "DELETE", "PUT"]),
-       query=st.lists(st.tuples(support.text_values(10), support.text_values()), max_size=3))
-def test_any_realm_and_method(mock: Served, client: httpx.Client, tenant: str, suffix: str, method: str,
-                              query: list[tuple[str, str]]) -> None:
+@given(
+    tenant=st.sampled_from(["%00", "%0d%0a", "%22", "%ff", "DEMO", "a" * 3000, "x%0d%0aSet-Cookie:%20a=1"])
+    | st.text(min_size=1, max_size=80).map(lambda t: quote(t, safe="")),
+    suffix=st.sampled_from(REALM_PATHS),
+    method=st.sampled_from(["GET", "POST", "DELETE", "PUT"]),
+    query=st.lists(st.tuples(support.text_values(10), support.text_values()), max_size=3),
+)
+def test_any_realm_and_method(
+    mock: Served, client: httpx.Client, tenant: str, suffix: str, method: str, query: list[tuple[str, str]]
+) -> None:
     url = httpx.URL(f"{mock.url}/banqer-auth/realms/{tenant}{suffix}")
-    response = client.request(method, url, params=query,
-                              data={"grant_type": "client_credentials", "client_id": "demo-client",
-                                    "client_secret": "demo-secret"} if method == "POST" else None)
+    response = client.request(
+        method,
+        url,
+        params=query,
+        data={"grant_type": "client_credentials", "client_id": "demo-client", "client_secret": "demo-secret"}
+        if method == "POST"
+        else None,
+    )
     checked(mock, response)
     assert response.status_code in (200, 400, 401, 404), response.text
 
@@ -237,15 +333,21 @@ def test_any_realm_and_method(mock: Served, client: httpx.Client, tenant: str, s
 
 
 @pytest.mark.parametrize("ficha_id", HOSTILE_IDS)
-def test_hostile_ids_are_the_apis_own_404(mock: Served, client: httpx.Client, token: str, ficha_id: str) -> None:
+def test_hostile_ids_are_the_apis_own_404(
+    mock: Served, client: httpx.Client, token: str, ficha_id: str
+) -> None:
     before = mock.state.journal.total
-    response = checked(mock, client.get(httpx.URL(f"{mock.url}{API}/v1/fichas/{ficha_id}"), headers=bearer(token)))
+    response = checked(
+        mock, client.get(httpx.URL(f"{mock.url}{API}/v1/fichas/{ficha_id}"), headers=bearer(token))
+    )
     assert response.status_code in (400, 404), response.text
     assert mock.state.journal.total >= before  # the admin reset (which empties the journal) was not reached
 
 
 @pytest.mark.parametrize("tenant", ["%00", "%0d%0aX-Injected:%201", "%22%2C%20error%3D%22x", "%ff", "%7F"])
-def test_tenant_in_the_challenge_cannot_inject_headers(mock: Served, client: httpx.Client, tenant: str) -> None:
+def test_tenant_in_the_challenge_cannot_inject_headers(
+    mock: Served, client: httpx.Client, tenant: str
+) -> None:
     response = checked(mock, client.get(httpx.URL(f"{mock.url}/banqer/{tenant}/v1/fichas")))
     assert response.status_code in (401, 404)
     assert "x-injected" not in response.headers

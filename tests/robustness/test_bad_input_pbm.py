@@ -65,13 +65,27 @@ def _document(field: str) -> str:
 
 
 #: Built at import (the strategies import parts of their libraries lazily, not inside a test).
-POSITIVE = {f: (hypothesis_graphql.queries if f in QUERIES else hypothesis_graphql.mutations)(SDL, fields=[f])
-            for f in FIELDS}
-NEGATIVE = {f: (hypothesis_graphql.queries if f in QUERIES else hypothesis_graphql.mutations)(
-    SDL, fields=[f], mode=hypothesis_graphql.Mode.NEGATIVE) for f in FIELDS}
-VARIABLES = {f: st.fixed_dictionaries({}, optional={
-    name: support.json_values() | support.objects_with(_names(arg.type)) for name, arg in _root(f).args.items()})
-    | support.json_values() for f in FIELDS}
+POSITIVE = {
+    f: (hypothesis_graphql.queries if f in QUERIES else hypothesis_graphql.mutations)(SDL, fields=[f])
+    for f in FIELDS
+}
+NEGATIVE = {
+    f: (hypothesis_graphql.queries if f in QUERIES else hypothesis_graphql.mutations)(
+        SDL, fields=[f], mode=hypothesis_graphql.Mode.NEGATIVE
+    )
+    for f in FIELDS
+}
+VARIABLES = {
+    f: st.fixed_dictionaries(
+        {},
+        optional={
+            name: support.json_values() | support.objects_with(_names(arg.type))
+            for name, arg in _root(f).args.items()
+        },
+    )
+    | support.json_values()
+    for f in FIELDS
+}
 
 
 @pytest.fixture(scope="module")
@@ -101,8 +115,9 @@ def graphql_post(client: httpx.Client, payload: Any, token: str | None = None) -
 @pytest.mark.parametrize("field", FIELDS)
 @settings(suppress_health_check=support.SUPPRESS)
 @given(data=st.data())
-def test_valid_documents_with_any_argument_values(mock: Served, client: httpx.Client, token: str, field: str,
-                                                  data: st.DataObject) -> None:
+def test_valid_documents_with_any_argument_values(
+    mock: Served, client: httpx.Client, token: str, field: str, data: st.DataObject
+) -> None:
     query = data.draw(POSITIVE[field])
     response = checked(mock, graphql_post(client, {"query": query}, token))
     assert response.status_code in (200, 400), response.text
@@ -111,8 +126,9 @@ def test_valid_documents_with_any_argument_values(mock: Served, client: httpx.Cl
 @pytest.mark.parametrize("field", FIELDS)
 @settings(suppress_health_check=support.SUPPRESS)
 @given(data=st.data())
-def test_invalid_documents(mock: Served, client: httpx.Client, token: str, field: str,
-                           data: st.DataObject) -> None:
+def test_invalid_documents(
+    mock: Served, client: httpx.Client, token: str, field: str, data: st.DataObject
+) -> None:
     query = data.draw(NEGATIVE[field])
     response = checked(mock, graphql_post(client, {"query": query}, token))
     assert response.status_code in (200, 400), response.text
@@ -121,11 +137,16 @@ def test_invalid_documents(mock: Served, client: httpx.Client, token: str, field
 @pytest.mark.parametrize("field", FIELDS)
 @settings(suppress_health_check=support.SUPPRESS)
 @given(data=st.data())
-def test_variables_of_any_type(mock: Served, client: httpx.Client, token: str, field: str,
-                               data: st.DataObject) -> None:
+def test_variables_of_any_type(
+    mock: Served, client: httpx.Client, token: str, field: str, data: st.DataObject
+) -> None:
     variables = data.draw(VARIABLES[field])
-    response = checked(mock, graphql_post(client, {"query": _document(field), "variables": variables,
-                                                   "operationName": "Op"}, token))
+    response = checked(
+        mock,
+        graphql_post(
+            client, {"query": _document(field), "variables": variables, "operationName": "Op"}, token
+        ),
+    )
     assert response.status_code in (200, 400), response.text
     if response.status_code == 400:
         assert response.json()["errors"][0]["extensions"]["code"] in ("BAD_USER_INPUT", "BAD_REQUEST")
@@ -134,38 +155,66 @@ def test_variables_of_any_type(mock: Served, client: httpx.Client, token: str, f
 # -- the HTTP envelope --------------------------------------------------------------------------------
 
 
-@given(body=support.json_bodies(["query", "variables", "operationName", "extensions"])
-       | st.fixed_dictionaries({}, optional={"query": support.json_values() | st.just(SAMPLE),
-                                             "variables": support.json_values(),
-                                             "operationName": support.json_values(),
-                                             "extensions": support.json_values()}).map(
-           lambda value: json.dumps(value, allow_nan=True).encode()),
-       content_type=support.content_types())
-def test_any_body_and_content_type(mock: Served, client: httpx.Client, token: str, body: bytes,
-                                   content_type: str | None) -> None:
+@given(
+    body=support.json_bodies(["query", "variables", "operationName", "extensions"])
+    | st.fixed_dictionaries(
+        {},
+        optional={
+            "query": support.json_values() | st.just(SAMPLE),
+            "variables": support.json_values(),
+            "operationName": support.json_values(),
+            "extensions": support.json_values(),
+        },
+    ).map(lambda value: json.dumps(value, allow_nan=True).encode()),
+    content_type=support.content_types(),
+)
+def test_any_body_and_content_type(
+    mock: Served, client: httpx.Client, token: str, body: bytes, content_type: str | None
+) -> None:
     headers = {**bearer(token), **({"Content-Type": content_type} if content_type is not None else {})}
     response = checked(mock, client.post(URL, content=body, headers=headers))
     assert response.status_code in (200, 400), response.text
 
 
-@given(params=st.lists(st.tuples(st.sampled_from(["query", "variables", "operationName", "extensions"])
-                                 | support.text_values(10),
-                                 st.sampled_from([SAMPLE, "mutation { createToken(login: \"a\", password: \"b\") "
-                                                  "{ token } }", "{}", "null", "[" * 5000, "{__typename}"])
-                                 | support.text_values()), max_size=5),
-       authenticated=st.booleans())
-def test_any_get_parameters(mock: Served, client: httpx.Client, token: str, params: list[tuple[str, str]],
-                            authenticated: bool) -> None:
+@given(
+    params=st.lists(
+        st.tuples(
+            st.sampled_from(["query", "variables", "operationName", "extensions"]) | support.text_values(10),
+            st.sampled_from(
+                [
+                    SAMPLE,
+                    'mutation { createToken(login: "a", password: "b") { token } }',
+                    "{}",
+                    "null",
+                    "[" * 5000,
+                    "{__typename}",
+                ]
+            )
+            | support.text_values(),
+        ),
+        max_size=5,
+    ),
+    authenticated=st.booleans(),
+)
+def test_any_get_parameters(
+    mock: Served, client: httpx.Client, token: str, params: list[tuple[str, str]], authenticated: bool
+) -> None:
     response = checked(mock, client.get(URL, params=params, headers=bearer(token) if authenticated else {}))
     assert response.status_code in (200, 400, 405), response.text
 
 
-@given(method=st.sampled_from(["PUT", "PATCH", "DELETE", "OPTIONS", "HEAD", "TRACE", "PROPFIND"]),
-       path=st.sampled_from([URL, "/pbm", "/pbm/", "/pbm/graphql/x", "/pbm/GRAPHQL", "/pbm/graphql%00"]),
-       body=support.json_bodies(["query"]))
+@given(
+    method=st.sampled_from(["PUT", "PATCH", "DELETE", "OPTIONS", "HEAD", "TRACE", "PROPFIND"]),
+    path=st.sampled_from([URL, "/pbm", "/pbm/", "/pbm/graphql/x", "/pbm/GRAPHQL", "/pbm/graphql%00"]),
+    body=support.json_bodies(["query"]),
+)
 def test_any_method_and_path(mock: Served, client: httpx.Client, method: str, path: str, body: bytes) -> None:
-    response = checked(mock, client.request(method, httpx.URL(mock.url + path), content=body,
-                                            headers={"Content-Type": "application/json"}))
+    response = checked(
+        mock,
+        client.request(
+            method, httpx.URL(mock.url + path), content=body, headers={"Content-Type": "application/json"}
+        ),
+    )
     # /pbm itself is redirected to /pbm/ (the mount's root), which is a 404 like any other path.
     assert response.status_code in ((307,) if path == "/pbm" else (400, 404, 405)), response.text
 
@@ -177,10 +226,52 @@ def test_any_authorization_is_unauthenticated(mock: Served, client: httpx.Client
     assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
 
 
-TOKENS = ["{", "}", "(", ")", "[", "]", ":", "$", "@", "!", "=", "|", "&", "...", "query", "mutation", "fragment",
-          "on", "subscription", "__typename", "__schema", "WsAcesso_consultProgramForm", "createToken", "args",
-          "programCode", "originCode", "code", '"x"', '"""block"""', "1", "-0", "1.5e9", "true", "null", "#c\n",
-          "\u0000", "\ufeff", '"\\u0000"', '"\\uD800"', "99999999999999999999", "Op", ",", " ", "\n"]
+TOKENS = [
+    "{",
+    "}",
+    "(",
+    ")",
+    "[",
+    "]",
+    ":",
+    "$",
+    "@",
+    "!",
+    "=",
+    "|",
+    "&",
+    "...",
+    "query",
+    "mutation",
+    "fragment",
+    "on",
+    "subscription",
+    "__typename",
+    "__schema",
+    "WsAcesso_consultProgramForm",
+    "createToken",
+    "args",
+    "programCode",
+    "originCode",
+    "code",
+    '"x"',
+    '"""block"""',
+    "1",
+    "-0",
+    "1.5e9",
+    "true",
+    "null",
+    "#c\n",
+    "\u0000",
+    "\ufeff",
+    '"\\u0000"',
+    '"\\uD800"',
+    "99999999999999999999",
+    "Op",
+    ",",
+    " ",
+    "\n",
+]
 
 
 @settings(suppress_health_check=support.SUPPRESS)
@@ -235,11 +326,14 @@ BUILDERS = {
 
 
 @settings(max_examples=support.examples(0.3), suppress_health_check=support.SUPPRESS)
-@given(kind=st.sampled_from(sorted(BUILDERS)),
-       size=st.sampled_from([1, 2, 14, 15, 16, 40, 300, 1999, 2001, 5000, 20_000, 100_000]),
-       via_get=st.booleans())
-def test_deep_wide_and_costly_documents_are_bounded(mock: Served, client: httpx.Client, token: str, kind: str,
-                                                    size: int, via_get: bool) -> None:
+@given(
+    kind=st.sampled_from(sorted(BUILDERS)),
+    size=st.sampled_from([1, 2, 14, 15, 16, 40, 300, 1999, 2001, 5000, 20_000, 100_000]),
+    via_get=st.booleans(),
+)
+def test_deep_wide_and_costly_documents_are_bounded(
+    mock: Served, client: httpx.Client, token: str, kind: str, size: int, via_get: bool
+) -> None:
     if kind == "fragments":
         size = min(size, 60)  # 2**60 spreads: the bomb is in the fan-out, not the text
     query = BUILDERS[kind](size)
@@ -251,18 +345,22 @@ def test_deep_wide_and_costly_documents_are_bounded(mock: Served, client: httpx.
     assert response.status_code in (200, 400, 413), response.text  # 413: over the body limit
 
 
-@pytest.mark.parametrize(("query", "needle"), [
-    (deep_selection(MAX_DEPTH + 5), "maximum allowed depth"),
-    (introspection(MAX_DEPTH), "maximum allowed depth"),
-    (aliases(MAX_FIELDS + 1), "the maximum allowed is"),
-    (fragment_chain(40), "the maximum allowed is"),
-    (deep_selection(100_000), "nested too deeply"),
-    (nested_argument(100_000, "list"), "nested too deeply"),
-    (nested_argument(100_000, "object"), "nested too deeply"),
-    (aliases(20_000), "more than"),
-])
-def test_documented_limits_refuse_with_a_graphql_400(mock: Served, client: httpx.Client, token: str, query: str,
-                                                     needle: str) -> None:
+@pytest.mark.parametrize(
+    ("query", "needle"),
+    [
+        (deep_selection(MAX_DEPTH + 5), "maximum allowed depth"),
+        (introspection(MAX_DEPTH), "maximum allowed depth"),
+        (aliases(MAX_FIELDS + 1), "the maximum allowed is"),
+        (fragment_chain(40), "the maximum allowed is"),
+        (deep_selection(100_000), "nested too deeply"),
+        (nested_argument(100_000, "list"), "nested too deeply"),
+        (nested_argument(100_000, "object"), "nested too deeply"),
+        (aliases(20_000), "more than"),
+    ],
+)
+def test_documented_limits_refuse_with_a_graphql_400(
+    mock: Served, client: httpx.Client, token: str, query: str, needle: str
+) -> None:
     response = checked(mock, graphql_post(client, {"query": query}, token))
     assert response.status_code == 400
     errors = response.json()["errors"]
@@ -277,12 +375,18 @@ def test_limits_leave_room_for_real_documents(mock: Served, client: httpx.Client
     assert response.status_code == 200 and "errors" not in response.json(), response.text
 
 
-@pytest.mark.parametrize("raw", [
-    b"[" * 100_000, b'{"query": "{__typename}", "variables": ' + b"[" * 100_000 + b"}",
-    b'{"query": "query($v: Int) { __typename }", "variables": {"v": ' + b"[" * 990 + b"]" * 990 + b"}}",
-    b'{"query": ' + b"{" * 50_000, b'{"query": "' + b"{" * 900_000 + b'"}',
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"[" * 100_000,
+        b'{"query": "{__typename}", "variables": ' + b"[" * 100_000 + b"}",
+        b'{"query": "query($v: Int) { __typename }", "variables": {"v": ' + b"[" * 990 + b"]" * 990 + b"}}",
+        b'{"query": ' + b"{" * 50_000,
+        b'{"query": "' + b"{" * 900_000 + b'"}',
+    ],
+)
 def test_deeply_nested_json_is_a_400(mock: Served, client: httpx.Client, token: str, raw: bytes) -> None:
-    response = checked(mock, client.post(URL, content=raw, headers={"Content-Type": "application/json",
-                                                                   **bearer(token)}))
+    response = checked(
+        mock, client.post(URL, content=raw, headers={"Content-Type": "application/json", **bearer(token)})
+    )
     assert response.status_code == 400, response.text

@@ -8,7 +8,6 @@ clock; each finishes well within :data:`BUDGET` seconds.
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
 import time
 from collections import Counter
@@ -116,8 +115,11 @@ def test_application_tokens_created_listed_and_revoked_concurrently(mock: Served
         created: list[dict[str, Any]] = []
         statuses: Counter[int] = Counter()
         while len(created) < per_worker:
-            response = worker.post("/assine/v1/access-token", json={"password": ASSINE_PASSWORD,
-                                                                  "expires": FAR_EXPIRY}, headers=auth)
+            response = worker.post(
+                "/assine/v1/access-token",
+                json={"password": ASSINE_PASSWORD, "expires": FAR_EXPIRY},
+                headers=auth,
+            )
             statuses[response.status_code] += 1
             if response.status_code == 201:
                 created.append(response.json())
@@ -130,7 +132,13 @@ def test_application_tokens_created_listed_and_revoked_concurrently(mock: Served
             assert response.status_code == 204, response.text
         return {"created": created, "revoked": {item["id"] for item in revoked}, "statuses": statuses}
 
-    fault = {"api": "assine", "method": "POST", "path": "/v1/access-token", "status": 503, "times": faulted_creates}
+    fault = {
+        "api": "assine",
+        "method": "POST",
+        "path": "/v1/access-token",
+        "status": 503,
+        "times": faulted_creates,
+    }
     with Chaos(mock, [fault]):
         results = run_workers(mock, work)
 
@@ -150,7 +158,9 @@ def test_application_tokens_created_listed_and_revoked_concurrently(mock: Served
 
     def check_tokens(worker: httpx.Client, index: int) -> None:
         for item in created[index::WORKERS]:
-            response = worker.get("/assine/v1/user", params={"page_size": 1}, headers=bearer(item["accessToken"]))
+            response = worker.get(
+                "/assine/v1/user", params={"page_size": 1}, headers=bearer(item["accessToken"])
+            )
             assert response.status_code == (401 if item["id"] in revoked else 200), response.text
 
     run_workers(mock, check_tokens)
@@ -160,7 +170,10 @@ def test_application_tokens_created_listed_and_revoked_concurrently(mock: Served
 
 TARGETS = {
     "banqer": ("/v1/fichas", "/banqer/demo/v1/fichas"),
-    "banqer-auth": ("/realms/demo/protocol/openid-connect/certs", "/banqer-auth/realms/demo/protocol/openid-connect/certs"),
+    "banqer-auth": (
+        "/realms/demo/protocol/openid-connect/certs",
+        "/banqer-auth/realms/demo/protocol/openid-connect/certs",
+    ),
     "pbm": ("/graphql", "/pbm/graphql?query=%7B__typename%7D"),
     "assine": ("/v1/user", "/assine/v1/user"),
 }
@@ -171,8 +184,10 @@ def test_a_fault_fires_exactly_its_times_among_concurrent_requests(mock: Served,
     times, per_worker = 37, 4
     pattern, url = TARGETS[api]
     admin = mock.client()
-    response = admin.post("/__mock__/faults", json={"api": api, "path": pattern, "status": 418, "times": times,
-                                                    "headers": {"X-Fault": "yes"}})
+    response = admin.post(
+        "/__mock__/faults",
+        json={"api": api, "path": pattern, "status": 418, "times": times, "headers": {"X-Fault": "yes"}},
+    )
     assert response.status_code == 201, response.text
 
     def work(worker: httpx.Client, index: int) -> list[int]:
@@ -192,8 +207,13 @@ def test_a_fault_fires_exactly_its_times_among_concurrent_requests(mock: Served,
 def test_prefer_and_several_faults_interleave_without_losing_count(mock: Served) -> None:
     admin = mock.client()
     for status, times in ((503, 11), (429, 13)):
-        assert admin.post("/__mock__/faults", json={"api": "banqer", "path": "/v1/credores", "status": status,
-                                                    "times": times}).status_code == 201
+        assert (
+            admin.post(
+                "/__mock__/faults",
+                json={"api": "banqer", "path": "/v1/credores", "status": status, "times": times},
+            ).status_code
+            == 201
+        )
 
     def work(worker: httpx.Client, index: int) -> list[int]:
         headers = {"Prefer": "code=500"} if index % 4 == 0 else {}
@@ -211,9 +231,12 @@ def test_prefer_and_several_faults_interleave_without_losing_count(mock: Served)
 
 def test_tokens_and_paging_under_clock_moves_and_faults(mock: Served) -> None:
     client = mock.client()
-    expected = [f["idFichaCobranca"] for f in client.get(
-        "/banqer/demo/v1/fichas", params={"pageSize": 1000}, headers=bearer(support.banqer_token(client))
-    ).json()["fichas"]]
+    expected = [
+        f["idFichaCobranca"]
+        for f in client.get(
+            "/banqer/demo/v1/fichas", params={"pageSize": 1000}, headers=bearer(support.banqer_token(client))
+        ).json()["fichas"]
+    ]
     total = mock.state.config.banqer_fichas_per_tenant
     assert len(expected) == min(total, 200)
 
@@ -223,8 +246,11 @@ def test_tokens_and_paging_under_clock_moves_and_faults(mock: Served) -> None:
         seen: list[str] = []
         token, pages = "", 0
         while True:
-            response = worker.get("/banqer/demo/v1/fichas", params={"pageSize": 7 + index, "pageToken": token},
-                                  headers=bearer(banqer))
+            response = worker.get(
+                "/banqer/demo/v1/fichas",
+                params={"pageSize": 7 + index, "pageToken": token},
+                headers=bearer(banqer),
+            )
             if response.status_code == 503:  # a queued fault: ask again for the same page
                 continue
             assert response.status_code == 200, response.text
@@ -237,8 +263,15 @@ def test_tokens_and_paging_under_clock_moves_and_faults(mock: Served) -> None:
         assert answer.status_code == 200, answer.text
         return {"seen": seen, "banqer": banqer, "pbm": pbm}
 
-    faults = [{"api": "banqer", "path": "/v1/fichas", "status": 503, "times": 20},
-              {"api": "banqer-auth", "path": "/realms/demo/protocol/openid-connect/certs", "status": 500, "times": 5}]
+    faults = [
+        {"api": "banqer", "path": "/v1/fichas", "status": 503, "times": 20},
+        {
+            "api": "banqer-auth",
+            "path": "/realms/demo/protocol/openid-connect/certs",
+            "status": 500,
+            "times": 5,
+        },
+    ]
     with Chaos(mock, faults) as chaos:
         results = run_workers(mock, work)
     assert chaos.moves > 0
@@ -255,8 +288,13 @@ def test_tokens_and_paging_under_clock_moves_and_faults(mock: Served) -> None:
         result = results[index]
         response = worker.get("/banqer/demo/v1/credores", headers=bearer(result["banqer"]))
         assert response.status_code == 401, response.text
-        answer = worker.post("/pbm/graphql", headers=bearer(result["pbm"]), json={
-            "query": "{ WsAcesso_consultProgramForm(args: {programCode: 126, originCode: 37}) { code } }"})
+        answer = worker.post(
+            "/pbm/graphql",
+            headers=bearer(result["pbm"]),
+            json={
+                "query": "{ WsAcesso_consultProgramForm(args: {programCode: 126, originCode: 37}) { code } }"
+            },
+        )
         assert answer.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED", answer.text
 
     run_workers(mock, refused)
@@ -284,7 +322,7 @@ def test_tokens_expire_when_a_concurrent_clock_move_passes_their_lifetime(mock: 
     for statuses in results:
         assert set(statuses) <= {200, 401}
         if 401 in statuses:  # once refused, never accepted again
-            assert 200 not in statuses[statuses.index(401):]
+            assert 200 not in statuses[statuses.index(401) :]
     for token in tokens:
         assert client.get("/banqer/demo/v1/credores", headers=bearer(token)).status_code == 401
 
@@ -296,8 +334,14 @@ def test_the_journal_counts_every_concurrent_request(mock: Served) -> None:
     admin = mock.client()
     assert admin.post("/__mock__/faults", json={"api": "pbm", "status": 502, "times": 9}).status_code == 201
     assert admin.delete("/__mock__/requests").status_code == 204
-    paths = ["/banqer/demo/v1/fichas", "/banqer-auth/realms/demo/protocol/openid-connect/certs",
-             "/pbm/graphql?query=%7B__typename%7D", "/assine/v1/user", "/banqer/nope/v1/x", "/assine/v1/nope"]
+    paths = [
+        "/banqer/demo/v1/fichas",
+        "/banqer-auth/realms/demo/protocol/openid-connect/certs",
+        "/pbm/graphql?query=%7B__typename%7D",
+        "/assine/v1/user",
+        "/banqer/nope/v1/x",
+        "/assine/v1/nope",
+    ]
     per_worker = 10
 
     def work(worker: httpx.Client, index: int) -> int:

@@ -28,17 +28,21 @@ TTL = 300
 #: Expired records are kept this long (so a client hears "expired", not "unknown"), then purged.
 KEPT_AFTER_EXPIRY = 3600
 PURGE_EVERY = 256
+PBM_QUERY = "{ WsAcesso_consultProgramForm(args: {programCode: 126, originCode: 37}) { code } }"
 
 
 @pytest.fixture
 def mock() -> Iterator[tuple[MockState, httpx.Client]]:
     state = create_state(parse_config({"journal_size": 1000}).with_token_ttl(TTL))
-    with httpx.Client(transport=sync_transport(create_app(state)), base_url="http://mock.test",
-                      timeout=support.TIMEOUT) as client:
+    with httpx.Client(
+        transport=sync_transport(create_app(state)), base_url="http://mock.test", timeout=support.TIMEOUT
+    ) as client:
         yield state, client
 
 
-def test_token_registry_stays_bounded_over_5000_issues_and_expiries(mock: tuple[MockState, httpx.Client]) -> None:
+def test_token_registry_stays_bounded_over_5000_issues_and_expiries(
+    mock: tuple[MockState, httpx.Client],
+) -> None:
     state, client = mock
     issued, largest, sent = 0, 0, 0
     step, move = 100, TTL + 1  # every 100 issues, the clock passes every lifetime issued so far
@@ -74,8 +78,11 @@ def test_token_registry_stays_bounded_over_5000_issues_and_expiries(mock: tuple[
             response = client.get("/banqer/demo/v1/credores", headers=support.bearer(token))
             assert response.status_code == 401, response.text
         elif kind == "pbm":
-            response = client.post("/pbm/graphql", headers=support.bearer(token), json={
-                "query": "{ WsAcesso_consultProgramForm(args: {programCode: 126, originCode: 37}) { code } }"})
+            response = client.post(
+                "/pbm/graphql",
+                headers=support.bearer(token),
+                json={"query": PBM_QUERY},
+            )
             assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
         else:
             assert client.get("/assine/v1/user", headers=support.bearer(token)).status_code == 401
@@ -97,10 +104,16 @@ def test_rate_limit_windows_stay_bounded_however_many_callers() -> None:
 
 
 def test_rate_limited_api_under_many_distinct_tokens_keeps_its_map_bounded(
-        mock: tuple[MockState, httpx.Client]) -> None:
+    mock: tuple[MockState, httpx.Client],
+) -> None:
     state, client = mock
     state.rate_limits.max_windows = 300
-    assert client.post("/__mock__/rate-limit", json={"api": "banqer", "limit": 1, "per_seconds": 3600}).status_code == 200
+    assert (
+        client.post(
+            "/__mock__/rate-limit", json={"api": "banqer", "limit": 1, "per_seconds": 3600}
+        ).status_code
+        == 200
+    )
     for n in range(1_500):
         response = client.get("/banqer/demo/v1/credores", headers={"Authorization": f"Bearer junk-{n}"})
         assert response.status_code == 401
@@ -113,9 +126,18 @@ BAD_REQUESTS = [
     ("POST", "/pbm/graphql", b"[" * 3000, "application/json"),
     ("POST", "/pbm/graphql", b'{"query": "{ a { b { c } } }", "variables": {"x": NaN}}', "application/json"),
     ("POST", "/assine/oauth", b'{"grant_type": "password", "password": "\\ud800"}', "application/json"),
-    ("POST", "/assine/v1/file", b"--B\r\nContent-Disposition: form-data; name=file\r\n\r\n%PDF", "multipart/form-data"),
-    ("POST", "/banqer-auth/realms/demo/protocol/openid-connect/token", b"grant_type=%ff&client_id=" + b"a" * 2000,
-     "application/x-www-form-urlencoded"),
+    (
+        "POST",
+        "/assine/v1/file",
+        b"--B\r\nContent-Disposition: form-data; name=file\r\n\r\n%PDF",
+        "multipart/form-data",
+    ),
+    (
+        "POST",
+        "/banqer-auth/realms/demo/protocol/openid-connect/token",
+        b"grant_type=%ff&client_id=" + b"a" * 2000,
+        "application/x-www-form-urlencoded",
+    ),
     ("GET", "/banqer/demo/v1/fichas/..%2F..%2F__mock__%2Freset", b"", None),
     ("GET", "/banqer/%00/v1/fichas?pageSize=-1", b"", None),
     ("GET", "/assine/v1/user?filter[0][conditions][0][conditions][0][type]=andx&page=0", b"", None),
@@ -129,8 +151,12 @@ def test_a_stream_of_bad_requests_allocates_nothing_that_lasts(mock: tuple[MockS
 
     def send(count: int) -> None:
         for method, path, body, kind in itertools.islice(itertools.cycle(BAD_REQUESTS), count):
-            response = client.request(method, httpx.URL("http://mock.test" + path), content=body,
-                                      headers={"Content-Type": kind} if kind else {})
+            response = client.request(
+                method,
+                httpx.URL("http://mock.test" + path),
+                content=body,
+                headers={"Content-Type": kind} if kind else {},
+            )
             support.check(response)
 
     send(1_500)  # fills the journal and every cache

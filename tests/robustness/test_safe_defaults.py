@@ -39,7 +39,9 @@ def _files(root: Path) -> set[str]:
     return {str(path.relative_to(root)) for path in root.rglob("*")}
 
 
-def test_creating_a_state_and_serving_writes_no_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_creating_a_state_and_serving_writes_no_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     cwd, temp, home = tmp_path / "cwd", tmp_path / "tmp", tmp_path / "home"
     for folder in (cwd, temp, home):
         folder.mkdir()
@@ -55,11 +57,16 @@ def test_creating_a_state_and_serving_writes_no_files(tmp_path: Path, monkeypatc
         banqer = support.banqer_token(client)
         assert client.get("/banqer/demo/v1/fichas", headers=support.bearer(banqer)).status_code == 200
         pbm = support.pbm_token(client)
-        assert client.post("/pbm/graphql", json={"query": "{ __typename }"},
-                           headers=support.bearer(pbm)).status_code == 200
+        assert (
+            client.post(
+                "/pbm/graphql", json={"query": "{ __typename }"}, headers=support.bearer(pbm)
+            ).status_code
+            == 200
+        )
         auth = support.bearer(support.assine_token(client))
-        upload = client.post("/assine/v1/file", files={"file": ("c.pdf", PDF * 8000, "application/pdf")},
-                             headers=auth)
+        upload = client.post(
+            "/assine/v1/file", files={"file": ("c.pdf", PDF * 8000, "application/pdf")}, headers=auth
+        )
         assert upload.status_code == 201, upload.text
         assert client.get(f"/assine/v1/file/{upload.json()['id']}/download", headers=auth).status_code == 200
         assert client.get("/__mock__/requests").status_code == 200
@@ -70,17 +77,21 @@ def test_creating_a_state_and_serving_writes_no_files(tmp_path: Path, monkeypatc
 
 
 #: What writing key material (or anything) to disk would take in the mock's code.
-WRITES = re.compile(r"""\bopen\([^)]*["'][rb]*[wax+]|write_bytes\(|write_text\(|private_bytes\(|mkstemp\(|"""
-                    r"""NamedTemporaryFile\(|TemporaryFile\(|\.dump\(|os\.open\(|shutil\.copy""")
+WRITES = re.compile(
+    r"""\bopen\([^)]*["'][rb]*[wax+]|write_bytes\(|write_text\(|private_bytes\(|mkstemp\(|"""
+    r"""NamedTemporaryFile\(|TemporaryFile\(|\.dump\(|os\.open\(|shutil\.copy"""
+)
 
 
 def test_the_mock_code_has_no_way_to_write_files() -> None:
     sources = sorted((ROOT / "mocks").rglob("*.py"))
     assert len(sources) > 20
-    found = [f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
-             for path in sources
-             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-             if WRITES.search(line)]
+    found = [
+        f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+        for path in sources
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if WRITES.search(line)
+    ]
     assert not found, found
     tokens = (ROOT / "mocks" / "core" / "tokens.py").read_text(encoding="utf-8")
     assert "generate_private_key" in tokens and "private_bytes" not in tokens and "open(" not in tokens

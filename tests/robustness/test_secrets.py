@@ -40,12 +40,21 @@ def unusual(label: str) -> str:
 
 BANQER_SECRET, PBM_PASSWORD, ASSINE_PASSWORD = unusual("banqer"), unusual("pbm"), unusual("assine")
 WRONG = [unusual("wrong-banqer"), unusual("wrong-pbm"), unusual("wrong-assine")]
-TENANT, CLIENT_ID, PBM_LOGIN, ASSINE_USER = "robusta", "cliente-robusto", "login_robusto", "ana@robusta.example"
-CONFIG = parse_config({
-    "banqer": {"tenants": {TENANT: {"clients": {CLIENT_ID: {"secret": BANQER_SECRET}}}}},
-    "pbm": {"accounts": {PBM_LOGIN: {"password": PBM_PASSWORD}}},
-    "assine": {"users": {ASSINE_USER: {"password": ASSINE_PASSWORD, "name": "Ana", "business_unit": True}}},
-})
+TENANT, CLIENT_ID, PBM_LOGIN, ASSINE_USER = (
+    "robusta",
+    "cliente-robusto",
+    "login_robusto",
+    "ana@robusta.example",
+)
+CONFIG = parse_config(
+    {
+        "banqer": {"tenants": {TENANT: {"clients": {CLIENT_ID: {"secret": BANQER_SECRET}}}}},
+        "pbm": {"accounts": {PBM_LOGIN: {"password": PBM_PASSWORD}}},
+        "assine": {
+            "users": {ASSINE_USER: {"password": ASSINE_PASSWORD, "name": "Ana", "business_unit": True}}
+        },
+    }
+)
 #: The test's own HTTP client logs request URLs at INFO; what it logs is not the mock's doing.
 OWN_LOGGERS = ("httpx", "httpcore", "hpack")
 
@@ -66,8 +75,14 @@ class Everything(logging.Handler):
 @pytest.fixture
 def captured_logs() -> Iterator[Everything]:
     handler = Everything()
-    names = ["", "uvicorn", "uvicorn.error", "uvicorn.access", "uvicorn.asgi",
-             *logging.root.manager.loggerDict]
+    names = [
+        "",
+        "uvicorn",
+        "uvicorn.error",
+        "uvicorn.access",
+        "uvicorn.asgi",
+        *logging.root.manager.loggerDict,
+    ]
     loggers = [logging.getLogger(name) for name in dict.fromkeys(names)]
     levels = [(logger, logger.level, logger.disabled) for logger in loggers]
     for logger in loggers:
@@ -94,7 +109,13 @@ def mock(captured_logs: Everything) -> Iterator[Served]:
 
 def spellings(value: str) -> set[str]:
     """How a secret may appear in text: as is, JSON-escaped, percent-encoded, its ASCII tail."""
-    return {value, json.dumps(value)[1:-1], quote(value, safe=""), quote_plus(value), value.split("Ω-", 1)[-1]}
+    return {
+        value,
+        json.dumps(value)[1:-1],
+        quote(value, safe=""),
+        quote_plus(value),
+        value.split("Ω-", 1)[-1],
+    }
 
 
 class Session:
@@ -124,13 +145,25 @@ class Session:
 
     def banqer(self) -> None:
         realm = f"{self.url}/banqer-auth/realms/{TENANT}/protocol/openid-connect/token"
-        with BanqerClient(TENANT, CLIENT_ID, BANQER_SECRET, api_base=f"{self.url}/banqer/{TENANT}",
-                          auth_base=f"{self.url}/banqer-auth", timeout=support.TIMEOUT) as client:
+        with BanqerClient(
+            TENANT,
+            CLIENT_ID,
+            BANQER_SECRET,
+            api_base=f"{self.url}/banqer/{TENANT}",
+            auth_base=f"{self.url}/banqer-auth",
+            timeout=support.TIMEOUT,
+        ) as client:
             assert len(list(client.paginate("/v1/fichas", page_size=100))) > 0
             self.token(client._token)
             self.texts.append(repr(client))
-        with BanqerClient(TENANT, CLIENT_ID, WRONG[0], api_base=f"{self.url}/banqer/{TENANT}",
-                          auth_base=f"{self.url}/banqer-auth", timeout=support.TIMEOUT) as wrong:
+        with BanqerClient(
+            TENANT,
+            CLIENT_ID,
+            WRONG[0],
+            api_base=f"{self.url}/banqer/{TENANT}",
+            auth_base=f"{self.url}/banqer-auth",
+            timeout=support.TIMEOUT,
+        ) as wrong:
             with pytest.raises(BanqerAuthError) as refused:
                 wrong.list_credores()
             self.failure(refused.value)
@@ -138,20 +171,41 @@ class Session:
         for secret in (BANQER_SECRET, WRONG[0]):
             basic = base64.b64encode(f"{CLIENT_ID}:{secret}".encode()).decode()
             self.secrets.add(basic)
-            response = self.answer(self.http.post(realm, data={"grant_type": "client_credentials"},
-                                                  headers={"Authorization": f"Basic {basic}"}))
+            response = self.answer(
+                self.http.post(
+                    realm,
+                    data={"grant_type": "client_credentials"},
+                    headers={"Authorization": f"Basic {basic}"},
+                )
+            )
             if secret == BANQER_SECRET:
                 token = self.token(response.json()["access_token"])
-                ok = self.http.get(f"/banqer/{TENANT}/v1/fichas", params={"pageSize": 1}, headers=bearer(token))
+                ok = self.http.get(
+                    f"/banqer/{TENANT}/v1/fichas", params={"pageSize": 1}, headers=bearer(token)
+                )
                 assert ok.status_code == 200
                 self.answer(self.http.get(f"/banqer/{TENANT}/v1/fichas", headers=bearer(token[:-3] + "abc")))
                 self.answer(self.http.get("/banqer/demo/v1/fichas", headers=bearer(token)))  # another tenant
             else:
                 assert response.status_code == 401
-        self.answer(self.http.post(realm, data={"grant_type": "client_credentials", "client_id": CLIENT_ID,
-                                                "client_secret": WRONG[0], "scope": "fichas:read"}))
-        self.answer(self.http.post(realm, content=f"client_id={CLIENT_ID}&client_secret={WRONG[0]}".encode(),
-                                   headers={"Content-Type": "text/plain"}))
+        self.answer(
+            self.http.post(
+                realm,
+                data={
+                    "grant_type": "client_credentials",
+                    "client_id": CLIENT_ID,
+                    "client_secret": WRONG[0],
+                    "scope": "fichas:read",
+                },
+            )
+        )
+        self.answer(
+            self.http.post(
+                realm,
+                content=f"client_id={CLIENT_ID}&client_secret={WRONG[0]}".encode(),
+                headers={"Content-Type": "text/plain"},
+            )
+        )
         self.answer(self.http.get(realm, params={"client_secret": BANQER_SECRET}))
 
     # -- PBM -------------------------------------------------------------------------------------------
@@ -167,20 +221,32 @@ class Session:
                 wrong.consult_program_form(126, 37)
             self.failure(refused.value)
         inline = f'mutation {{ createToken(login: "{PBM_LOGIN}", password: "{PBM_PASSWORD}") {{ token }} }}'
-        renamed = "mutation Entrar($l: String!, $senha: String!) { createToken(login: $l, password: $senha) " \
-                  "{ token } }"
-        for payload in ({"query": inline},
-                        {"query": renamed, "variables": {"l": PBM_LOGIN, "senha": PBM_PASSWORD}},
-                        {"query": renamed, "variables": {"l": PBM_LOGIN, "senha": WRONG[1]}},
-                        {"query": renamed, "variables": {"l": PBM_LOGIN, "senha": 12}, "extensions": {}}):
+        renamed = (
+            "mutation Entrar($l: String!, $senha: String!) { createToken(login: $l, password: $senha) "
+            "{ token } }"
+        )
+        for payload in (
+            {"query": inline},
+            {"query": renamed, "variables": {"l": PBM_LOGIN, "senha": PBM_PASSWORD}},
+            {"query": renamed, "variables": {"l": PBM_LOGIN, "senha": WRONG[1]}},
+            {"query": renamed, "variables": {"l": PBM_LOGIN, "senha": 12}, "extensions": {}},
+        ):
             response = self.answer(self.http.post(url, json=payload))
             data = response.json().get("data") if response.status_code == 200 else None
             if data and data.get("createToken"):
                 self.token(data["createToken"]["token"])
         # GET: a mutation is refused with 405, but the query string still reaches the journal.
         self.answer(self.http.get(url, params={"query": inline}))
-        self.answer(self.http.get(url, params={"query": renamed, "operationName": "Entrar",
-                                               "variables": json.dumps({"l": PBM_LOGIN, "senha": PBM_PASSWORD})}))
+        self.answer(
+            self.http.get(
+                url,
+                params={
+                    "query": renamed,
+                    "operationName": "Entrar",
+                    "variables": json.dumps({"l": PBM_LOGIN, "senha": PBM_PASSWORD}),
+                },
+            )
+        )
         token = sorted(self.secrets)[0]
         self.answer(self.http.get(url, params={"query": "{ __typename }", "access_token": token}))
 
@@ -195,7 +261,7 @@ class Session:
             created = client.create_access_token(ASSINE_PASSWORD, _far_future())
             app_token = self.token(created.get("accessToken"))
             client.list_access_tokens()
-            with pytest.raises(Exception) as refused:  # noqa: PT011 - any client error will do
+            with pytest.raises(Exception) as refused:
                 client.create_access_token(WRONG[2], _far_future())
             self.failure(refused.value)
             self.texts.append(repr(client))
@@ -203,26 +269,54 @@ class Session:
             with pytest.raises(AssineAuthError) as failed:
                 wrong.login()
             self.failure(failed.value)
-        login = self.http.post(f"{base}/oauth", data={"grant_type": "password", "client_id": "app",
-                                                      "client_secret": "app", "username": ASSINE_USER,
-                                                      "password": ASSINE_PASSWORD})
+        login = self.http.post(
+            f"{base}/oauth",
+            data={
+                "grant_type": "password",
+                "client_id": "app",
+                "client_secret": "app",
+                "username": ASSINE_USER,
+                "password": ASSINE_PASSWORD,
+            },
+        )
         assert login.status_code == 200, login.text
         refresh = self.token(login.json()["refresh_token"])
         self.token(login.json()["access_token"])
-        refreshed = self.http.post(f"{base}/oauth", json={"grant_type": "refresh_token", "refresh_token": refresh},
-                                   headers={"Authorization": "Basic " + base64.b64encode(b"app:app").decode()})
+        refreshed = self.http.post(
+            f"{base}/oauth",
+            json={"grant_type": "refresh_token", "refresh_token": refresh},
+            headers={"Authorization": "Basic " + base64.b64encode(b"app:app").decode()},
+        )
         assert refreshed.status_code == 200, refreshed.text
         session = self.token(refreshed.json()["access_token"])
         assert self.http.get(f"{base}/v1/user", headers=bearer(app_token)).status_code == 200
-        self.answer(self.http.post(f"{base}/oauth", json={"grant_type": "refresh_token", "refresh_token": refresh[::-1]}))
-        self.answer(self.http.post(f"{base}/oauth", json={"grant_type": "password", "client_id": "app",
-                                                          "client_secret": "app", "username": ASSINE_USER,
-                                                          "password": WRONG[2]}))
+        self.answer(
+            self.http.post(
+                f"{base}/oauth", json={"grant_type": "refresh_token", "refresh_token": refresh[::-1]}
+            )
+        )
+        self.answer(
+            self.http.post(
+                f"{base}/oauth",
+                json={
+                    "grant_type": "password",
+                    "client_id": "app",
+                    "client_secret": "app",
+                    "username": ASSINE_USER,
+                    "password": WRONG[2],
+                },
+            )
+        )
         assert self.http.post(f"{base}/oauth/revoke", data={"token": refresh}).status_code == 200
         assert self.http.post(f"{base}/oauth/revoke", json={"token": session}).status_code == 200
         self.answer(self.http.get(f"{base}/v1/user", headers=bearer(session)))
-        self.answer(self.http.post(f"{base}/v1/access-token", json={"password": WRONG[2], "expires": "x"},
-                                   headers=bearer(app_token)))
+        self.answer(
+            self.http.post(
+                f"{base}/v1/access-token",
+                json={"password": WRONG[2], "expires": "x"},
+                headers=bearer(app_token),
+            )
+        )
 
 
 def _far_future() -> Any:
@@ -231,8 +325,9 @@ def _far_future() -> Any:
     return dt.datetime(2099, 1, 1, tzinfo=dt.UTC)
 
 
-def test_no_secret_or_token_leaks_anywhere(mock: Served, captured_logs: Everything,
-                                           capfd: pytest.CaptureFixture[str]) -> None:
+def test_no_secret_or_token_leaks_anywhere(
+    mock: Served, captured_logs: Everything, capfd: pytest.CaptureFixture[str]
+) -> None:
     session = Session(mock)
     session.banqer()
     session.pbm()
@@ -250,8 +345,13 @@ def test_no_secret_or_token_leaks_anywhere(mock: Served, captured_logs: Everythi
     }
     assert captured_logs.lines, "nothing was logged: the capture is not working"
     assert len(session.secrets) >= 14
-    leaks = [(place, secret[:12] + "…") for place, text in places.items()
-             for secret in session.secrets for spelling in spellings(secret) if len(spelling) >= 8 and spelling in text]
+    leaks = [
+        (place, secret[:12] + "…")
+        for place, text in places.items()
+        for secret in session.secrets
+        for spelling in spellings(secret)
+        if len(spelling) >= 8 and spelling in text
+    ]
     assert not leaks, leaks
     # ...with its secrets masked, not dropped.
     assert "***" in journal.text

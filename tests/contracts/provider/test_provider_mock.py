@@ -1,6 +1,6 @@
 """The provider suite against the kit's own mock, in-process: every check must hold.
 
-Runs with the active hypothesis profile (``dev``: 25 generated requests per operation, ``ci``: 150).
+Runs with the active hypothesis profile (``dev``: 25 generated requests per operation, ``ci``: 60).
 A failure prints the whole report: operation, check, and a curl line to reproduce it on
 ``specmock serve``.
 """
