@@ -288,13 +288,7 @@ def run(args: argparse.Namespace) -> int:
     if ip.skipped:
         say(f"  in-process skipped: {ip.skipped}")
     else:
-        inproc_rows = [
-            ("in-process: reference BanqerClient, calls/s", MOCK, ip.client_calls_per_s, None),
-            ("in-process: httpx ASGITransport, calls/s", MOCK, ip.asgi_calls_per_s, ip.bare_asgi_calls_per_s),
-            ("", BARE, ip.bare_asgi_calls_per_s, ip.bare_asgi_calls_per_s),
-            ("per-test MockState.reset(), µs", MOCK, ip.reset_us, None),
-            ("MockState.reset() with nothing to clear, µs", MOCK, ip.reset_idle_us, None),
-        ]
+        inproc_rows = inprocess_rows(ip.__dict__)
 
     titles = {s.key: s.title for s in SCENARIOS}
     rows = table_rows(titles, figures, startup_s, rss_mib, inproc_rows, rss_all_mib=rss_all_mib)
@@ -341,6 +335,58 @@ def run(args: argparse.Namespace) -> int:
     (WORK / f"results-{stamp}.json").write_text(json.dumps(record, indent=2))
     (WORK / "last-run.md").write_text(render_markdown(rows) + "\n")
     say(f"results: .bench/results-{stamp}.json; Markdown table: .bench/last-run.md")
+    return 0
+
+
+def inprocess_rows(ip: dict[str, Any]) -> list[tuple[str, str, float | None, float | None]]:
+    bare = ip.get("bare_asgi_calls_per_s")
+    return [
+        ("in-process: reference BanqerClient, calls/s", MOCK, ip.get("client_calls_per_s"), None),
+        ("in-process: httpx ASGITransport, calls/s", MOCK, ip.get("asgi_calls_per_s"), bare),
+        ("", BARE, bare, bare),
+        ("per-test MockState.reset(), µs", MOCK, ip.get("reset_us"), None),
+        ("MockState.reset() with nothing to clear, µs", MOCK, ip.get("reset_idle_us"), None),
+    ]
+
+
+def report(path: str) -> int:
+    """Print the table and targets of a saved run (``.bench/results-*.json``) again, text and Markdown."""
+    record = json.loads(Path(path).read_text())
+    results = {
+        key: {name: [LoadResult(**r) for r in runs] for name, runs in by_server.items()}
+        for key, by_server in record["results"].items()
+    }
+    figures = {key: {name: Figures.of(runs) for name, runs in v.items()} for key, v in results.items()}
+    startup_s = {name: median(values) for name, values in record["startup_s"].items()}
+    after_list = record.get("rss_mib_after_list") or {}
+    after_all = record.get("rss_mib_after_all") or record.get("rss_mib") or {}
+    rss_mib = {name: median(values) for name, values in after_list.items()}
+    rss_all_mib = {name: median(values) for name, values in after_all.items()}
+    ip = record.get("inprocess") or {}
+    rows = table_rows(
+        {s.key: s.title for s in SCENARIOS},
+        figures,
+        startup_s,
+        rss_mib,
+        [] if ip.get("skipped") else inprocess_rows(ip),
+        rss_all_mib=rss_all_mib,
+    )
+    info = record["machine"]
+    say(
+        f"specmock bench — {info['date']} — {info['nproc']} cores, {info['cpu']}, Python {info['python']}; "
+        f"{record['generator']}; uvicorn {record['uvicorn']}; median of {record['rounds']} interleaved "
+        f"round(s), {record['duration_s']:g} s each; load average before/after "
+        f"{record['load_before'][0]:.2f}/{record['load_after'][0]:.2f}"
+    )
+    if not after_list:
+        say("(a run saved before RSS was also read after the list load: it has the end-of-run RSS only)")
+    say()
+    say(render_text(rows))
+    say()
+    for target in targets(figures, startup_s, rss_mib, ip.get("reset_us")):
+        say("  " + target.line())
+    say()
+    say(render_markdown(rows))
     return 0
 
 
@@ -406,6 +452,8 @@ def build_parser() -> argparse.ArgumentParser:
         "(default .bench/profile-stacks.txt; feed them to a flame-graph tool)",
     )
     profile.add_argument("--tuned", action="store_true", help="as for the main run")
+    again = commands.add_parser("report", help="print the table of a saved run again (text and Markdown)")
+    again.add_argument("file", help=".bench/results-<time>.json")
     startup = commands.add_parser("startup", help="where specmock serve's start-up time goes")
     startup.add_argument("--runs", type=int, default=5)
     startup.add_argument("--tuned", action="store_true", help="as for the main run")
@@ -425,6 +473,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.inprocess:
             return inprocess(args, say)
         return profile(args, mock_server(tuned_env() if args.tuned else {}), say)
+    if args.command == "report":
+        return report(args.file)
     if args.command == "startup":
         from bench.startup import startup
 

@@ -138,7 +138,7 @@ FAULTS = st.fixed_dictionaries(
 )
 
 
-@settings(suppress_health_check=support.SUPPRESS)
+@settings(max_examples=support.examples(), suppress_health_check=support.SUPPRESS)
 @given(fault=FAULTS | st.dictionaries(support.text_values(8), support.json_values(4), max_size=4))
 def test_any_fault_is_refused_or_fires_cleanly(
     mock: Served, client: httpx.Client, fault: dict[str, Any]
@@ -160,7 +160,7 @@ def test_any_fault_is_refused_or_fires_cleanly(
         client.delete("/__mock__/faults")
 
 
-@settings(suppress_health_check=support.SUPPRESS)
+@settings(max_examples=support.examples(), suppress_health_check=support.SUPPRESS)
 @given(
     body=st.fixed_dictionaries(
         {}, optional={"seconds": values(0, 1, 301, 3.2e9, 3.2e9 + 1, -1, -0.0, 1e-300, "1", True, None)}
@@ -199,7 +199,7 @@ def test_the_clock_stops_short_of_unrepresentable_dates(mock: Served, client: ht
         client.post("/__mock__/reset")
 
 
-@settings(suppress_health_check=support.SUPPRESS)
+@settings(max_examples=support.examples(), suppress_health_check=support.SUPPRESS)
 @given(
     body=st.fixed_dictionaries(
         {"api": values(*APIS, "nope")},
@@ -221,14 +221,14 @@ def test_any_rate_limit_leaves_the_api_answering(mock: Served, client: httpx.Cli
         client.post("/__mock__/reset")
 
 
-@settings(suppress_health_check=support.SUPPRESS)
+@settings(max_examples=support.examples(), suppress_health_check=support.SUPPRESS)
 @given(body=st.fixed_dictionaries({}, optional={"api": values(*APIS, "nope", None)}) | support.json_values(3))
 def test_any_expire_call(mock: Served, client: httpx.Client, body: Any) -> None:
     accepted_or_400(mock, admin_post(client, "/tokens/expire", body), (200,))
 
 
 @pytest.mark.parametrize("path", ["/faults", "/clock/advance", "/rate-limit", "/tokens/expire", "/reset"])
-@settings(suppress_health_check=support.SUPPRESS)
+@settings(max_examples=support.examples(), suppress_health_check=support.SUPPRESS)
 @given(
     body=support.json_bodies(["api", "status", "seconds", "limit", "per_seconds", "headers", "body"]),
     content_type=support.content_types(),
@@ -246,7 +246,7 @@ def test_any_raw_body(
         client.post("/__mock__/reset")
 
 
-@settings(suppress_health_check=support.SUPPRESS)
+@settings(max_examples=support.examples(), suppress_health_check=support.SUPPRESS)
 @given(
     method=st.sampled_from(["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]),
     path=st.sampled_from(

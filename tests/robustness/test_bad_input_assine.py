@@ -72,7 +72,7 @@ DATE_FORMATS = ["Y-m-d", "Y-m-d H:i:s", "d/m/Y", "U", "", "%", "Y" * 200, "\\", 
 
 
 class Caller:
-    """The demo PJ account's session; logs in again when a test revoked or expired its token."""
+    """The demo PJ account's login; logs in again when a test revoked or expired its token."""
 
     def __init__(self, client: httpx.Client) -> None:
         self.client = client
@@ -364,7 +364,7 @@ def _nested(keys: list[str]) -> st.SearchStrategy[Any]:
 
 
 @pytest.mark.parametrize("operation_id", sorted(BODY_OPERATIONS))
-@settings(suppress_health_check=support.SUPPRESS)
+@settings(max_examples=support.examples(), suppress_health_check=support.SUPPRESS)
 @given(
     body=st.one_of(support.json_bodies(), st.data()),
     content_type=support.content_types(),
@@ -415,7 +415,7 @@ def multipart(parts: list[tuple[str, str | None, str | None, bytes]], boundary: 
     return out + f"--{boundary}--\r\n".encode()
 
 
-@settings(suppress_health_check=support.SUPPRESS)
+@settings(max_examples=support.examples(), suppress_health_check=support.SUPPRESS)
 @given(
     parts=st.lists(
         st.tuples(
@@ -478,7 +478,7 @@ HOSTILE_IDS = [
 ]
 
 
-@settings(suppress_health_check=support.SUPPRESS)
+@settings(max_examples=support.examples(), suppress_health_check=support.SUPPRESS)
 @given(
     template=st.sampled_from(ID_PATHS),
     prefixed=st.booleans(),
@@ -508,7 +508,7 @@ def test_any_id_and_method(
     assert response.status_code in (200, 204, 400, 404, 405, 409, 415, 422), response.text
 
 
-@settings(suppress_health_check=support.SUPPRESS)
+@settings(max_examples=support.examples(), suppress_health_check=support.SUPPRESS)
 @given(
     path=st.sampled_from([*LISTINGS, "/v1/user/1", "/oauth", "/v1/access-token/1"]),
     value=support.header_values(),
@@ -518,7 +518,7 @@ def test_any_authorization(mock: Served, client: httpx.Client, path: str, value:
     assert response.status_code in (401, 403, 405), response.text
 
 
-@settings(suppress_health_check=support.SUPPRESS)
+@settings(max_examples=support.examples(), suppress_health_check=support.SUPPRESS)
 @given(
     path=st.sampled_from(
         [

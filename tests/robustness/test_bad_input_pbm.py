@@ -113,7 +113,7 @@ def graphql_post(client: httpx.Client, payload: Any, token: str | None = None) -
 
 
 @pytest.mark.parametrize("field", FIELDS)
-@settings(suppress_health_check=support.SUPPRESS)
+@settings(max_examples=support.examples(), suppress_health_check=support.SUPPRESS)
 @given(data=st.data())
 def test_valid_documents_with_any_argument_values(
     mock: Served, client: httpx.Client, token: str, field: str, data: st.DataObject
@@ -124,7 +124,7 @@ def test_valid_documents_with_any_argument_values(
 
 
 @pytest.mark.parametrize("field", FIELDS)
-@settings(suppress_health_check=support.SUPPRESS)
+@settings(max_examples=support.examples(), suppress_health_check=support.SUPPRESS)
 @given(data=st.data())
 def test_invalid_documents(
     mock: Served, client: httpx.Client, token: str, field: str, data: st.DataObject
@@ -135,7 +135,7 @@ def test_invalid_documents(
 
 
 @pytest.mark.parametrize("field", FIELDS)
-@settings(suppress_health_check=support.SUPPRESS)
+@settings(max_examples=support.examples(), suppress_health_check=support.SUPPRESS)
 @given(data=st.data())
 def test_variables_of_any_type(
     mock: Served, client: httpx.Client, token: str, field: str, data: st.DataObject
@@ -155,6 +155,7 @@ def test_variables_of_any_type(
 # -- the HTTP envelope --------------------------------------------------------------------------------
 
 
+@settings(max_examples=support.examples(), suppress_health_check=support.SUPPRESS)
 @given(
     body=support.json_bodies(["query", "variables", "operationName", "extensions"])
     | st.fixed_dictionaries(
@@ -176,6 +177,7 @@ def test_any_body_and_content_type(
     assert response.status_code in (200, 400), response.text
 
 
+@settings(max_examples=support.examples(), suppress_health_check=support.SUPPRESS)
 @given(
     params=st.lists(
         st.tuples(
@@ -203,6 +205,7 @@ def test_any_get_parameters(
     assert response.status_code in (200, 400, 405), response.text
 
 
+@settings(max_examples=support.examples(), suppress_health_check=support.SUPPRESS)
 @given(
     method=st.sampled_from(["PUT", "PATCH", "DELETE", "OPTIONS", "HEAD", "TRACE", "PROPFIND"]),
     path=st.sampled_from([URL, "/pbm", "/pbm/", "/pbm/graphql/x", "/pbm/GRAPHQL", "/pbm/graphql%00"]),
@@ -219,6 +222,7 @@ def test_any_method_and_path(mock: Served, client: httpx.Client, method: str, pa
     assert response.status_code in ((307,) if path == "/pbm" else (400, 404, 405)), response.text
 
 
+@settings(max_examples=support.examples(), suppress_health_check=support.SUPPRESS)
 @given(value=support.header_values())
 def test_any_authorization_is_unauthenticated(mock: Served, client: httpx.Client, value: bytes) -> None:
     response = checked(mock, client.post(URL, json={"query": SAMPLE}, headers={"Authorization": value}))
@@ -274,7 +278,7 @@ TOKENS = [
 ]
 
 
-@settings(suppress_health_check=support.SUPPRESS)
+@settings(max_examples=support.examples(), suppress_health_check=support.SUPPRESS)
 @given(soup=st.lists(st.sampled_from(TOKENS) | st.text(max_size=5), max_size=60).map(" ".join))
 def test_token_soup(mock: Served, client: httpx.Client, token: str, soup: str) -> None:
     response = checked(mock, graphql_post(client, {"query": soup}, token))

@@ -108,8 +108,8 @@ def test_application_tokens_created_listed_and_revoked_concurrently(mock: Served
     per_worker = 5
     faulted_creates = 7
     client = mock.client()
-    session = support.assine_token(client)
-    auth = bearer(session)
+    login = support.assine_token(client)
+    auth = bearer(login)
 
     def work(worker: httpx.Client, index: int) -> dict[str, Any]:
         created: list[dict[str, Any]] = []

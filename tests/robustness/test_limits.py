@@ -18,12 +18,12 @@ import pytest
 from specmock.mocks.config import parse_config
 
 from tests.robustness import support
-from tests.robustness.support import Served, checked, parse_raw, raw_exchange
+from tests.robustness.support import REALM_TOKEN, Served, checked, parse_raw, raw_exchange
 
 LIMIT = 1_048_576
 #: One endpoint taking a body per API (and the admin API), with the content type it expects.
 ENDPOINTS = {
-    "banqer-auth": ("/banqer-auth/realms/demo/protocol/openid-connect/token", "application/x-www-form-urlencoded"),
+    "banqer-auth": (REALM_TOKEN, "application/x-www-form-urlencoded"),
     "banqer": ("/banqer/demo/v1/fichas", "application/json"),
     "pbm": ("/pbm/graphql", "application/json"),
     "assine": ("/assine/oauth", "application/json"),
@@ -40,7 +40,7 @@ JSON_ENDPOINTS = [
     "/assine/v1/workflow-template",
     "/assine/webhook-business-unit",
     "/banqer/demo/v1/fichas",
-    "/banqer-auth/realms/demo/protocol/openid-connect/token",
+    REALM_TOKEN,
     "/__mock__/faults",
     "/__mock__/clock/advance",
     "/__mock__/rate-limit",
@@ -79,7 +79,9 @@ def test_one_byte_over_the_limit_is_a_413(
 
 
 @pytest.mark.parametrize("name", sorted(ENDPOINTS))
-def test_a_body_at_the_limit_is_read(mock: Served, client: httpx.Client, assine: dict[str, str], name: str) -> None:
+def test_a_body_at_the_limit_is_read(
+    mock: Served, client: httpx.Client, assine: dict[str, str], name: str
+) -> None:
     path, kind = ENDPOINTS[name]
     response = client.post(path, content=b" " * LIMIT, headers={**assine, "Content-Type": kind})
     checked(mock, response)
@@ -154,7 +156,9 @@ def test_deeply_nested_json_is_a_4xx_in_the_apis_shape(
 
 
 def test_the_journal_lists_bodies_too_deep_to_keep(mock: Served, client: httpx.Client) -> None:
-    client.post("/pbm/graphql", content=b"[" * 1500 + b"]" * 1500, headers={"Content-Type": "application/json"})
+    client.post(
+        "/pbm/graphql", content=b"[" * 1500 + b"]" * 1500, headers={"Content-Type": "application/json"}
+    )
     listing = client.get("/__mock__/requests", params={"api": "pbm"})
     assert listing.status_code == 200
     assert "nested too deeply" in json.dumps(listing.json()["requests"][-1]["body"])

@@ -58,7 +58,7 @@ def test_token_registry_stays_bounded_over_5000_issues_and_expiries(
                 issued += 1
             else:
                 token = support.assine_token(client)
-                issued += 2  # a session token and a refresh token
+                issued += 2  # a login token and a refresh token
             sent += 1
             if i == 0:
                 old.append((kind, token))

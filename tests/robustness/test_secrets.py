@@ -1,6 +1,6 @@
 """No secret leaks: not into logs, the journal, error answers, nor exception messages and reprs.
 
-A realistic session runs against a mock on a loopback port, through the reference clients and by
+A realistic workload runs against a mock on a loopback port, through the reference clients and by
 hand, across the three APIs, with unusual secret values (``s3cr3t-Ω-`` and random hex): client
 credentials in the body and as HTTP Basic, failed logins, wrong secrets, GraphQL with the password
 inline, in variables under any name and as GET parameters, refresh and revocation, application
@@ -118,8 +118,8 @@ def spellings(value: str) -> set[str]:
     }
 
 
-class Session:
-    """Runs the session and keeps every secret it meets and everything it is told."""
+class Workload:
+    """Runs the workload and keeps every secret it meets and everything it is told."""
 
     def __init__(self, mock: Served) -> None:
         self.mock = mock
@@ -288,7 +288,7 @@ class Session:
             headers={"Authorization": "Basic " + base64.b64encode(b"app:app").decode()},
         )
         assert refreshed.status_code == 200, refreshed.text
-        session = self.token(refreshed.json()["access_token"])
+        renewed = self.token(refreshed.json()["access_token"])
         assert self.http.get(f"{base}/v1/user", headers=bearer(app_token)).status_code == 200
         self.answer(
             self.http.post(
@@ -308,8 +308,8 @@ class Session:
             )
         )
         assert self.http.post(f"{base}/oauth/revoke", data={"token": refresh}).status_code == 200
-        assert self.http.post(f"{base}/oauth/revoke", json={"token": session}).status_code == 200
-        self.answer(self.http.get(f"{base}/v1/user", headers=bearer(session)))
+        assert self.http.post(f"{base}/oauth/revoke", json={"token": renewed}).status_code == 200
+        self.answer(self.http.get(f"{base}/v1/user", headers=bearer(renewed)))
         self.answer(
             self.http.post(
                 f"{base}/v1/access-token",
@@ -328,27 +328,27 @@ def _far_future() -> Any:
 def test_no_secret_or_token_leaks_anywhere(
     mock: Served, captured_logs: Everything, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    session = Session(mock)
-    session.banqer()
-    session.pbm()
-    session.assine()
-    journal = session.http.get("/__mock__/requests")
+    workload = Workload(mock)
+    workload.banqer()
+    workload.pbm()
+    workload.assine()
+    journal = workload.http.get("/__mock__/requests")
     assert journal.status_code == 200
     entries = journal.json()["requests"]
-    assert len(entries) > 30  # the session was journaled...
+    assert len(entries) > 30  # the workload was journaled...
     out, err = capfd.readouterr()
     places = {
         "logs": "\n".join(captured_logs.lines),
         "stdout and stderr": out + err,
         "journal": journal.text,
-        "error answers, exception messages and reprs": "\n".join(session.texts),
+        "error answers, exception messages and reprs": "\n".join(workload.texts),
     }
     assert captured_logs.lines, "nothing was logged: the capture is not working"
-    assert len(session.secrets) >= 14
+    assert len(workload.secrets) >= 14
     leaks = [
         (place, secret[:12] + "…")
         for place, text in places.items()
-        for secret in session.secrets
+        for secret in workload.secrets
         for spelling in spellings(secret)
         if len(spelling) >= 8 and spelling in text
     ]
