@@ -139,6 +139,9 @@ def create_app(state: MockState | None = None, *, admin: bool = True) -> Starlet
         )
 
     app = _MockApp(routes=routes, exception_handlers={404: not_found})
+    # No slash redirects: an encoded newline can make a mount pattern match a trailing-slash
+    # variant, and a 307 is no answer any of the three APIs gives; their own 404 is.
+    app.router.redirect_slashes = False
     app.state.mock = state
     app.state.control = control
     return app
