@@ -19,17 +19,16 @@ values above 200 served as 200; ``pageToken`` empty or absent is the first page;
 
 from __future__ import annotations
 
-import logging
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any
 
 import jwt
 from specmock.mocks.banqer.auth import TOKEN_API, realm_path
 from specmock.mocks.banqer.data import REFERENCE_DATE, TenantData, tenant_data
-from specmock.mocks.banqer.errors import JSON_UTF8, BanqerJSONResponse, api_error, bearer_challenge
+from specmock.mocks.banqer.errors import JSON_UTF8, ApiFailure, api_error, bearer_challenge, encode_json
 from specmock.mocks.banqer.pagination import (
     MAX_PAGE_SIZE,
     InvalidPageToken,
@@ -37,22 +36,23 @@ from specmock.mocks.banqer.pagination import (
     encode_token,
     query_hash,
 )
+from specmock.mocks.banqer.routes import BanqerApp
+from specmock.mocks.core.bodycache import BoundedBytes
 from specmock.mocks.core.openapi import OpenApiSpec, Operation, ParamError
 from specmock.mocks.core.state import MockApi, MockState
 from specmock.specs import load as load_spec
-from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.datastructures import QueryParams
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.types import ASGIApp
 
 __all__ = ["SCOPES", "BanqerApi"]
-
-log = logging.getLogger(__name__)
 
 #: Scope each operation needs (``security`` of ``banqer.openapi.yaml``).
 SCOPES = {"listCredores": "credores:read", "listFichas": "fichas:read", "getFicha": "fichas:read"}
 DEFAULT_PAGE_SIZE = {"listCredores": 200, "listFichas": 50}
 _STRICT_INT = re.compile(r"[+-]?[0-9]{1,18}")
+#: Encoded bodies kept for queries already answered (a list page of 200 fichas is about 45 KiB).
+_BODIES_KEPT_BYTES = 4 * 1024 * 1024
 _INVALID_PAGE_TOKEN = "pageToken inválido ou gerado para outra consulta. Reinicie a paginação sem pageToken."
 
 
@@ -103,25 +103,15 @@ def _type_allof_params(spec: OpenApiSpec) -> None:
                 param.kind = str(types.pop())
 
 
-class _Failure(Exception):
-    def __init__(self, response: Response) -> None:
-        super().__init__(response.status_code)
-        self.response = response
-
-
-def _unauthenticated(tenant: str, message: str, description: str | None, with_error: bool = True) -> _Failure:
+def _unauthenticated(
+    tenant: str, message: str, description: str | None, with_error: bool = True
+) -> ApiFailure:
     challenge = bearer_challenge(tenant, "invalid_token" if with_error else None, description)
-    return _Failure(api_error(401, message, {"WWW-Authenticate": challenge}, reason="UNAUTHENTICATED"))
+    return ApiFailure(api_error(401, message, {"WWW-Authenticate": challenge}, reason="UNAUTHENTICATED"))
 
 
 def _shown(value: str) -> str:
     return repr(value if len(value) <= 60 else value[:57] + "...")
-
-
-def _printable(value: str) -> str:
-    """``value`` with control characters escaped, cut to a readable length, for messages."""
-    value = value if len(value) <= 200 else value[:197] + "..."
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in value)
 
 
 class BanqerApi(MockApi):
@@ -133,6 +123,12 @@ class BanqerApi(MockApi):
         super().__init__(state)
         self._data: dict[str, TenantData] = {}
         self._lock = threading.Lock()
+        self._bodies = BoundedBytes(_BODIES_KEPT_BYTES)
+        self._handlers: dict[str, Callable[[str, TenantData, Mapping[str, Any]], bytes]] = {
+            "listCredores": self._list_credores,
+            "listFichas": self._list_fichas,
+            "getFicha": self._get_ficha,
+        }
 
     # -- MockApi --------------------------------------------------------------------------------
 
@@ -198,52 +194,33 @@ class BanqerApi(MockApi):
             )
         return lines
 
-    def build_app(self) -> Starlette:
-        routes = [
-            Route("/v1/credores", self._endpoint("listCredores", self._list_credores), methods=["GET"]),
-            Route("/v1/fichas", self._endpoint("listFichas", self._list_fichas), methods=["GET"]),
-            Route("/v1/fichas/{id}", self._endpoint("getFicha", self._get_ficha), methods=["GET"]),
-        ]
-
-        async def not_found(request: Request, exc: Exception) -> Response:
-            full, root = request.scope["path"], request.scope.get("root_path", "")
-            path = _printable(full[len(root) :] if full.startswith(root) else full) or "/"
-            if getattr(exc, "status_code", 404) == 405:
-                message = f"Método {request.method} não disponível em {path}: a API só aceita GET."
-            else:
-                message = f"Rota não encontrada: {request.method} {path}."
-            return api_error(404, message, reason="NOT_FOUND")
-
-        app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found})
-        app.router.redirect_slashes = False
-        return app
+    def build_app(self) -> ASGIApp:
+        return BanqerApp(self)
 
     # -- request pipeline -----------------------------------------------------------------------
 
-    def _endpoint(self, operation_id: str, handler: Any) -> Any:
-        scope = SCOPES[operation_id]
+    def serve(self, operation_id: str, tenant: str, authorization: str | None, query: str,
+              path_params: Mapping[str, str]) -> bytes:
+        """The 200 body of one request, or :class:`ApiFailure` with the error response.
 
-        async def run(request: Request) -> Response:
-            tenant: str = request.path_params["tenant"]
-            try:
-                claims = self._authenticate(request, tenant)
-                self._authorize(tenant, claims, scope)
-                values = self._parameters(_operations()[operation_id], request)
-                data = self.data(tenant)
-                if data is None:  # unreachable: no realm, so no token, for an unknown tenant
-                    raise _unauthenticated(tenant, "Tenant desconhecido.", "unknown tenant")
-                response: Response = handler(tenant, data, values)
-                return response
-            except _Failure as failure:
-                return failure.response
-            except Exception:  # bad input must never surface as a bare 500 page
-                log.exception("banqer: unexpected error on %s %s", request.method, request.url.path)
-                return api_error(500, reason="INTERNAL")
+        Authentication and scope are judged on every request (they depend on the clock and the
+        token registry). What follows is a pure function of the query and the tenant's data, which
+        never changes, so the body of a query that already passed is served again as it was.
+        """
+        claims = self._authenticate(authorization, tenant)
+        self._authorize(tenant, claims, SCOPES[operation_id])
+        key = (operation_id, tenant, query, path_params.get("id"))
+        body = self._bodies.get(key)
+        if body is None:
+            values = self._parameters(_operations()[operation_id], query, path_params)
+            data = self.data(tenant)
+            if data is None:  # unreachable: no realm, so no token, for an unknown tenant
+                raise _unauthenticated(tenant, "Tenant desconhecido.", "unknown tenant")
+            body = self._handlers[operation_id](tenant, data, values)
+            self._bodies.put(key, body)
+        return body
 
-        return run
-
-    def _authenticate(self, request: Request, tenant: str) -> dict[str, Any]:
-        header = request.headers.get("authorization")
+    def _authenticate(self, header: str | None, tenant: str) -> dict[str, Any]:
         if not header:
             raise _unauthenticated(
                 tenant, "Token de acesso ausente: envie Authorization: Bearer <access_token>.", None, False
@@ -303,7 +280,7 @@ class BanqerApi(MockApi):
         if isinstance(granted, str) and scope in granted.split():
             return
         challenge = bearer_challenge(tenant, "insufficient_scope", None, scope)
-        raise _Failure(
+        raise ApiFailure(
             api_error(
                 403,
                 f"Credencial sem o escopo necessário: {scope}",
@@ -313,8 +290,9 @@ class BanqerApi(MockApi):
             )
         )
 
-    def _parameters(self, operation: Operation, request: Request) -> dict[str, Any]:
-        query = request.query_params
+    def _parameters(self, operation: Operation, query_string: str, path_params: Mapping[str, str]
+                    ) -> dict[str, Any]:
+        query = QueryParams(query_string)
         errors: list[ParamError] = []
         # Integers in plain ASCII digits only: no Unicode digits, no trailing newline.
         for param in operation.params:
@@ -324,13 +302,12 @@ class BanqerApi(MockApi):
                     errors.append(
                         ParamError("query", param.name, f"must be an integer, got {_shown(raw[-1])}")
                     )
-        path_params = {k: v for k, v in request.path_params.items() if k != "tenant"}
         values, found = operation.validate_params(query, path_params)
         flagged = {error.name for error in errors}
         errors += [error for error in found if error.name not in flagged]
         if errors:
             message = "Parâmetro inválido: " + "; ".join(str(error) for error in errors)
-            raise _Failure(
+            raise ApiFailure(
                 api_error(
                     400,
                     message,
@@ -351,7 +328,7 @@ class BanqerApi(MockApi):
         values: Mapping[str, Any],
         filters: tuple[object, ...],
         key: str,
-    ) -> Response:
+    ) -> bytes:
         size = min(int(values.get("pageSize", DEFAULT_PAGE_SIZE[operation_id])), MAX_PAGE_SIZE)
         token = values.get("pageToken", "")
         query = query_hash(key, tenant, self.state.config.seed, len(items), *filters)
@@ -360,7 +337,7 @@ class BanqerApi(MockApi):
             try:
                 start = decode_token(token, query, total)
             except InvalidPageToken:
-                raise _Failure(
+                raise ApiFailure(
                     api_error(
                         400,
                         _INVALID_PAGE_TOKEN,
@@ -371,21 +348,21 @@ class BanqerApi(MockApi):
         body: dict[str, Any] = {key: list(items[start:end])}
         if end < total:
             body["nextPageToken"] = encode_token(end, query)
-        return BanqerJSONResponse(body)
+        return encode_json(body)
 
-    def _list_credores(self, tenant: str, data: TenantData, values: Mapping[str, Any]) -> Response:
+    def _list_credores(self, tenant: str, data: TenantData, values: Mapping[str, Any]) -> bytes:
         return self._page("listCredores", tenant, data.credores, len(data.credores), values, (), "credores")
 
-    def _list_fichas(self, tenant: str, data: TenantData, values: Mapping[str, Any]) -> Response:
+    def _list_fichas(self, tenant: str, data: TenantData, values: Mapping[str, Any]) -> bytes:
         atraso_min = int(values.get("atrasoMin", 0))
         total = data.count_atraso_min(atraso_min)
         return self._page("listFichas", tenant, data.fichas, total, values, (atraso_min,), "fichas")
 
-    def _get_ficha(self, tenant: str, data: TenantData, values: Mapping[str, Any]) -> Response:
+    def _get_ficha(self, tenant: str, data: TenantData, values: Mapping[str, Any]) -> bytes:
         ficha_id = str(values["id"]).lower()
         ficha = data.by_id.get(ficha_id)
         if ficha is None:
-            raise _Failure(
+            raise ApiFailure(
                 api_error(
                     404,
                     "Ficha de cobrança não encontrada.",
@@ -393,4 +370,4 @@ class BanqerApi(MockApi):
                     metadata={"idFichaCobranca": ficha_id},
                 )
             )
-        return BanqerJSONResponse(ficha)
+        return encode_json(ficha)

@@ -20,10 +20,12 @@ from starlette.responses import Response
 
 __all__ = [
     "JSON_UTF8",
+    "ApiFailure",
     "BanqerJSONResponse",
     "api_error",
     "bearer_challenge",
     "default_reason",
+    "encode_json",
     "oauth_error",
 ]
 
@@ -62,13 +64,26 @@ MESSAGES: dict[int, str] = {
 _NOT_UPPER_SNAKE = re.compile(r"[^A-Z0-9]+")
 
 
+def encode_json(content: Any) -> bytes:
+    """Compact UTF-8 JSON, as Banqer sends it."""
+    return json.dumps(content, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+
+
 class BanqerJSONResponse(Response):
     """Compact UTF-8 JSON, declared as ``application/json; charset=utf-8``."""
 
     media_type = JSON_UTF8
 
     def render(self, content: Any) -> bytes:
-        return json.dumps(content, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+        return encode_json(content)
+
+
+class ApiFailure(Exception):
+    """Raised on the request path with the error response that answers the request."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.status_code)
+        self.response = response
 
 
 def default_reason(status: int) -> str:

@@ -1,0 +1,86 @@
+"""The Banqer API as an ASGI app: three ``GET`` routes, matched by hand, answered with raw messages.
+
+The API has three fixed routes, so a router would only add its cost to the hot path. A path the
+spec does not describe, and a method other than ``GET``/``HEAD``, is 404 ``NOT_FOUND`` in the
+Banqer shape (the spec declares no 405). Paths match exactly: no trailing slash, no trailing
+newline.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from specmock.mocks.banqer.errors import JSON_UTF8, ApiFailure, api_error
+from starlette.types import Receive, Scope, Send
+
+if TYPE_CHECKING:
+    from specmock.mocks.banqer.api import BanqerApi
+
+__all__ = ["BanqerApp", "match_route"]
+
+log = logging.getLogger("specmock.mocks.banqer.api")
+
+_FICHA_PREFIX = "/v1/fichas/"
+_CONTENT_TYPE = (b"content-type", JSON_UTF8.encode("latin-1"))
+_NO_PARAMS: Mapping[str, str] = {}
+
+
+def match_route(path: str) -> tuple[str, Mapping[str, str]] | None:
+    """``(operationId, path parameters)`` of a path relative to the tenant's base, or ``None``."""
+    if path == "/v1/fichas":
+        return "listFichas", _NO_PARAMS
+    if path == "/v1/credores":
+        return "listCredores", _NO_PARAMS
+    if path.startswith(_FICHA_PREFIX):
+        ficha_id = path[len(_FICHA_PREFIX) :]
+        if ficha_id and "/" not in ficha_id:
+            return "getFicha", {"id": ficha_id}
+    return None
+
+
+def _printable(value: str) -> str:
+    """``value`` with control characters escaped, cut to a readable length, for messages."""
+    value = value if len(value) <= 200 else value[:197] + "..."
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in value)
+
+
+class BanqerApp:
+    """Serves one :class:`BanqerApi` below its mount (``/banqer/{tenant}``)."""
+
+    def __init__(self, api: BanqerApi) -> None:
+        self.api = api
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            if scope["type"] == "websocket":
+                await send({"type": "websocket.close", "code": 1000})
+            return
+        full: str = scope["path"]
+        root: str = scope.get("root_path", "")
+        path = full[len(root) :] if root and full.startswith(root) else full
+        method: str = scope["method"]
+        route = match_route(path)
+        if route is None or method not in ("GET", "HEAD"):
+            shown = _printable(path) or "/"
+            message = (f"Método {method} não disponível em {shown}: a API só aceita GET." if route is not None
+                       else f"Rota não encontrada: {method} {shown}.")
+            await api_error(404, message, reason="NOT_FOUND")(scope, receive, send)
+            return
+        operation_id, path_params = route
+        authorization = next((value.decode("latin-1") for name, value in scope["headers"]
+                              if name == b"authorization"), None)
+        try:
+            body = self.api.serve(operation_id, scope["path_params"]["tenant"], authorization,
+                                  scope["query_string"].decode("latin-1"), path_params)
+        except ApiFailure as failure:
+            await failure.response(scope, receive, send)
+            return
+        except Exception:  # bad input must never surface as a bare 500 page
+            log.exception("banqer: unexpected error on %s %s", method, _printable(path))
+            await api_error(500, reason="INTERNAL")(scope, receive, send)
+            return
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-length", str(len(body)).encode("ascii")), _CONTENT_TYPE]})
+        await send({"type": "http.response.body", "body": body})
