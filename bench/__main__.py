@@ -252,12 +252,15 @@ def run(args: argparse.Namespace) -> int:
                     request = _request_for(prepared, name, key)
                     if request is None:
                         continue
+                    cpu_before = server.cpu_seconds()
                     result = generator.run(server.port, request, duration)
+                    if result.requests:
+                        result.cpu_us = (server.cpu_seconds() - cpu_before) * 1e6 / result.requests
                     results.setdefault(key, {}).setdefault(name, []).append(result)
                     flag = "" if result.valid else f"  INVALID: {result.errors} error answer(s)"
                     say(
                         f"  {key:14} {name:9} {result.rps:10,.0f} req/s  p50 {result.p50_ms:7.2f} ms  "
-                        f"p99 {result.p99_ms:7.2f} ms{flag}"
+                        f"p99 {result.p99_ms:7.2f} ms  CPU {result.cpu_us or 0:6.1f} µs/req{flag}"
                     )
                 if key == "banqer-list":
                     for name, server in servers.items():

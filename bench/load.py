@@ -42,6 +42,9 @@ class LoadResult:
     requests: int
     errors: int = 0  # non-2xx/3xx answers plus socket errors
     generator: str = "wrk"
+    #: CPU time the server used per answered request (user + system, µs): unlike req/s, hardly
+    #: moved by other work on the machine, since time spent waiting for a core is not counted.
+    cpu_us: float | None = None
 
     @property
     def valid(self) -> bool:

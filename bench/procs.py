@@ -68,6 +68,21 @@ def rss_kib(pid: int, proc_root: str | Path = "/proc") -> int:
     return total
 
 
+def parse_cpu_ticks(stat_text: str) -> int:
+    """``utime + stime`` of a ``/proc/<pid>/stat`` text, in clock ticks."""
+    fields = stat_text[stat_text.rindex(")") + 2 :].split()
+    return int(fields[11]) + int(fields[12])  # fields 14 and 15 of proc(5), counted after "(comm)"
+
+
+def cpu_seconds(pid: int, proc_root: str | Path = "/proc") -> float:
+    """CPU time (user + system) used so far by ``pid`` and its children, in seconds."""
+    ticks = 0
+    for member in process_tree(pid, proc_root):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            ticks += parse_cpu_ticks((Path(proc_root) / str(member) / "stat").read_text())
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 # -- HTTP probe ------------------------------------------------------------------------------------
 
 
@@ -153,6 +168,11 @@ class Server:
         if self.proc is None or self.proc.poll() is not None:
             return 0
         return rss_kib(self.proc.pid)
+
+    def cpu_seconds(self) -> float:
+        if self.proc is None or self.proc.poll() is not None:
+            return 0.0
+        return cpu_seconds(self.proc.pid)
 
     def stop(self) -> None:
         """Stop it and everything it started (it leads its own process group)."""

@@ -31,6 +31,7 @@ class Figures:
     p99_ms: float | None
     runs: int
     invalid: int = 0  # runs with error answers (left out of the medians)
+    cpu_us: float | None = None
 
     @classmethod
     def of(cls, results: Sequence[LoadResult]) -> Figures:
@@ -41,6 +42,7 @@ class Figures:
             median(r.p99_ms for r in good),
             len(good),
             len(results) - len(good),
+            median(r.cpu_us for r in good),
         )
 
 
@@ -134,6 +136,9 @@ HEADER = (
     "p99 ms",
     "vs bare",
     "vs Prism",
+    "CPU µs/req",
+    "vs bare",
+    "vs Prism",
 )
 
 
@@ -169,6 +174,9 @@ def table_rows(
                     _num(fig.p99_ms),
                     _x(ratio(fig.p99_ms, bare.p99_ms if bare else None)),
                     _x(ratio(fig.p99_ms, prism.p99_ms if prism else None)),
+                    _num(fig.cpu_us),
+                    _x(ratio(fig.cpu_us, bare.cpu_us if bare else None)),
+                    _x(ratio(fig.cpu_us, prism.cpu_us if prism else None)),
                 )
             )
             first = False
@@ -188,12 +196,7 @@ def table_rows(
                     f"{_num(value)} {unit}",
                     _x(ratio(value, values.get(BARE))),
                     _x(ratio(value, values.get(PRISM))),
-                    "",
-                    "",
-                    "",
-                    "",
-                    "",
-                    "",
+                    *[""] * (len(HEADER) - 5),
                 )
             )
             first = False
@@ -204,13 +207,7 @@ def table_rows(
                 server,
                 _num(value, 0) if value is not None and value >= 100 else _num(value),
                 _x(ratio(value, baseline)),
-                "",
-                "",
-                "",
-                "",
-                "",
-                "",
-                "",
+                *[""] * (len(HEADER) - 4),
             )
         )
     return rows

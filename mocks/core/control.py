@@ -156,43 +156,43 @@ class ControlLayer:
             return
         started = time.perf_counter()
         state = self.state
+        api = self.api
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         method: str = scope["method"]
         root = scope.get("root_path", "")
         full_path: str = scope["path"]
         path = full_path[len(root) :] if root and full_path.startswith(root) else full_path
-        query = scope.get("query_string", b"").decode("latin-1")
-        content_type = headers.get("content-type", "").lower()
+        now = state.clock.now()
 
         body, too_large = await self._read_body(receive, headers)
         entry = state.journal.record(
-            time=state.clock.now(),
-            api=self.api.name,
+            time=now,
+            api=api.name,
             method=method,
             path=path,
-            query=_journal_query(query),
+            query=_journal_query(scope.get("query_string", b"").decode("latin-1")),
             headers={k: redact_header(k, headers[k]) for k in _JOURNAL_HEADERS if k in headers},
-            body=_journal_body(content_type, body) if not too_large else f"<over {self.max_body_bytes} bytes>",
+            body=(f"<over {self.max_body_bytes} bytes>" if too_large
+                  else _journal_body(headers.get("content-type", "").lower(), body) if body else None),
         )
-        status_box = [0]
 
         async def send_and_record(message: Message) -> None:
             if message["type"] == "http.response.start":
-                status_box[0] = message["status"]
+                entry.status = message["status"]
             await send(message)
 
         response: Response | None = None
         if too_large:
-            response = self.api.error_response(413, f"Request body larger than {self.max_body_bytes} bytes")
+            response = api.error_response(413, f"Request body larger than {self.max_body_bytes} bytes")
         elif (prefer := headers.get("prefer")) and (code := _preferred_code(prefer)) and code >= 400:
             response = self._error(code)
             entry.fault = True
-        elif (fault := state.faults.take(self.api.name, method, path)) is not None:
+        elif (fault := state.faults.take(api.name, method, path)) is not None:
             if fault.delay_ms:
                 await asyncio.sleep(fault.delay_ms / 1000)
             response = self._fault_response(fault)
             entry.fault = True
-        elif (retry_after := state.rate_limits.hit(self.api.name, self.api.rate_limit_key(headers), state.clock.now())):
+        elif (retry_after := state.rate_limits.hit(api.name, api.rate_limit_key(headers), now)):
             response = self._error(429, retry_after=retry_after)
 
         try:
@@ -201,7 +201,6 @@ class ControlLayer:
             else:
                 await self.app(scope, _replay(body, receive), send_and_record)
         finally:
-            entry.status = status_box[0]
             entry.duration_ms = round((time.perf_counter() - started) * 1000, 3)
 
     async def _read_body(self, receive: Receive, headers: dict[str, str]) -> tuple[bytes, bool]:

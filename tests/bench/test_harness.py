@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 from pathlib import Path
 
 import httpx
@@ -11,7 +12,7 @@ import pytest
 
 from bench.bare_app import load_bodies, make_app
 from bench.load import LoadResult, Request, encode_request, lua_script, parse_wrk, response_length
-from bench.procs import parse_vmrss_kib, process_tree, rss_kib
+from bench.procs import cpu_seconds, parse_cpu_ticks, parse_vmrss_kib, process_tree, rss_kib
 from bench.profile import area_of, fold, short
 from bench.report import (
     BARE,
@@ -145,13 +146,14 @@ def test_interleaved_order_is_abc_abc() -> None:
 
 def test_figures_take_medians_and_leave_runs_with_errors_out() -> None:
     runs = [
-        LoadResult(100, 1.0, 5.0, 1000),
-        LoadResult(300, 3.0, 9.0, 3000),
-        LoadResult(200, 2.0, 7.0, 2000),
-        LoadResult(9999, 0.1, 0.2, 5000, errors=5),
+        LoadResult(100, 1.0, 5.0, 1000, cpu_us=90.0),
+        LoadResult(300, 3.0, 9.0, 3000, cpu_us=70.0),
+        LoadResult(200, 2.0, 7.0, 2000, cpu_us=None),
+        LoadResult(9999, 0.1, 0.2, 5000, errors=5, cpu_us=1.0),
     ]
     figures = Figures.of(runs)
     assert (figures.rps, figures.p50_ms, figures.p99_ms) == (200, 2.0, 7.0)
+    assert figures.cpu_us == 80.0  # runs without a CPU reading are left out of that median only
     assert figures.runs == 3 and figures.invalid == 1
 
 
@@ -163,9 +165,12 @@ def test_ratio_handles_missing_baselines() -> None:
 def _figures(
     mock_rps: float, bare_rps: float, prism_rps: float | None, p99: float
 ) -> dict[str, dict[str, Figures]]:
-    listing = {MOCK: Figures(mock_rps, 1.0, p99, 3), BARE: Figures(bare_rps, 0.5, 1.0, 3)}
+    listing = {
+        MOCK: Figures(mock_rps, 1.0, p99, 3, cpu_us=90.0),
+        BARE: Figures(bare_rps, 0.5, 1.0, 3, cpu_us=45.0),
+    }
     if prism_rps is not None:
-        listing[PRISM] = Figures(prism_rps, 5.0, 8.0, 3)
+        listing[PRISM] = Figures(prism_rps, 5.0, 8.0, 3, cpu_us=300.0)
     return {"banqer-list": listing}
 
 
@@ -196,6 +201,8 @@ def test_table_has_ratios_to_both_baselines() -> None:
     mock_row = rows[0]
     assert mock_row[0] == "Banqer list" and mock_row[1] == MOCK
     assert mock_row[3] == "0.50x" and mock_row[4] == "3.00x"
+    assert mock_row[11:14] == ("90.0", "2.00x", "0.30x")
+    assert all(len(row) == len(rows[0]) for row in rows)
     startup = next(r for r in rows if r[0] == "start to first 200")
     assert startup[3] == "2.00x" and startup[4] == "0.25x"
     after_all = next(r for r in rows if r[0] == "RSS after every scenario")
@@ -207,7 +214,8 @@ def test_vmrss_and_process_tree_from_a_proc_like_folder(tmp_path: Path) -> None:
     def proc(pid: int, ppid: int, rss_kib: int | None, comm: str = "python") -> None:
         folder = tmp_path / str(pid)
         folder.mkdir()
-        (folder / "stat").write_text(f"{pid} ({comm}) S {ppid} 1 1 0 -1")
+        # fields 14 and 15 (utime, stime) are pid * 10 and 5 ticks
+        (folder / "stat").write_text(f"{pid} ({comm}) S {ppid} 1 1 0 -1 0 0 0 0 0 {pid * 10} 5 0 0")
         status = "Name:\tpython\n" + (f"VmRSS:\t  {rss_kib} kB\n" if rss_kib is not None else "")
         (folder / "status").write_text(status)
 
@@ -221,6 +229,9 @@ def test_vmrss_and_process_tree_from_a_proc_like_folder(tmp_path: Path) -> None:
     assert rss_kib(10, tmp_path) == 1230
     assert parse_vmrss_kib("VmPeak:\t 9 kB\nVmRSS:\t 42 kB\n") == 42
     assert parse_vmrss_kib("") == 0
+    assert parse_cpu_ticks((tmp_path / "11" / "stat").read_text()) == 115
+    ticks = (100 + 5) + (110 + 5) + (120 + 5) + (140 + 5)
+    assert cpu_seconds(10, tmp_path) == ticks / os.sysconf("SC_CLK_TCK")
 
 
 def test_bare_app_answers_the_captured_bytes(tmp_path: Path) -> None:
