@@ -18,20 +18,25 @@ Exception hierarchy (every error a client raises on purpose is a :class:`ClientE
 Messages are built by the clients from server text and pass through a :class:`Redactor`
 that masks every credential and token the client knows, so secrets never reach ``str()``,
 ``repr()`` or log records.
+
+:class:`ReferenceClient` is what the three clients share: the keywords after their own
+(:class:`ClientOptions`), the bearer-token cache, the retried authorized request and the lifecycle.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import inspect
 import json
 import logging
+import os
 import random as _random
 import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar, Self, TypedDict, TypeVar
 
 import httpx
 
@@ -39,12 +44,15 @@ __all__ = [
     "ApiError",
     "AuthError",
     "ClientError",
+    "ClientOptions",
     "PaginationLoopError",
     "Redactor",
+    "ReferenceClient",
     "RetryPolicy",
     "TransportError",
     "backoff_delay",
     "parse_retry_after",
+    "with_client_options",
 ]
 
 MASK = "***"
@@ -219,3 +227,114 @@ def make_http_client(
     if http_client is not None:
         return http_client, False
     return httpx.Client(transport=transport, timeout=timeout), True
+
+
+class ClientOptions(TypedDict, total=False):
+    """The keywords every reference client takes after its own; see :class:`ReferenceClient`."""
+
+    max_attempts: int
+    timeout: float
+    http_client: httpx.Client | None
+    transport: httpx.BaseTransport | None
+    sleep: Callable[[float], None]
+    now: Callable[[], float]
+    random: Callable[[], float]
+
+
+class ReferenceClient:
+    """Base of the reference clients: construction from :class:`ClientOptions`, the bearer-token
+    cache, the retried authorized request and the lifecycle.
+
+    A subclass's ``__init__`` takes its own parameters and ``**options: Unpack[ClientOptions]``,
+    passes the secrets to mask and the options to ``super().__init__`` and is decorated with
+    :func:`with_client_options`. It sets ``_log`` and implements :meth:`_new_token` (or overrides
+    :meth:`_get_token`); :meth:`_authorized` sends a request under the :class:`RetryPolicy`.
+    """
+
+    _log: ClassVar[logging.Logger]
+    #: The cached bearer token and when to renew it (epoch seconds), as :meth:`_get_token` reads them.
+    _token: str | None = None
+    _token_renew_at: float = 0.0
+
+    def __init__(
+        self,
+        *secrets: str | None,
+        max_attempts: int = 3,
+        timeout: float = 30.0,
+        http_client: httpx.Client | None = None,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        now: Callable[[], float] = time.time,
+        random: Callable[[], float] = _random.random,
+    ) -> None:
+        self.retry = RetryPolicy(max_attempts=max_attempts, sleep=sleep, now=now, random=random)
+        self._redact = Redactor(*secrets)
+        self._http, self._owns_http = make_http_client(http_client, transport, timeout)
+
+    @staticmethod
+    def _environ(environ: Mapping[str, str] | None, *required: str) -> Mapping[str, str]:
+        """``environ`` (default ``os.environ``) once every ``required`` variable is set in it."""
+        env = os.environ if environ is None else environ
+        missing = [name for name in required if not env.get(name)]
+        if missing:
+            raise ValueError(f"missing environment variables: {', '.join(missing)}")
+        return env
+
+    # -- token --------------------------------------------------------------------------------
+
+    def _new_token(self) -> str:
+        """Fetch a token, store it in ``_token`` with its renewal time in ``_token_renew_at``."""
+        raise NotImplementedError
+
+    def _get_token(self) -> str:
+        if self._token is not None and self.retry.now() < self._token_renew_at:
+            return self._token
+        return self._new_token()
+
+    def _renew(self) -> None:
+        """After an unauthorized answer (once per call): the next request gets a new token."""
+        self._token = None
+
+    def _is_unauthorized(self, response: httpx.Response) -> bool:
+        return response.status_code == 401
+
+    def _authorized(
+        self, method: str, url: str, *, headers: Mapping[str, str] | None = None, **kwargs: Any
+    ) -> httpx.Response:
+        """``method url`` with the current bearer token, retried by :attr:`retry`; the last answer."""
+
+        def send() -> httpx.Response:
+            auth = {"Authorization": f"Bearer {self._get_token()}", **(headers or {})}
+            return send_request(self._http, self._redact, method, url, headers=auth, **kwargs)
+
+        return self.retry.run(send, is_unauthorized=self._is_unauthorized, renew=self._renew, log=self._log)
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    def close(self) -> None:
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+_Init = TypeVar("_Init", bound=Callable[..., None])
+
+
+def with_client_options(init: _Init) -> _Init:
+    """Show a client's ``__init__`` with the keywords of :class:`ClientOptions` written out.
+
+    ``inspect.signature`` and ``help()`` then list them, with their defaults, in place of
+    ``**options``; type checkers read them from ``Unpack[ClientOptions]``.
+    """
+    shared = [
+        p for p in inspect.signature(ReferenceClient.__init__).parameters.values() if p.kind is p.KEYWORD_ONLY
+    ]
+    own = inspect.signature(init)
+    kept = [p for p in own.parameters.values() if p.kind is not p.VAR_KEYWORD]
+    init.__signature__ = own.replace(parameters=[*kept, *shared])  # type: ignore[attr-defined]
+    return init

@@ -34,11 +34,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
-import random as _random
-import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, Unpack
 
 import httpx
 
@@ -46,13 +43,13 @@ from ._core import (
     NOT_JSON,
     ApiError,
     AuthError,
+    ClientOptions,
     PaginationLoopError,
-    Redactor,
-    RetryPolicy,
+    ReferenceClient,
     first_list_key,
     json_body,
-    make_http_client,
     send_request,
+    with_client_options,
 )
 from .assine_filters import F, Filter, OrderBy, to_params
 
@@ -104,9 +101,12 @@ class AssineAuthError(AuthError):
         self.title = title
 
 
-class AssineClient:
+class AssineClient(ReferenceClient):
     """Assine Online v1 client. ``sleep``, ``now`` (epoch seconds) and ``random`` are injectable."""
 
+    _log = log
+
+    @with_client_options
     def __init__(
         self,
         base_url: str | None = None,
@@ -116,25 +116,17 @@ class AssineClient:
         client_id: str = "app",
         client_secret: str = "app",
         access_token: str | None = None,
-        max_attempts: int = 3,
-        timeout: float = 30.0,
-        http_client: httpx.Client | None = None,
-        transport: httpx.BaseTransport | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        now: Callable[[], float] = time.time,
-        random: Callable[[], float] = _random.random,
+        **options: Unpack[ClientOptions],
     ) -> None:
         if access_token is None and (not username or not password):
             raise ValueError("give username and password, or an application access_token")
+        super().__init__(password, client_secret if client_secret != "app" else None, access_token, **options)
         self.base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
         self.username = username
         self.client_id = client_id
         self._password = password
         self._client_secret = client_secret
         self._static_token = access_token
-        self.retry = RetryPolicy(max_attempts=max_attempts, sleep=sleep, now=now, random=random)
-        self._redact = Redactor(password, client_secret if client_secret != "app" else None, access_token)
-        self._http, self._owns_http = make_http_client(http_client, transport, timeout)
         self._access: str | None = access_token
         self._refresh: str | None = None
         self._renew_at = float("inf") if access_token else 0.0
@@ -142,7 +134,7 @@ class AssineClient:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **kwargs: Any) -> AssineClient:
         """Build a client from the ``ASSINE_*`` variables; keyword arguments override them."""
-        env = os.environ if environ is None else environ
+        env = cls._environ(environ)
         token = env.get("ASSINE_ACCESS_TOKEN") or None
         if token is None and not (env.get("ASSINE_USERNAME") and env.get("ASSINE_PASSWORD")):
             raise ValueError(
@@ -217,23 +209,16 @@ class AssineClient:
         self._renew()
         return self._access  # type: ignore[return-value]
 
+    def _is_unauthorized(self, response: httpx.Response) -> bool:
+        return response.status_code == 401 and self._static_token is None
+
     # -- calls --------------------------------------------------------------------------------
 
     def request(self, method: str, path: str, *, params: Any = None, json: Any = None) -> httpx.Response:
         """One call with the retry rules above; returns the successful response."""
         url = path if path.startswith(("http://", "https://")) else self.base_url + path
-
-        def send() -> httpx.Response:
-            headers = {"Authorization": f"Bearer {self._get_token()}", "Accept": "application/json"}
-            return send_request(
-                self._http, self._redact, method, url, params=params, json=json, headers=headers
-            )
-
-        response = self.retry.run(
-            send,
-            is_unauthorized=lambda r: r.status_code == 401 and self._static_token is None,
-            renew=self._renew,
-            log=log,
+        response = self._authorized(
+            method, url, params=params, json=json, headers={"Accept": "application/json"}
         )
         if not response.is_success:
             p = _problem_fields(response)
@@ -318,15 +303,3 @@ class AssineClient:
     def revoke_access_token(self, token_id: str | int) -> None:
         """``DELETE /v1/access-token/{id}`` (204)."""
         self.call("DELETE", f"/v1/access-token/{token_id}")
-
-    # -- lifecycle ----------------------------------------------------------------------------
-
-    def close(self) -> None:
-        if self._owns_http:
-            self._http.close()
-
-    def __enter__(self) -> AssineClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()

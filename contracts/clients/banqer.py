@@ -38,11 +38,8 @@ Usage::
 from __future__ import annotations
 
 import logging
-import os
-import random as _random
-import time
-from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from collections.abc import Iterator, Mapping
+from typing import Any, Unpack
 
 import httpx
 
@@ -50,13 +47,13 @@ from ._core import (
     NOT_JSON,
     ApiError,
     AuthError,
+    ClientOptions,
     PaginationLoopError,
-    Redactor,
-    RetryPolicy,
+    ReferenceClient,
     first_list_key,
     json_body,
-    make_http_client,
     send_request,
+    with_client_options,
 )
 
 __all__ = ["BanqerAuthError", "BanqerClient", "BanqerError"]
@@ -84,9 +81,12 @@ class BanqerAuthError(AuthError):
         self.error = error
 
 
-class BanqerClient:
+class BanqerClient(ReferenceClient):
     """Banqer API client. ``sleep``, ``now`` (epoch seconds) and ``random`` are injectable."""
 
+    _log = log
+
+    @with_client_options
     def __init__(
         self,
         tenant: str,
@@ -95,34 +95,20 @@ class BanqerClient:
         *,
         api_base: str | None = None,
         auth_base: str | None = None,
-        max_attempts: int = 3,
-        timeout: float = 30.0,
-        http_client: httpx.Client | None = None,
-        transport: httpx.BaseTransport | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        now: Callable[[], float] = time.time,
-        random: Callable[[], float] = _random.random,
+        **options: Unpack[ClientOptions],
     ) -> None:
+        super().__init__(client_secret, **options)
         self.tenant = tenant
         self.client_id = client_id
         self._client_secret = client_secret
         self.api_base = (api_base or f"https://api-{tenant}.banqer.com.br").rstrip("/")
         self.auth_base = (auth_base or "https://auth.banqer.com.br").rstrip("/")
         self.token_url = f"{self.auth_base}/realms/{tenant}/protocol/openid-connect/token"
-        self.retry = RetryPolicy(max_attempts=max_attempts, sleep=sleep, now=now, random=random)
-        self._redact = Redactor(client_secret)
-        self._http, self._owns_http = make_http_client(http_client, transport, timeout)
-        self._token: str | None = None
-        self._token_renew_at = 0.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **kwargs: Any) -> BanqerClient:
         """Build a client from ``BANQER_*`` variables; keyword arguments override them."""
-        env = os.environ if environ is None else environ
-        names = ("BANQER_TENANT", "BANQER_CLIENT_ID", "BANQER_CLIENT_SECRET")
-        missing = [name for name in names if not env.get(name)]
-        if missing:
-            raise ValueError(f"missing environment variables: {', '.join(missing)}")
+        env = cls._environ(environ, "BANQER_TENANT", "BANQER_CLIENT_ID", "BANQER_CLIENT_SECRET")
         kwargs.setdefault("api_base", env.get("BANQER_API_BASE_URL") or None)
         kwargs.setdefault("auth_base", env.get("BANQER_AUTH_BASE_URL") or None)
         return cls(env["BANQER_TENANT"], env["BANQER_CLIENT_ID"], env["BANQER_CLIENT_SECRET"], **kwargs)
@@ -135,12 +121,7 @@ class BanqerClient:
 
     # -- token --------------------------------------------------------------------------------
 
-    def _get_token(self) -> str:
-        if self._token is not None and self.retry.now() < self._token_renew_at:
-            return self._token
-        return self._fetch_token()
-
-    def _fetch_token(self) -> str:
+    def _new_token(self) -> str:
         form = {
             "grant_type": "client_credentials",
             "client_id": self.client_id,
@@ -169,25 +150,13 @@ class BanqerClient:
         log.debug("new access token for tenant %s, expires_in=%s s", self.tenant, expires_in)
         return token
 
-    def _drop_token(self) -> None:
-        self._token = None
-
     # -- calls --------------------------------------------------------------------------------
-
-    def _send(self, method: str, url: str, params: list[tuple[str, str]]) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {self._get_token()}"}
-        return send_request(self._http, self._redact, method, url, params=params, headers=headers)
 
     def call(self, method: str, path: str, params: Mapping[str, Any] | None = None) -> Any:
         """One API call with the retry rules above; returns the parsed JSON body."""
         url = self.api_base + path
         query = [(k, _param(v)) for k, v in (params or {}).items() if v is not None]
-        response = self.retry.run(
-            lambda: self._send(method, url, query),
-            is_unauthorized=lambda r: r.status_code == 401,
-            renew=self._drop_token,
-            log=log,
-        )
+        response = self._authorized(method, url, params=query)
         if not response.is_success:
             raise self._error(response)
         body = json_body(response)
@@ -248,18 +217,6 @@ class BanqerClient:
             token = _param(next_token)
             if token in sent:
                 raise PaginationLoopError(f"{path}: page {pages} repeats an earlier page token", status=200)
-
-    # -- lifecycle ----------------------------------------------------------------------------
-
-    def close(self) -> None:
-        if self._owns_http:
-            self._http.close()
-
-    def __enter__(self) -> BanqerClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 def _param(value: Any) -> str:

@@ -29,11 +29,8 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import random as _random
-import time
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Unpack
 
 import httpx
 import jwt
@@ -42,11 +39,11 @@ from ._core import (
     NOT_JSON,
     ApiError,
     AuthError,
-    Redactor,
-    RetryPolicy,
+    ClientOptions,
+    ReferenceClient,
     json_body,
-    make_http_client,
     send_request,
+    with_client_options,
 )
 
 __all__ = ["PbmAuthError", "PbmClient", "PbmError", "PbmGraphQLError"]
@@ -116,50 +113,28 @@ class PbmAuthError(AuthError):
         self.code = code
 
 
-class PbmClient:
+class PbmClient(ReferenceClient):
     """PBM GraphQL client. ``sleep``, ``now`` (epoch seconds) and ``random`` are injectable."""
 
-    def __init__(
-        self,
-        url: str,
-        login: str,
-        password: str,
-        *,
-        max_attempts: int = 3,
-        timeout: float = 30.0,
-        http_client: httpx.Client | None = None,
-        transport: httpx.BaseTransport | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        now: Callable[[], float] = time.time,
-        random: Callable[[], float] = _random.random,
-    ) -> None:
+    _log = log
+
+    @with_client_options
+    def __init__(self, url: str, login: str, password: str, **options: Unpack[ClientOptions]) -> None:
+        super().__init__(password, **options)
         self.url = url
         self.login = login
         self._password = password
-        self.retry = RetryPolicy(max_attempts=max_attempts, sleep=sleep, now=now, random=random)
-        self._redact = Redactor(password)
-        self._http, self._owns_http = make_http_client(http_client, transport, timeout)
-        self._token: str | None = None
-        self._token_renew_at = 0.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **kwargs: Any) -> PbmClient:
         """Build a client from ``PBM_GRAPHQL_URL``, ``PBM_LOGIN``, ``PBM_PASSWORD``."""
-        env = os.environ if environ is None else environ
-        missing = [n for n in ("PBM_GRAPHQL_URL", "PBM_LOGIN", "PBM_PASSWORD") if not env.get(n)]
-        if missing:
-            raise ValueError(f"missing environment variables: {', '.join(missing)}")
+        env = cls._environ(environ, "PBM_GRAPHQL_URL", "PBM_LOGIN", "PBM_PASSWORD")
         return cls(env["PBM_GRAPHQL_URL"], env["PBM_LOGIN"], env["PBM_PASSWORD"], **kwargs)
 
     def __repr__(self) -> str:
         return f"PbmClient(url={self.url!r}, login={self.login!r}, password='***')"
 
     # -- token --------------------------------------------------------------------------------
-
-    def _get_token(self) -> str:
-        if self._token is not None and self.retry.now() < self._token_renew_at:
-            return self._token
-        return self.create_token()
 
     def create_token(self) -> str:
         """Run ``createToken`` now and cache the result."""
@@ -187,8 +162,11 @@ class PbmClient:
         log.debug("new PBM token for %s, renew at %.0f", self.login, self._token_renew_at)
         return token
 
-    def _drop_token(self) -> None:
-        self._token = None
+    def _new_token(self) -> str:
+        return self.create_token()
+
+    def _is_unauthorized(self, response: httpx.Response) -> bool:
+        return _is_unauthenticated(response)
 
     # -- calls --------------------------------------------------------------------------------
 
@@ -197,12 +175,7 @@ class PbmClient:
         payload: dict[str, Any] = {"query": query}
         if variables is not None:
             payload["variables"] = dict(variables)
-
-        def send() -> httpx.Response:
-            headers = {"Authorization": f"Bearer {self._get_token()}"}
-            return send_request(self._http, self._redact, "POST", self.url, json=payload, headers=headers)
-
-        response = self.retry.run(send, is_unauthorized=_is_unauthenticated, renew=self._drop_token, log=log)
+        response = self._authorized("POST", self.url, json=payload)
         body = json_body(response)
         error = _graphql_error(response, body)
         if error is not None:
@@ -249,18 +222,6 @@ class PbmClient:
 
     def insert_optin_external(self, args: Mapping[str, Any]) -> Any:
         return self._root("WsAcesso_insertOptinExternal", args, "", mutation=True)
-
-    # -- lifecycle ----------------------------------------------------------------------------
-
-    def close(self) -> None:
-        if self._owns_http:
-            self._http.close()
-
-    def __enter__(self) -> PbmClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 def _errors(body: Any) -> list[Any] | None:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import json
-from typing import Any
+import random
+import time
+from typing import Any, get_type_hints
 
 import graphql
 import httpx
@@ -20,6 +23,7 @@ from specmock.contracts.clients import (
     PbmError,
     PbmGraphQLError,
 )
+from specmock.contracts.clients._core import ClientOptions
 
 from specmock import specs
 
@@ -80,6 +84,41 @@ def test_from_env() -> None:
 def test_from_env_names_what_is_missing(client: Any) -> None:
     with pytest.raises(ValueError, match="missing environment variables"):
         client.from_env({})
+
+
+#: The keywords every client takes after its own, with their defaults, in this order.
+OPTIONS = [
+    ("max_attempts", 3),
+    ("timeout", 30.0),
+    ("http_client", None),
+    ("transport", None),
+    ("sleep", time.sleep),
+    ("now", time.time),
+    ("random", random.random),
+]
+
+
+@pytest.mark.parametrize(
+    ("client", "own"),
+    [
+        (BanqerClient, "tenant client_id client_secret *api_base *auth_base"),
+        (PbmClient, "url login password"),
+        (AssineClient, "base_url username password *client_id *client_secret *access_token"),
+    ],
+)
+def test_constructor_signatures_spell_out_every_keyword(client: Any, own: str) -> None:
+    """``inspect.signature`` (what ``help()`` shows) lists the shared keywords with their defaults."""
+    params = list(inspect.signature(client).parameters.values())
+    shown = [("*" if p.kind is p.KEYWORD_ONLY else "") + p.name for p in params]
+    assert shown == [*own.split(), *(f"*{name}" for name, _ in OPTIONS)]
+    assert [(p.name, p.default) for p in params[-len(OPTIONS) :]] == OPTIONS
+    assert list(get_type_hints(ClientOptions)) == [name for name, _ in OPTIONS]
+    assert str(inspect.signature(client)).endswith(
+        "timeout: 'float' = 30.0, http_client: 'httpx.Client | None' = None, "
+        "transport: 'httpx.BaseTransport | None' = None, sleep: 'Callable[[float], None]' = "
+        "<built-in function sleep>, now: 'Callable[[], float]' = <built-in function time>, "
+        f"random: 'Callable[[], float]' = {random.random!r}) -> 'None'"
+    )
 
 
 # -- Banqer -------------------------------------------------------------------------------------
