@@ -78,7 +78,7 @@ class BanqerApp:
             await failure.response(scope, receive, send)
             return
         except Exception:  # bad input must never surface as a bare 500 page
-            log.exception("banqer: unexpected error on %s %s", method, _printable(path))
+            log.exception("banqer: unexpected error on %s %s", method, _printable(full))
             await api_error(500, reason="INTERNAL")(scope, receive, send)
             return
         await send({"type": "http.response.start", "status": 200,
