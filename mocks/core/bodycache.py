@@ -30,13 +30,13 @@ class BoundedBytes:
         return self._items.get(key)
 
     def put(self, key: Hashable, value: bytes) -> None:
-        """Keep ``value``; one larger than the whole budget is not kept at all."""
-        if len(value) > self.max_bytes:
-            return
+        """Keep ``value`` in place of what ``key`` held; one larger than the whole budget is not kept."""
         with self._lock:
             old = self._items.pop(key, None)
             if old is not None:
                 self._size -= len(old)
+            if len(value) > self.max_bytes:
+                return
             self._items[key] = value
             self._size += len(value)
             while self._size > self.max_bytes:

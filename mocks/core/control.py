@@ -15,10 +15,8 @@ import time
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from starlette.responses import JSONResponse, Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
 from specmock.mocks.core.faults import Fault
+from specmock.mocks.core.journal import JournalEntry
 from specmock.mocks.core.redact import (
     MASK,
     SECRET_KEYS,
@@ -29,6 +27,8 @@ from specmock.mocks.core.redact import (
     redact_text,
 )
 from specmock.mocks.core.state import MockApi, MockState
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 _JOURNAL_HEADERS = ("authorization", "content-type", "accept", "prefer", "user-agent")
 _BODY_PREVIEW = 4096
@@ -163,45 +163,55 @@ class ControlLayer:
         full_path: str = scope["path"]
         path = full_path[len(root) :] if root and full_path.startswith(root) else full_path
         now = state.clock.now()
-
-        body, too_large = await self._read_body(receive, headers)
-        entry = state.journal.record(
-            time=now,
-            api=api.name,
-            method=method,
-            path=path,
-            query=_journal_query(scope.get("query_string", b"").decode("latin-1")),
-            headers={k: redact_header(k, headers[k]) for k in _JOURNAL_HEADERS if k in headers},
-            body=(f"<over {self.max_body_bytes} bytes>" if too_large
-                  else _journal_body(headers.get("content-type", "").lower(), body) if body else None),
-        )
-
-        async def send_and_record(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                entry.status = message["status"]
-            await send(message)
-
-        response: Response | None = None
-        if too_large:
-            response = api.error_response(413, f"Request body larger than {self.max_body_bytes} bytes")
-        elif (prefer := headers.get("prefer")) and (code := _preferred_code(prefer)) and code >= 400:
-            response = self._error(code)
-            entry.fault = True
-        elif (fault := state.faults.take(api.name, method, path)) is not None:
-            if fault.delay_ms:
-                await asyncio.sleep(fault.delay_ms / 1000)
-            response = self._fault_response(fault)
-            entry.fault = True
-        elif (retry_after := state.rate_limits.hit(api.name, api.rate_limit_key(headers), now)):
-            response = self._error(429, retry_after=retry_after)
-
+        entry: JournalEntry | None = None
         try:
+            body, too_large = await self._read_body(receive, headers)
+            entry = state.journal.record(
+                time=now,
+                api=api.name,
+                method=method,
+                path=path,
+                query=_journal_query(scope.get("query_string", b"").decode("latin-1")),
+                headers={k: redact_header(k, headers[k]) for k in _JOURNAL_HEADERS if k in headers},
+                body=(f"<over {self.max_body_bytes} bytes>" if too_large
+                      else _journal_body(headers.get("content-type", "").lower(), body) if body else None),
+            )
+            recorded = entry
+
+            async def send_and_record(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    recorded.status = message["status"]
+                await send(message)
+
+            response: Response | None = None
+            if too_large:
+                response = api.error_response(413, f"Request body larger than {self.max_body_bytes} bytes")
+            elif (prefer := headers.get("prefer")) and (code := _preferred_code(prefer)) and code >= 400:
+                response = self._error(code)
+                entry.fault = True
+            elif (fault := state.faults.take(api.name, method, path)) is not None:
+                if fault.delay_ms:
+                    await asyncio.sleep(fault.delay_ms / 1000)
+                response = self._fault_response(fault)
+                entry.fault = True
+            elif (retry_after := state.rate_limits.hit(api.name, api.rate_limit_key(headers), now)):
+                response = self._error(429, retry_after=retry_after)
+
             if response is not None:
                 await response(scope, receive, send_and_record)
             else:
                 await self.app(scope, _replay(body, receive), send_and_record)
+        except Exception:
+            # What a server's error middleware would do: a plain 500 if nothing was sent yet, and the
+            # exception goes on to the server, which logs it.
+            if entry is None or entry.status == 0:
+                if entry is not None:
+                    entry.status = 500
+                await PlainTextResponse("Internal Server Error", status_code=500)(scope, receive, send)
+            raise
         finally:
-            entry.duration_ms = round((time.perf_counter() - started) * 1000, 3)
+            if entry is not None:
+                entry.duration_ms = round((time.perf_counter() - started) * 1000, 3)
 
     async def _read_body(self, receive: Receive, headers: dict[str, str]) -> tuple[bytes, bool]:
         declared = headers.get("content-length", "")
@@ -223,7 +233,8 @@ class ControlLayer:
         return b"".join(chunks), False
 
     def _error(self, status: int, retry_after: int | None = None) -> Response:
-        headers = {"Retry-After": str(retry_after if retry_after is not None else 1)} if status in (429, 503) else None
+        wait = str(retry_after if retry_after is not None else 1)
+        headers = {"Retry-After": wait} if status in (429, 503) else None
         return self.api.error_response(status, None, headers)
 
     def _fault_response(self, fault: Fault) -> Response:
@@ -238,7 +249,8 @@ class ControlLayer:
         if fault.status == 429:
             headers.setdefault("Retry-After", "1")
         if isinstance(fault.body, str):
-            return Response(fault.body, fault.status, headers, media_type=headers.pop("content-type", "text/plain"))
+            media_type = headers.pop("content-type", "text/plain")
+            return Response(fault.body, fault.status, headers, media_type=media_type)
         return JSONResponse(fault.body, fault.status, headers, media_type=self.api.error_media_type)
 
 
