@@ -1,16 +1,18 @@
-"""Pieces the three API contracts share: the retry model, Retry-After variants, outcome capture."""
+"""Pieces the three API contracts share: the retry model, Retry-After variants, outcome capture,
+and the checks their properties make."""
 
 from __future__ import annotations
 
 import email.utils
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from hypothesis import strategies as st
 
-from ._harness import Answer, Checker, Exchange, FakeClock, describe
+from ._harness import Answer, Checker, Exchange, FakeClock, describe, json_answer
+from .schemas import answer_from_malformed, malformed_bodies
 
 #: The vendor's backoff cap, in seconds.
 CAP = 30.0
@@ -62,6 +64,17 @@ def retry_afters() -> st.SearchStrategy[RetryAfter]:
     )
 
 
+def labelled(status: int, body: Any) -> Answer:
+    """A JSON answer shown in server scripts as its status and the start of its body."""
+    text = repr(body)
+    return json_answer(status, body, f"{status} {text[:90]}{'...' if len(text) > 90 else ''}")
+
+
+def malformed_answers(statuses: list[int], wrong_shapes: list[Any]) -> st.SearchStrategy[Answer]:
+    """Answers with one of ``statuses`` and a body no schema allows (see ``malformed_bodies``)."""
+    return st.builds(answer_from_malformed, st.sampled_from(statuses), malformed_bodies(wrong_shapes))
+
+
 @dataclass
 class Step:
     """One scripted API answer plus, for a 429, its Retry-After."""
@@ -81,6 +94,15 @@ class Step:
             headers["Retry-After"] = header
         a = self.answer
         return Answer(a.status, a.body, a.content_type, headers, a.label, a.data)
+
+
+def step_scripts(
+    retryable: st.SearchStrategy[Step], final: st.SearchStrategy[Step], max_attempts: int
+) -> st.SearchStrategy[list[Step]]:
+    """Up to ``max_attempts + 2`` retryable answers, then a final one."""
+    return st.builds(
+        lambda steps, last: [*steps, last], st.lists(retryable, max_size=max_attempts + 2), final
+    )
 
 
 @dataclass
@@ -212,3 +234,107 @@ def check_bearer(c: Checker, exchanges: Sequence[Exchange], is_api: Callable[[Ex
             f"Authorization: {ex.headers.get('authorization')!r}",
             f"Bearer {current}",
         )
+
+
+@dataclass(frozen=True)
+class TokenWords:
+    """How an API's contract words its token requests in failures."""
+
+    requests: str  # "token requests"
+    twice: str  # title: renewed twice in one call
+    unexpected: str  # title: one token request more than the script calls for
+    missing: str  # title: no renewal after an unauthorized answer
+    renewal: str  # what the one renewal per call follows, e.g. "one refresh after a 401"
+
+
+def check_token_count(c: Checker, sent: int, renewals: int, words: TokenWords) -> None:
+    """One token request at the start of a call, plus one per renewal the script calls for."""
+    want = 1 + renewals
+    if sent > want:
+        c.check(
+            False,
+            words.twice if sent > 2 else words.unexpected,
+            f"{sent} {words.requests}",
+            f"{want} (one at the start, {words.renewal}, at most once per call)",
+        )
+    c.check(sent >= want, words.missing, f"{sent} {words.requests}", f"{want}")
+
+
+def check_value(c: Checker, outcome: Outcome, value: Any, what: str, noun: str, expected: str) -> None:
+    """A call whose last answer succeeded returns ``value``; ``noun`` and ``expected`` name it."""
+    if outcome.ok:
+        c.check(
+            outcome.value == value, f"returned something else than {noun}", repr(outcome.value), repr(value)
+        )
+    else:
+        c.check(False, f"raised on {what}", repr(outcome.error), expected)
+
+
+def check_field(
+    c: Checker, fields: Mapping[str, Any], name: str, want: Any, title: str, expected: str | None = None
+) -> None:
+    """The error's ``name`` field is ``want``."""
+    got = fields.get(name)
+    c.check(got == want, title, f"{name}={got!r}", f"{name}={want!r}" if expected is None else expected)
+
+
+def check_text(c: Checker, fields: Mapping[str, Any], name: str, title: str, expected: str) -> None:
+    """The error's ``name`` field is a text (the body had none to carry)."""
+    got = fields.get(name)
+    c.check(isinstance(got, str), title, f"{name}={got!r}", expected)
+
+
+def check_collection(
+    c: Checker,
+    api: Sequence[Exchange],
+    pages: Sequence[Sequence[Any]],
+    outcome: Outcome,
+    *,
+    filters: Callable[[Exchange], tuple[bool, Any, Any]],
+    id_key: str,
+    holder: str,
+) -> None:
+    """A walk through ``pages``: ``filters(request)`` (kept?, received, expected) holds on every
+    page, one request per page, every item exactly once (shown by ``id_key``)."""
+    for k, ex in enumerate(api):
+        kept, received, expected = filters(ex)
+        c.check(kept, f"dropped the filters on page {k + 1}", received, expected)
+    c.check(
+        len(api) <= len(pages),
+        f"requested more pages than the {holder} has",
+        f"{len(api)} requests",
+        f"{len(pages)}",
+    )
+    c.check(len(api) >= len(pages), "stopped before the last page", f"{len(api)} requests", f"{len(pages)}")
+    items = [item for page in pages for item in page]
+    if outcome.ok:
+        c.check(
+            list(outcome.value) == items,
+            "did not yield every item exactly once",
+            [i.get(id_key) if isinstance(i, dict) else i for i in outcome.value],
+            [i[id_key] for i in items],
+        )
+    else:
+        c.check(False, "raised on a well-formed collection", repr(outcome.error), f"{len(items)} items")
+
+
+def check_no_revisit(
+    c: Checker,
+    sent: Sequence[str],
+    pages: int,
+    outcome: Outcome,
+    error_types: tuple[type[BaseException], ...],
+    *,
+    title: str,
+    shown: str,
+    what: str,
+) -> None:
+    """A walk that loops back stops with a typed error instead of asking for a page twice."""
+    repeated = sorted({t for t in sent if sent.count(t) > 1})
+    c.check(
+        not repeated,
+        title,
+        f"{shown}: {list(sent[:8])}{'...' if len(sent) > 8 else ''}",
+        f"stop with a typed error after {pages} pages",
+    )
+    check_typed_error(c, outcome, error_types, what)

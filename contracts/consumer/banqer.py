@@ -27,40 +27,58 @@ from __future__ import annotations
 
 import abc
 import http
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
-import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
 from ._common import (
-    Expected,
     RetryAfter,
     Step,
-    capture,
-    check_bearer,
-    check_typed_error,
-    check_waits,
+    TokenWords,
+    check_collection,
+    check_field,
+    check_no_revisit,
+    check_text,
+    check_token_count,
+    check_value,
+    labelled,
+    malformed_answers,
     retry_afters,
-    vendor_model,
+    step_scripts,
 )
 from ._harness import Answer, Checker, Exchange, Harness, json_answer, property_settings
-from .schemas import answer_from_malformed, malformed_bodies, spec_bodies
+from ._suite import (
+    ConsumerContract,
+    ContractAdapter,
+    ContractRun,
+    ContractSuite,
+    Property,
+    Route,
+    answered_once,
+    check_renewal,
+    check_retry_script,
+)
+from .schemas import spec_bodies
 
 __all__ = ["BanqerAdapter", "BanqerConsumerContract", "run_banqer_contract"]
 
 API = "Banqer"
 RENEW_FRACTION = 0.8
+WORDS = TokenWords(
+    requests="token requests",
+    twice="refreshed the token twice in one call",
+    unexpected="fetched a token the contract does not call for",
+    missing="did not fetch a new token after a 401",
+    renewal="one refresh after a 401",
+)
 
 
-class BanqerAdapter(abc.ABC):
+class BanqerAdapter(ContractAdapter):
     """How the contract drives your Banqer client. Implement the three abstract methods."""
 
-    #: The exceptions your client raises on purpose; every failure must be one of them.
-    error_types: tuple[type[BaseException], ...] = (Exception,)
-    #: Attempts per call your client is configured with (the vendor's default: 3).
-    max_attempts: int = 3
+    error_attributes = ("status", "reason", "message")
     tenant = "contract-tenant"
     client_id = "contract-client"
     client_secret = "contract-secret-5f1e9a7c3b"
@@ -86,15 +104,6 @@ class BanqerAdapter(abc.ABC):
     @abc.abstractmethod
     def list_all(self, client: Any, path: str, params: dict[str, str]) -> list[Any]:
         """Every item of the paginated collection at ``path`` filtered by ``params``."""
-
-    def error_fields(self, error: BaseException) -> dict[str, Any]:
-        """``status``, ``reason`` and ``message`` of one of your errors."""
-        return {k: getattr(error, k, None) for k in ("status", "reason", "message")}
-
-    def close(self, client: Any) -> None:
-        close = getattr(client, "close", None)
-        if callable(close):
-            close()
 
 
 # -- the fake Banqer ----------------------------------------------------------------------------
@@ -139,11 +148,6 @@ def _expected_error(answer: Answer) -> tuple[str, str | None]:
     return reason, message
 
 
-def _error_answer(status: int, body: Any) -> Answer:
-    text = repr(body)
-    return json_answer(status, body, f"{status} {text[:90]}{'...' if len(text) > 90 else ''}")
-
-
 WRONG_SHAPES: list[Any] = [
     [],
     "Internal Server Error",
@@ -161,13 +165,13 @@ WRONG_SHAPES: list[Any] = [
 ]
 
 
+def _spec_errors(statuses: list[int]) -> st.SearchStrategy[Answer]:
+    return st.builds(labelled, st.sampled_from(statuses), spec_bodies("banqer", "components/schemas/Error"))
+
+
 def error_answers(statuses: list[int]) -> st.SearchStrategy[Answer]:
     """Error answers with spec bodies or malformed ones."""
-    status = st.sampled_from(statuses)
-    return st.one_of(
-        st.builds(_error_answer, status, spec_bodies("banqer", "components/schemas/Error")),
-        st.builds(answer_from_malformed, status, malformed_bodies(WRONG_SHAPES)),
-    )
+    return st.one_of(_spec_errors(statuses), malformed_answers(statuses, WRONG_SHAPES))
 
 
 def _credores() -> st.SearchStrategy[Answer]:
@@ -189,112 +193,103 @@ def retry_scripts(max_attempts: int) -> st.SearchStrategy[list[Step]]:
         error_answers([500, 502, 503, 504]).map(Step),
     )
     final = st.one_of(_credores(), error_answers([400, 403, 404])).map(Step)
-    return st.builds(
-        lambda steps, last: [*steps, last], st.lists(retryable, max_size=max_attempts + 2), final
-    )
+    return step_scripts(retryable, final, max_attempts)
 
 
-# -- properties ---------------------------------------------------------------------------------
+class _Run(ContractRun[BanqerAdapter]):
+    """The API on server ``api``, the realm's token endpoint on server ``auth``."""
 
-
-class _Run:
-    """One example: reset the servers, make a client, run, collect the exchanges."""
+    api_name = API
+    counted_like = "the vendor's client"
 
     def __init__(
-        self,
-        adapter: BanqerAdapter,
-        harness: Harness,
-        route_api: Callable[[Exchange], Answer],
-        expires_in: float = 3600,
+        self, adapter: BanqerAdapter, harness: Harness, route_api: Route, expires_in: float = 3600
     ) -> None:
-        self.adapter, self.harness = adapter, harness
-        self.tokens = TokenEndpoint(expires_in)
-        self.clock = harness.reset(
-            lambda ex: self.tokens.answer(ex) if ex.server == "auth" else route_api(ex)
-        )
-        self.client = adapter.make_client(
-            api_base=harness.url("api"),
-            auth_base=harness.url("auth"),
-            tenant=adapter.tenant,
-            client_id=adapter.client_id,
-            client_secret=adapter.client_secret,
+        self.endpoint = TokenEndpoint(expires_in)
+        super().__init__(adapter, harness, route_api)
+
+    def make_client(self) -> Any:
+        a = self.adapter
+        return a.make_client(
+            api_base=self.harness.url("api"),
+            auth_base=self.harness.url("auth"),
+            tenant=a.tenant,
+            client_id=a.client_id,
+            client_secret=a.client_secret,
             sleep=self.clock.sleep,
             now=self.clock.now,
         )
 
-    def api(self) -> list[Exchange]:
-        return self.harness.requests(lambda e: e.server == "api")
+    def is_token(self, ex: Exchange) -> bool:
+        return ex.server == "auth"
 
-    def auth(self) -> list[Exchange]:
-        return self.harness.requests(lambda e: e.server == "auth")
+    def answer_token(self, ex: Exchange) -> Answer:
+        return self.endpoint.answer(ex)
 
+    def call(self) -> Any:
+        return self.adapter.call_get(self.client, "/v1/credores")
 
-def _check_token_requests(c: Checker, run: _Run) -> None:
-    path = f"/realms/{run.adapter.tenant}/protocol/openid-connect/token"
-    want = {
-        "grant_type": "client_credentials",
-        "client_id": run.adapter.client_id,
-        "client_secret": run.adapter.client_secret,
-    }
-    for ex in run.auth():
-        form = {k: ex.form.get(k) for k in want}
-        c.check(
-            ex.method == "POST" and ex.path == path and form == want,
-            "sent a token request that is not a client_secret_post client-credentials grant",
-            f"{ex.method} {ex.path} {sorted(ex.form)}",
-            f"POST {path} with form {sorted(want)}",
+    def call_once(self) -> Any:
+        return self.adapter.call_get(self.client, "/v1/fichas/8aa4b425-5fed-4cea-b970-044b36ea9d73")
+
+    @staticmethod
+    def extra() -> Answer:
+        return json_answer(
+            400,
+            {
+                "message": "contract suite: request not in the script",
+                "details": [{"reason": "CONTRACT_SUITE_EXTRA"}],
+            },
+            "400 (not scripted)",
         )
 
-
-def _check_bearer(c: Checker, run: _Run) -> None:
-    check_bearer(c, run.harness.exchanges, lambda ex: ex.server == "api")
-
-
-def _check_outcome(c: Checker, run: _Run, outcome: Any, final: Answer, what: str) -> None:
-    if final.status < 400:
-        if outcome.ok:
+    def check_logins(self, c: Checker, renewals: int) -> None:
+        check_token_count(c, len(self.tokens()), renewals, WORDS)
+        path = f"/realms/{self.adapter.tenant}/protocol/openid-connect/token"
+        want = {
+            "grant_type": "client_credentials",
+            "client_id": self.adapter.client_id,
+            "client_secret": self.adapter.client_secret,
+        }
+        for ex in self.tokens():
+            form = {k: ex.form.get(k) for k in want}
             c.check(
-                outcome.value == final.data,
-                "returned something else than the body",
-                repr(outcome.value),
-                repr(final.data),
+                ex.method == "POST" and ex.path == path and form == want,
+                "sent a token request that is not a client_secret_post client-credentials grant",
+                f"{ex.method} {ex.path} {sorted(ex.form)}",
+                f"POST {path} with form {sorted(want)}",
             )
+
+    def check_outcome(self, c: Checker, outcome: Any, final: Answer, what: str) -> None:
+        if final.status < 400:
+            check_value(c, outcome, final.data, what, "the body", f"the body of the {final.status}")
+            return
+        fields = self.check_error(c, outcome, final, what)
+        if fields is None:
+            return
+        reason, message = _expected_error(final)
+        check_field(
+            c,
+            fields,
+            "reason",
+            reason,
+            "did not carry the body's reason"
+            if reason != "UNKNOWN"
+            else "did not report reason UNKNOWN for a body without one",
+        )
+        if message is not None:
+            check_field(c, fields, "message", message, "did not carry the body's message")
         else:
-            c.check(False, f"raised on {what}", repr(outcome.error), f"the body of the {final.status}")
-        return
-    error = check_typed_error(c, outcome, run.adapter.error_types, what)
-    if error is None:
-        return
-    fields = run.adapter.error_fields(error)
-    reason, message = _expected_error(final)
-    c.check(
-        fields.get("status") == final.status,
-        "raised an error with the wrong status",
-        f"status={fields.get('status')!r}",
-        f"status={final.status}",
-    )
-    c.check(
-        fields.get("reason") == reason,
-        "did not carry the body's reason"
-        if reason != "UNKNOWN"
-        else "did not report reason UNKNOWN for a body without one",
-        f"reason={fields.get('reason')!r}",
-        f"reason={reason!r}",
-    )
-    if message is not None:
-        c.check(
-            fields.get("message") == message,
-            "did not carry the body's message",
-            f"message={fields.get('message')!r}",
-            f"message={message!r}",
-        )
-    else:
-        c.check(
-            isinstance(fields.get("message"), str),
-            "has no message for an error body without one",
-            f"message={fields.get('message')!r}",
-            f"a text, e.g. {http.HTTPStatus(final.status).phrase!r}",
-        )
+            check_text(
+                c,
+                fields,
+                "message",
+                "has no message for an error body without one",
+                f"a text, e.g. {http.HTTPStatus(final.status).phrase!r}",
+            )
+
+
+# -- properties ---------------------------------------------------------------------------------
 
 
 _UNAUTHENTICATED = {"message": "Token expirado", "details": [{"reason": "UNAUTHENTICATED"}]}
@@ -308,100 +303,24 @@ def check_retries(adapter: BanqerAdapter, harness: Harness) -> None:
     @given(script=retry_scripts(adapter.max_attempts))
     @example(
         script=[
-            Step(_error_answer(401, _UNAUTHENTICATED)),
-            Step(_error_answer(401, _UNAUTHENTICATED)),
+            Step(labelled(401, _UNAUTHENTICATED)),
+            Step(labelled(401, _UNAUTHENTICATED)),
             Step(_OK),
         ]
     )
-    @example(script=[Step(_error_answer(429, _RATE_LIMITED), RetryAfter("seconds", 3)), Step(_OK)])
-    @example(script=[Step(_error_answer(429, _RATE_LIMITED), RetryAfter("absent")), Step(_OK)])
-    @example(script=[Step(_error_answer(503, _UNAVAILABLE))] * 3 + [Step(_OK)])
+    @example(script=[Step(labelled(429, _RATE_LIMITED), RetryAfter("seconds", 3)), Step(_OK)])
+    @example(script=[Step(labelled(429, _RATE_LIMITED), RetryAfter("absent")), Step(_OK)])
+    @example(script=[Step(labelled(503, _UNAVAILABLE))] * 3 + [Step(_OK)])
     def retries(script: list[Step]) -> None:
-        queue: Iterator[Step] = iter(script)
-        run = _Run(adapter, harness, lambda ex: next(queue, Step(_extra())).serve(run.clock))
-        outcome = capture(lambda: adapter.call_get(run.client, "/v1/credores"))
-        adapter.close(run.client)
-        model: Expected = vendor_model(script, adapter.max_attempts, lambda a: a.status == 401)
-        c = Checker(API, "retries", script)
-        api, auth = run.api(), run.auth()
-        want_tokens = 1 + model.renewals
-        if len(auth) > want_tokens:
-            c.check(
-                False,
-                "refreshed the token twice in one call"
-                if len(auth) > 2
-                else "fetched a token the contract does not call for",
-                f"{len(auth)} token requests",
-                f"{want_tokens} (one at the start, one refresh after a 401, at most once per call)",
-            )
-        c.check(
-            len(auth) >= want_tokens,
-            "did not fetch a new token after a 401",
-            f"{len(auth)} token requests",
-            f"{want_tokens}",
-        )
-        _check_token_requests(c, run)
-        c.check(
-            len(api) <= model.requests,
-            "retried more than the contract allows",
-            f"{len(api)} requests",
-            f"{model.requests} (max_attempts={adapter.max_attempts}, counted like the vendor's client)",
-        )
-        c.check(
-            len(api) >= model.requests,
-            "gave up before the contract allows",
-            f"{len(api)} requests",
-            f"{model.requests} (max_attempts={adapter.max_attempts}, counted like the vendor's client)",
-        )
-        _check_bearer(c, run)
-        check_waits(c, api, run.clock, model.reasons)
-        _check_outcome(c, run, outcome, model.final.answer, "the last answer")
-        c.raise_if_failed()
+        check_retry_script(lambda route: _Run(adapter, harness, route), script, script)
 
     retries()
 
 
-def _extra() -> Answer:
-    return json_answer(
-        400,
-        {
-            "message": "contract suite: request not in the script",
-            "details": [{"reason": "CONTRACT_SUITE_EXTRA"}],
-        },
-        "400 (not scripted)",
-    )
-
-
-def _single(adapter: BanqerAdapter, harness: Harness, answer: Answer, prop: str) -> None:
-    run = _Run(adapter, harness, lambda ex: answer if len(run.api()) == 1 else _extra())
-    outcome = capture(lambda: adapter.call_get(run.client, "/v1/fichas/8aa4b425-5fed-4cea-b970-044b36ea9d73"))
-    adapter.close(run.client)
-    c = Checker(API, prop, [answer])
-    c.check(len(run.api()) == 1, f"retried a {answer.status}", f"{len(run.api())} requests", "1 request")
-    _check_outcome(c, run, outcome, answer, f"a {answer.status} answer")
-    c.raise_if_failed()
-
-
-def check_error_bodies(adapter: BanqerAdapter, harness: Harness) -> None:
-    @property_settings()
-    @given(
-        status=st.sampled_from([400, 403, 404, 409, 422]),
-        body=spec_bodies("banqer", "components/schemas/Error"),
-    )
-    def error_bodies(status: int, body: Any) -> None:
-        _single(adapter, harness, _error_answer(status, body), "error_bodies")
-
-    error_bodies()
-
-
-def check_malformed_bodies(adapter: BanqerAdapter, harness: Harness) -> None:
-    @property_settings()
-    @given(status=st.sampled_from([400, 403, 404, 422]), body=malformed_bodies(WRONG_SHAPES))
-    def malformed(status: int, body: tuple[str, bytes, str]) -> None:
-        answer = answer_from_malformed(status, body)
-        _single(adapter, harness, answer, "malformed_bodies")
-
-    malformed()
+check_error_bodies = answered_once(_Run, "error_bodies", _spec_errors([400, 403, 404, 409, 422]))
+check_malformed_bodies = answered_once(
+    _Run, "malformed_bodies", malformed_answers([400, 403, 404, 422], WRONG_SHAPES)
+)
 
 
 def _pages_route(
@@ -425,10 +344,10 @@ def _pages_route(
 
 _ABSENT = object()
 
+PagePlan = tuple[list[list[dict[str, Any]]], dict[str, str]]
 
-def _page_plan_example(
-    sizes: list[int], atraso: int = 90
-) -> tuple[list[list[dict[str, Any]]], dict[str, str]]:
+
+def _page_plan_example(sizes: list[int], atraso: int = 90) -> PagePlan:
     n, pages = 0, []
     for size in sizes:
         pages.append(
@@ -441,25 +360,38 @@ def _page_plan_example(
     return pages, {"atrasoMin": str(atraso)}
 
 
-def _page_plan() -> st.SearchStrategy[tuple[list[list[dict[str, Any]]], dict[str, str]]]:
+def _page_plan() -> st.SearchStrategy[PagePlan]:
     return st.builds(
         _page_plan_example, st.lists(st.integers(0, 3), min_size=1, max_size=5), st.integers(0, 365)
     )
+
+
+def _page_tokens(pages: list[list[dict[str, Any]]]) -> list[str]:
+    """The ``nextPageToken`` of each page but the last."""
+    return [f"pg{i + 1}-7d3a" for i in range(len(pages) - 1)]
+
+
+def _list_fichas(
+    adapter: BanqerAdapter,
+    harness: Harness,
+    pages: list[list[dict[str, Any]]],
+    params: dict[str, str],
+    last_next: Any,
+) -> tuple[_Run, Any]:
+    """The run and outcome of listing ``/v1/fichas`` with ``params`` over ``pages``."""
+    run = _Run(adapter, harness, _pages_route(pages, _page_tokens(pages), last_next))
+    return run, run.finish(lambda: adapter.list_all(run.client, "/v1/fichas", dict(params)))
 
 
 def check_pagination(adapter: BanqerAdapter, harness: Harness) -> None:
     @property_settings()
     @given(plan=_page_plan(), end=st.sampled_from([_ABSENT, None, ""]))
     @example(plan=_page_plan_example([1, 1]), end=_ABSENT)
-    def pagination(plan: tuple[list[list[dict[str, Any]]], dict[str, str]], end: Any) -> None:
+    def pagination(plan: PagePlan, end: Any) -> None:
         pages, params = plan
-        tokens = [f"pg{i + 1}-7d3a" for i in range(len(pages) - 1)]
-        run = _Run(adapter, harness, _pages_route(pages, tokens, end))
-        outcome = capture(lambda: adapter.list_all(run.client, "/v1/fichas", dict(params)))
-        adapter.close(run.client)
+        run, outcome = _list_fichas(adapter, harness, pages, params, end)
         end_text = {None: "null", "": '""'}.get(end, "absent") if end is not _ABSENT else "absent"
-        c = Checker(
-            API,
+        c = run.checker(
             "pagination",
             f"{len(pages)} pages of sizes {[len(p) for p in pages]}, "
             f"last nextPageToken {end_text}, filters {params}",
@@ -471,31 +403,14 @@ def check_pagination(adapter: BanqerAdapter, harness: Harness) -> None:
             f"pageToken={api[0].param('pageToken')!r}" if api else "no request",
             "pageToken=''",
         )
-        for k, ex in enumerate(api):
+
+        def filters(ex: Exchange) -> tuple[bool, Any, Any]:
             got = {name: ex.param(name) for name in params}
-            c.check(got == params, f"dropped the filters on page {k + 1}", got, params)
-        c.check(
-            len(api) <= len(pages),
-            "requested more pages than the server has",
-            f"{len(api)} requests",
-            f"{len(pages)}",
+            return got == params, got, params
+
+        check_collection(
+            c, api, pages, outcome, filters=filters, id_key="idFichaCobrancaExibicao", holder="server"
         )
-        c.check(
-            len(api) >= len(pages), "stopped before the last page", f"{len(api)} requests", f"{len(pages)}"
-        )
-        expected = [item for page in pages for item in page]
-        if outcome.ok:
-            got_ids = [i.get("idFichaCobrancaExibicao") if isinstance(i, dict) else i for i in outcome.value]
-            c.check(
-                list(outcome.value) == expected,
-                "did not yield every item exactly once",
-                got_ids,
-                [i["idFichaCobrancaExibicao"] for i in expected],
-            )
-        else:
-            c.check(
-                False, "raised on a well-formed collection", repr(outcome.error), f"{len(expected)} items"
-            )
         c.raise_if_failed()
 
     pagination()
@@ -505,27 +420,26 @@ def check_pagination_loop(adapter: BanqerAdapter, harness: Harness) -> None:
     @property_settings()
     @given(plan=_page_plan(), repeat=st.integers(0, 10))
     @example(plan=_page_plan_example([1, 1]), repeat=0)
-    def pagination_loop(plan: tuple[list[list[dict[str, Any]]], dict[str, str]], repeat: int) -> None:
+    def pagination_loop(plan: PagePlan, repeat: int) -> None:
         pages, params = plan
         if len(pages) < 2:
             pages = [*pages, []]
-        tokens = [f"pg{i + 1}-7d3a" for i in range(len(pages) - 1)]
+        tokens = _page_tokens(pages)
         again = tokens[repeat % len(tokens)]
-        run = _Run(adapter, harness, _pages_route(pages, tokens, again))
-        outcome = capture(lambda: adapter.list_all(run.client, "/v1/fichas", dict(params)))
-        adapter.close(run.client)
-        c = Checker(
-            API, "pagination_loop", f"{len(pages)} pages; the last one repeats nextPageToken {again!r}"
+        run, outcome = _list_fichas(adapter, harness, pages, params, again)
+        c = run.checker(
+            "pagination_loop", f"{len(pages)} pages; the last one repeats nextPageToken {again!r}"
         )
-        sent = [ex.param("pageToken") or "" for ex in run.api()]
-        repeated = sorted({t for t in sent if sent.count(t) > 1})
-        c.check(
-            not repeated,
-            "followed a page token it had already sent (an endless loop)",
-            f"pageTokens sent: {sent[:8]}{'...' if len(sent) > 8 else ''}",
-            f"stop with a typed error after {len(pages)} pages",
+        check_no_revisit(
+            c,
+            [ex.param("pageToken") or "" for ex in run.api()],
+            len(pages),
+            outcome,
+            adapter.error_types,
+            title="followed a page token it had already sent (an endless loop)",
+            shown="pageTokens sent",
+            what="a repeated page token",
         )
-        check_typed_error(c, outcome, adapter.error_types, "a repeated page token")
         c.raise_if_failed()
 
     pagination_loop()
@@ -538,39 +452,25 @@ def check_token_renewal(adapter: BanqerAdapter, harness: Harness) -> None:
     def token_renewal(expires_in: int, before: float, after: float) -> None:
         ok = json_answer(200, {"credores": []})
         run = _Run(adapter, harness, lambda ex: ok, expires_in=expires_in)
-        c = Checker(
-            API,
-            "token_renewal",
-            f"expires_in={expires_in}; calls at 0 s, {before * expires_in:.2f} s "
-            f"and {after * expires_in:.2f} s",
+        at = (before * expires_in, after * expires_in)
+        c = run.checker(
+            "token_renewal", f"expires_in={expires_in}; calls at 0 s, {at[0]:.2f} s and {at[1]:.2f} s"
         )
-        outcomes = [capture(lambda: adapter.call_get(run.client, "/v1/credores"))]
-        run.clock.advance(before * expires_in)
-        outcomes.append(capture(lambda: adapter.call_get(run.client, "/v1/credores")))
-        c.check(
-            len(run.auth()) == 1,
-            f"renewed the token before {RENEW_FRACTION:.0%} of its lifetime",
-            f"{len(run.auth())} token requests by {before * expires_in:.2f} s",
-            f"1 (renewal due at {RENEW_FRACTION * expires_in:.2f} s)",
+        check_renewal(
+            run,
+            c,
+            at,
+            f"{RENEW_FRACTION * expires_in:.2f}",
+            WORDS,
+            early=f"renewed the token before {RENEW_FRACTION:.0%} of its lifetime",
+            late=f"did not renew the token at {RENEW_FRACTION:.0%} of its lifetime",
+            value="the body",
         )
-        run.clock.advance((after - before) * expires_in)
-        outcomes.append(capture(lambda: adapter.call_get(run.client, "/v1/credores")))
-        adapter.close(run.client)
-        c.check(
-            len(run.auth()) == 2,
-            f"did not renew the token at {RENEW_FRACTION:.0%} of its lifetime",
-            f"{len(run.auth())} token requests by {after * expires_in:.2f} s",
-            f"2 (renewal due at {RENEW_FRACTION * expires_in:.2f} s)",
-        )
-        for o in outcomes:
-            c.check(o.ok, "failed a plain call", repr(o.error), "the body")
-        _check_bearer(c, run)
-        c.raise_if_failed()
 
     token_renewal()
 
 
-PROPERTIES: dict[str, Callable[[BanqerAdapter, Harness], None]] = {
+PROPERTIES: dict[str, Property[BanqerAdapter]] = {
     "retries": check_retries,
     "error_bodies": check_error_bodies,
     "malformed_bodies": check_malformed_bodies,
@@ -579,9 +479,7 @@ PROPERTIES: dict[str, Callable[[BanqerAdapter, Harness], None]] = {
     "token_renewal": check_token_renewal,
 }
 
-
-def _new_harness() -> Harness:
-    return Harness(["api", "auth"])
+SUITE = ContractSuite("banqer", ("api", "auth"), PROPERTIES)
 
 
 def run_banqer_contract(adapter: BanqerAdapter, only: list[str] | None = None) -> None:
@@ -590,37 +488,11 @@ def run_banqer_contract(adapter: BanqerAdapter, only: list[str] | None = None) -
     Raises a :class:`~specmock.contracts.consumer.ContractViolation` (an ``AssertionError``)
     for the first property that fails, with Hypothesis' minimal example.
     """
-    with _new_harness().running() as harness:
-        for name, check in PROPERTIES.items():
-            if only is None or name in only:
-                check(adapter, harness)
+    SUITE.run(adapter, only)
 
 
-class BanqerConsumerContract:
+class BanqerConsumerContract(ConsumerContract):
     """Subclass in a test module (named ``Test...``) and set ``adapter``; one test per property."""
 
     adapter: BanqerAdapter
-
-    @pytest.fixture(scope="class")
-    @classmethod
-    def banqer_harness(cls) -> Iterator[Harness]:
-        with _new_harness().running() as harness:
-            yield harness
-
-    def test_retries(self, banqer_harness: Harness) -> None:
-        check_retries(self.adapter, banqer_harness)
-
-    def test_error_bodies(self, banqer_harness: Harness) -> None:
-        check_error_bodies(self.adapter, banqer_harness)
-
-    def test_malformed_bodies(self, banqer_harness: Harness) -> None:
-        check_malformed_bodies(self.adapter, banqer_harness)
-
-    def test_pagination(self, banqer_harness: Harness) -> None:
-        check_pagination(self.adapter, banqer_harness)
-
-    def test_pagination_loop(self, banqer_harness: Harness) -> None:
-        check_pagination_loop(self.adapter, banqer_harness)
-
-    def test_token_renewal(self, banqer_harness: Harness) -> None:
-        check_token_renewal(self.adapter, banqer_harness)
+    suite = SUITE

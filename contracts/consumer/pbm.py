@@ -20,25 +20,37 @@ malformed on purpose):
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import jwt
-import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
 from ._common import (
     RetryAfter,
     Step,
-    capture,
-    check_bearer,
-    check_typed_error,
-    check_waits,
+    TokenWords,
+    check_field,
+    check_token_count,
+    check_value,
+    labelled,
+    malformed_answers,
     retry_afters,
-    vendor_model,
+    step_scripts,
 )
 from ._harness import Answer, Checker, Exchange, Harness, json_answer, property_settings
+from ._suite import (
+    ConsumerContract,
+    ContractAdapter,
+    ContractRun,
+    ContractSuite,
+    Property,
+    Route,
+    answered_once,
+    check_renewal,
+    check_retry_script,
+)
 from .schemas import answer_from_malformed, malformed_bodies, spec_bodies
 
 __all__ = ["PbmAdapter", "PbmConsumerContract", "run_pbm_contract"]
@@ -50,13 +62,19 @@ QUERY = (
     "query {\n  WsAcesso_getMedicinesForTreatmentStart(args: {programCode: 126, originCode: 37}) {\n"
     "    code message status medicines { lineCode description ean }\n  }\n}"
 )
+WORDS = TokenWords(
+    requests="createToken requests",
+    twice="created a new token twice in one call",
+    unexpected="created a token the contract does not call for",
+    missing="did not create a new token after UNAUTHENTICATED",
+    renewal="one after UNAUTHENTICATED",
+)
 
 
-class PbmAdapter(abc.ABC):
+class PbmAdapter(ContractAdapter):
     """How the contract drives your PBM client. Implement the two abstract methods."""
 
-    error_types: tuple[type[BaseException], ...] = (Exception,)
-    max_attempts: int = 3
+    error_attributes = ("status", "code", "message", "path")
     login = "contract-login"
     password = "contract-password-8c2d4e6f"
 
@@ -69,15 +87,6 @@ class PbmAdapter(abc.ABC):
     @abc.abstractmethod
     def execute(self, client: Any, query: str, variables: dict[str, Any] | None = None) -> Any:
         """Run ``query``; return the response's ``data``."""
-
-    def error_fields(self, error: BaseException) -> dict[str, Any]:
-        """``status``, ``code``, ``message`` and ``path`` of one of your errors."""
-        return {k: getattr(error, k, None) for k in ("status", "code", "message", "path")}
-
-    def close(self, client: Any) -> None:
-        close = getattr(client, "close", None)
-        if callable(close):
-            close()
 
 
 def _is_token_request(ex: Exchange) -> bool:
@@ -115,11 +124,6 @@ def _expected_error(answer: Answer) -> dict[str, Any]:
     return {"code": code, "message": first["message"], "path": first.get("path")}
 
 
-def _body_answer(status: int, body: Any) -> Answer:
-    text = repr(body)
-    return json_answer(status, body, f"{status} {text[:90]}{'...' if len(text) > 90 else ''}")
-
-
 WRONG_SHAPES: list[Any] = [
     [],
     "Bad Gateway",
@@ -142,12 +146,12 @@ def _no_unauth(body: Any) -> bool:
 def final_error_answers() -> st.SearchStrategy[Answer]:
     return st.one_of(
         st.builds(
-            _body_answer,
+            labelled,
             st.just(400),
             spec_bodies(SCHEMA, "$defs/ValidationFailedResponse", "$defs/ParseFailedResponse"),
         ),
         st.builds(
-            _body_answer, st.just(200), spec_bodies(SCHEMA, "$defs/ExecutionErrorResponse").filter(_no_unauth)
+            labelled, st.just(200), spec_bodies(SCHEMA, "$defs/ExecutionErrorResponse").filter(_no_unauth)
         ),
     )
 
@@ -168,38 +172,41 @@ def retry_scripts(max_attempts: int) -> st.SearchStrategy[list[Step]]:
     unauth = spec_bodies(SCHEMA, "$defs/UnauthenticatedResponse")
     malformed = malformed_bodies(WRONG_SHAPES)
     retryable = st.one_of(
-        st.builds(_body_answer, st.just(401), unauth).map(Step),
+        st.builds(labelled, st.just(401), unauth).map(Step),
         st.builds(answer_from_malformed, st.just(401), malformed).map(Step),
-        st.builds(_body_answer, st.just(200), unauth).map(Step),
+        st.builds(labelled, st.just(200), unauth).map(Step),
         st.builds(Step, st.builds(answer_from_malformed, st.just(429), malformed), retry_afters()),
         st.builds(answer_from_malformed, st.sampled_from([500, 502, 503, 504]), malformed).map(Step),
     )
     final = st.one_of(st.just(_success()), final_error_answers()).map(Step)
-    return st.builds(
-        lambda steps, last: [*steps, last], st.lists(retryable, max_size=max_attempts + 2), final
-    )
+    return step_scripts(retryable, final, max_attempts)
 
 
-class _Run:
+class _Run(ContractRun[PbmAdapter]):
+    """One GraphQL endpoint on server ``gql``; ``createToken`` requests answered with a JWT."""
+
+    api_name = API
+
     def __init__(
-        self,
-        adapter: PbmAdapter,
-        harness: Harness,
-        route_api: Callable[[Exchange], Answer],
-        lifetime: float = 3600,
+        self, adapter: PbmAdapter, harness: Harness, route_api: Route, lifetime: float = 3600
     ) -> None:
-        self.adapter, self.harness, self.lifetime = adapter, harness, lifetime
+        self.lifetime = lifetime
         self.issued: list[str] = []
-        self.clock = harness.reset(lambda ex: self._token(ex) if _is_token_request(ex) else route_api(ex))
-        self.client = adapter.make_client(
-            url=harness.url("gql") + "/graphql",
-            login=adapter.login,
-            password=adapter.password,
+        super().__init__(adapter, harness, route_api)
+
+    def make_client(self) -> Any:
+        return self.adapter.make_client(
+            url=self.harness.url("gql") + "/graphql",
+            login=self.adapter.login,
+            password=self.adapter.password,
             sleep=self.clock.sleep,
             now=self.clock.now,
         )
 
-    def _token(self, ex: Exchange) -> Answer:
+    def is_token(self, ex: Exchange) -> bool:
+        return _is_token_request(ex)
+
+    def answer_token(self, ex: Exchange) -> Answer:
         iat = int(self.clock.now())
         claims = {
             "iat": iat,
@@ -214,74 +221,59 @@ class _Run:
         ex.issued = token
         return json_answer(200, {"data": {"createToken": {"token": token}}}, "createToken")
 
-    def api(self) -> list[Exchange]:
-        return self.harness.requests(lambda e: not _is_token_request(e))
+    def call(self) -> Any:
+        return self.adapter.execute(self.client, QUERY)
 
-    def tokens(self) -> list[Exchange]:
-        return self.harness.requests(_is_token_request)
-
-
-def _check_token_requests(c: Checker, run: _Run) -> None:
-    for ex in run.tokens():
-        text = ex.body.decode("utf-8", "replace")
-        c.check(
-            ex.method == "POST" and run.adapter.login in text and run.adapter.password in text,
-            "sent a createToken without the login and password",
-            text[:120],
-            "createToken(login, password)",
+    @staticmethod
+    def extra() -> Answer:
+        return json_answer(
+            400,
+            {
+                "errors": [
+                    {
+                        "message": "contract suite: request not in the script",
+                        "extensions": {"code": "CONTRACT_SUITE_EXTRA"},
+                    }
+                ]
+            },
+            "400 (not scripted)",
         )
 
+    def unauthorized(self, answer: Answer) -> bool:
+        return _unauthenticated(answer)
 
-def _check_outcome(c: Checker, run: _Run, outcome: Any, final: Answer, what: str) -> None:
-    if (
-        final.status == 200
-        and isinstance(final.data, dict)
-        and "errors" not in final.data
-        and "data" in final.data
-    ):
-        if outcome.ok:
+    def check_logins(self, c: Checker, renewals: int) -> None:
+        check_token_count(c, len(self.tokens()), renewals, WORDS)
+        for ex in self.tokens():
+            text = ex.body.decode("utf-8", "replace")
             c.check(
-                outcome.value == final.data["data"],
-                "returned something else than data",
-                repr(outcome.value),
-                repr(final.data["data"]),
+                ex.method == "POST" and self.adapter.login in text and self.adapter.password in text,
+                "sent a createToken without the login and password",
+                text[:120],
+                "createToken(login, password)",
             )
-        else:
-            c.check(False, f"raised on {what}", repr(outcome.error), "the response's data")
-        return
-    error = check_typed_error(c, outcome, run.adapter.error_types, what)
-    if error is None:
-        return
-    fields = run.adapter.error_fields(error)
-    want = _expected_error(final)
-    c.check(
-        fields.get("status") == final.status,
-        "raised an error with the wrong status",
-        f"status={fields.get('status')!r}",
-        f"status={final.status}",
-    )
-    c.check(
-        fields.get("code") == want["code"],
-        "did not carry the error's extensions.code"
-        if want["code"] != "UNKNOWN"
-        else "did not report code UNKNOWN for a body that is not GraphQL",
-        f"code={fields.get('code')!r}",
-        f"code={want['code']!r}",
-    )
-    if want["message"] is not None:
-        c.check(
-            fields.get("message") == want["message"],
-            "did not carry the error's message",
-            f"message={fields.get('message')!r}",
-            f"message={want['message']!r}",
+
+    def check_outcome(self, c: Checker, outcome: Any, final: Answer, what: str) -> None:
+        data = final.data
+        if final.status == 200 and isinstance(data, dict) and "errors" not in data and "data" in data:
+            check_value(c, outcome, data["data"], what, "data", "the response's data")
+            return
+        fields = self.check_error(c, outcome, final, what)
+        if fields is None:
+            return
+        want = _expected_error(final)
+        check_field(
+            c,
+            fields,
+            "code",
+            want["code"],
+            "did not carry the error's extensions.code"
+            if want["code"] != "UNKNOWN"
+            else "did not report code UNKNOWN for a body that is not GraphQL",
         )
-    if want["path"] is not None:
-        c.check(
-            fields.get("path") == want["path"],
-            "did not carry the error's path",
-            f"path={fields.get('path')!r}",
-            f"path={want['path']!r}",
-        )
+        for name in ("message", "path"):
+            if want[name] is not None:
+                check_field(c, fields, name, want[name], f"did not carry the error's {name}")
 
 
 _UNAUTH_BODY = {
@@ -304,99 +296,23 @@ def check_retries(adapter: PbmAdapter, harness: Harness) -> None:
     @given(script=retry_scripts(adapter.max_attempts))
     @example(
         script=[
-            Step(_body_answer(200, _UNAUTH_BODY)),
-            Step(_body_answer(401, _UNAUTH_BODY)),
+            Step(labelled(200, _UNAUTH_BODY)),
+            Step(labelled(401, _UNAUTH_BODY)),
             Step(_success()),
         ]
     )
-    @example(script=[Step(_body_answer(429, {}), RetryAfter("seconds", 2)), Step(_success())])
-    @example(script=[Step(_body_answer(502, {}))] * 3 + [Step(_success())])
+    @example(script=[Step(labelled(429, {}), RetryAfter("seconds", 2)), Step(_success())])
+    @example(script=[Step(labelled(502, {}))] * 3 + [Step(_success())])
     def retries(script: list[Step]) -> None:
-        queue: Iterator[Step] = iter(script)
-        run = _Run(adapter, harness, lambda ex: next(queue, Step(_extra())).serve(run.clock))
-        outcome = capture(lambda: adapter.execute(run.client, QUERY))
-        adapter.close(run.client)
-        model = vendor_model(script, adapter.max_attempts, _unauthenticated)
-        c = Checker(API, "retries", script)
-        api, tokens = run.api(), run.tokens()
-        want = 1 + model.renewals
-        if len(tokens) > want:
-            c.check(
-                False,
-                "created a new token twice in one call"
-                if len(tokens) > 2
-                else "created a token the contract does not call for",
-                f"{len(tokens)} createToken requests",
-                f"{want} (one at the start, one after UNAUTHENTICATED, at most once per call)",
-            )
-        c.check(
-            len(tokens) >= want,
-            "did not create a new token after UNAUTHENTICATED",
-            f"{len(tokens)} createToken requests",
-            f"{want}",
-        )
-        _check_token_requests(c, run)
-        c.check(
-            len(api) <= model.requests,
-            "retried more than the contract allows",
-            f"{len(api)} requests",
-            f"{model.requests} (max_attempts={adapter.max_attempts}, counted like Banqer's client)",
-        )
-        c.check(
-            len(api) >= model.requests,
-            "gave up before the contract allows",
-            f"{len(api)} requests",
-            f"{model.requests} (max_attempts={adapter.max_attempts}, counted like Banqer's client)",
-        )
-        check_bearer(c, run.harness.exchanges, lambda ex: not _is_token_request(ex))
-        check_waits(c, api, run.clock, model.reasons)
-        _check_outcome(c, run, outcome, model.final.answer, "the last answer")
-        c.raise_if_failed()
+        check_retry_script(lambda route: _Run(adapter, harness, route), script, script)
 
     retries()
 
 
-def _extra() -> Answer:
-    return json_answer(
-        400,
-        {
-            "errors": [
-                {
-                    "message": "contract suite: request not in the script",
-                    "extensions": {"code": "CONTRACT_SUITE_EXTRA"},
-                }
-            ]
-        },
-        "400 (not scripted)",
-    )
-
-
-def _single(adapter: PbmAdapter, harness: Harness, answer: Answer, prop: str) -> None:
-    run = _Run(adapter, harness, lambda ex: answer if len(run.api()) == 1 else _extra())
-    outcome = capture(lambda: adapter.execute(run.client, QUERY))
-    adapter.close(run.client)
-    c = Checker(API, prop, [answer])
-    c.check(len(run.api()) == 1, f"retried a {answer.status}", f"{len(run.api())} requests", "1 request")
-    _check_outcome(c, run, outcome, answer, f"a {answer.status} answer")
-    c.raise_if_failed()
-
-
-def check_error_bodies(adapter: PbmAdapter, harness: Harness) -> None:
-    @property_settings()
-    @given(answer=final_error_answers())
-    def error_bodies(answer: Answer) -> None:
-        _single(adapter, harness, answer, "error_bodies")
-
-    error_bodies()
-
-
-def check_malformed_bodies(adapter: PbmAdapter, harness: Harness) -> None:
-    @property_settings()
-    @given(status=st.sampled_from([200, 400, 404, 422]), body=malformed_bodies(WRONG_SHAPES))
-    def malformed(status: int, body: tuple[str, bytes, str]) -> None:
-        _single(adapter, harness, answer_from_malformed(status, body), "malformed_bodies")
-
-    malformed()
+check_error_bodies = answered_once(_Run, "error_bodies", final_error_answers())
+check_malformed_bodies = answered_once(
+    _Run, "malformed_bodies", malformed_answers([200, 400, 404, 422], WRONG_SHAPES)
+)
 
 
 def check_token_renewal(adapter: PbmAdapter, harness: Harness) -> None:
@@ -406,77 +322,42 @@ def check_token_renewal(adapter: PbmAdapter, harness: Harness) -> None:
     def token_renewal(lifetime: int, before: float, after: float) -> None:
         run = _Run(adapter, harness, lambda ex: _success(), lifetime=lifetime)
         due = lifetime - RENEW_BEFORE_EXP
-        c = Checker(
-            API,
+        at = (before * due, due + after)
+        c = run.checker(
             "token_renewal",
-            f"token lifetime {lifetime} s (exp - iat); calls at 0 s, "
-            f"{before * due:.2f} s and {due + after:.2f} s",
+            f"token lifetime {lifetime} s (exp - iat); calls at 0 s, {at[0]:.2f} s and {at[1]:.2f} s",
         )
-        outcomes = [capture(lambda: adapter.execute(run.client, QUERY))]
-        run.clock.advance(before * due)
-        outcomes.append(capture(lambda: adapter.execute(run.client, QUERY)))
-        c.check(
-            len(run.tokens()) == 1,
-            "renewed the token earlier than 60 s before exp",
-            f"{len(run.tokens())} createToken requests by {before * due:.2f} s",
-            f"1 (renewal due at {due} s)",
+        check_renewal(
+            run,
+            c,
+            at,
+            f"{due}",
+            WORDS,
+            early="renewed the token earlier than 60 s before exp",
+            late="did not renew the token 60 s before exp",
+            value="the response's data",
         )
-        run.clock.advance(due + after - before * due)
-        outcomes.append(capture(lambda: adapter.execute(run.client, QUERY)))
-        adapter.close(run.client)
-        c.check(
-            len(run.tokens()) == 2,
-            "did not renew the token 60 s before exp",
-            f"{len(run.tokens())} createToken requests by {due + after:.2f} s",
-            f"2 (renewal due at {due} s)",
-        )
-        for o in outcomes:
-            c.check(o.ok, "failed a plain call", repr(o.error), "the response's data")
-        check_bearer(c, run.harness.exchanges, lambda ex: not _is_token_request(ex))
-        c.raise_if_failed()
 
     token_renewal()
 
 
-PROPERTIES: dict[str, Callable[[PbmAdapter, Harness], None]] = {
+PROPERTIES: dict[str, Property[PbmAdapter]] = {
     "retries": check_retries,
     "error_bodies": check_error_bodies,
     "malformed_bodies": check_malformed_bodies,
     "token_renewal": check_token_renewal,
 }
 
-
-def _new_harness() -> Harness:
-    return Harness(["gql"])
+SUITE = ContractSuite("pbm", ("gql",), PROPERTIES)
 
 
 def run_pbm_contract(adapter: PbmAdapter, only: list[str] | None = None) -> None:
     """Run the properties (all, or those named in ``only``) against ``adapter``."""
-    with _new_harness().running() as harness:
-        for name, check in PROPERTIES.items():
-            if only is None or name in only:
-                check(adapter, harness)
+    SUITE.run(adapter, only)
 
 
-class PbmConsumerContract:
+class PbmConsumerContract(ConsumerContract):
     """Subclass in a test module (named ``Test...``) and set ``adapter``; one test per property."""
 
     adapter: PbmAdapter
-
-    @pytest.fixture(scope="class")
-    @classmethod
-    def pbm_harness(cls) -> Iterator[Harness]:
-        with _new_harness().running() as harness:
-            yield harness
-
-    def test_retries(self, pbm_harness: Harness) -> None:
-        check_retries(self.adapter, pbm_harness)
-
-    def test_error_bodies(self, pbm_harness: Harness) -> None:
-        check_error_bodies(self.adapter, pbm_harness)
-
-    def test_malformed_bodies(self, pbm_harness: Harness) -> None:
-        check_malformed_bodies(self.adapter, pbm_harness)
-
-    def test_token_renewal(self, pbm_harness: Harness) -> None:
-        check_token_renewal(self.adapter, pbm_harness)
+    suite = SUITE

@@ -1,14 +1,14 @@
 """Adapters that run the consumer contracts against the reference clients.
 
 They are also the worked example of an adapter: a team's own adapter looks the same with its
-client in place of ours. Each adapter shares one ``httpx.Client`` across the examples (building
-one costs ~25 ms, mostly its TLS context, which would dominate a property's run time); the
-reference clients never close a client they were given.
+client in place of ours. The reference clients take the adapters' keywords under the same names,
+so ``make_client`` passes on the ones it does not need to place. Each adapter shares one
+``httpx.Client`` across the examples (building one costs ~25 ms, mostly its TLS context, which
+would dominate a property's run time); the reference clients never close a client they were given.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import cached_property
 from typing import Any
 
@@ -32,26 +32,10 @@ class ReferenceBanqerAdapter(_SharedHttp, BanqerAdapter):
     error_types = (ClientError,)
 
     def make_client(
-        self,
-        *,
-        api_base: str,
-        auth_base: str,
-        tenant: str,
-        client_id: str,
-        client_secret: str,
-        sleep: Callable[[float], None],
-        now: Callable[[], float],
+        self, *, tenant: str, client_id: str, client_secret: str, **keywords: Any
     ) -> BanqerClient:
-        return BanqerClient(
-            tenant,
-            client_id,
-            client_secret,
-            api_base=api_base,
-            auth_base=auth_base,
-            sleep=sleep,
-            now=now,
-            http_client=self.http,
-        )
+        """``keywords``: ``api_base``, ``auth_base``, ``sleep`` and ``now``."""
+        return BanqerClient(tenant, client_id, client_secret, http_client=self.http, **keywords)
 
     def call_get(self, client: BanqerClient, path: str) -> Any:
         return client.get(path)
@@ -63,10 +47,9 @@ class ReferenceBanqerAdapter(_SharedHttp, BanqerAdapter):
 class ReferencePbmAdapter(_SharedHttp, PbmAdapter):
     error_types = (ClientError,)
 
-    def make_client(
-        self, *, url: str, login: str, password: str, sleep: Callable[[float], None], now: Callable[[], float]
-    ) -> PbmClient:
-        return PbmClient(url, login, password, sleep=sleep, now=now, http_client=self.http)
+    def make_client(self, *, url: str, login: str, password: str, **keywords: Any) -> PbmClient:
+        """``keywords``: ``sleep`` and ``now``."""
+        return PbmClient(url, login, password, http_client=self.http, **keywords)
 
     def execute(self, client: PbmClient, query: str, variables: dict[str, Any] | None = None) -> Any:
         return client.execute(query, variables)
@@ -75,27 +58,9 @@ class ReferencePbmAdapter(_SharedHttp, PbmAdapter):
 class ReferenceAssineAdapter(_SharedHttp, AssineAdapter):
     error_types = (ClientError,)
 
-    def make_client(
-        self,
-        *,
-        base_url: str,
-        username: str,
-        password: str,
-        client_id: str,
-        client_secret: str,
-        sleep: Callable[[float], None],
-        now: Callable[[], float],
-    ) -> AssineClient:
-        return AssineClient(
-            base_url,
-            username,
-            password,
-            client_id=client_id,
-            client_secret=client_secret,
-            sleep=sleep,
-            now=now,
-            http_client=self.http,
-        )
+    def make_client(self, *, base_url: str, username: str, password: str, **keywords: Any) -> AssineClient:
+        """``keywords``: ``client_id``, ``client_secret``, ``sleep`` and ``now``."""
+        return AssineClient(base_url, username, password, http_client=self.http, **keywords)
 
     def call_get(self, client: AssineClient, path: str) -> Any:
         return client.get(path)

@@ -107,19 +107,11 @@ class MiniAdapter(BanqerAdapter):
         self.http = httpx.Client(timeout=10.0)
 
     def make_client(
-        self,
-        *,
-        api_base: str,
-        auth_base: str,
-        tenant: str,
-        client_id: str,
-        client_secret: str,
-        sleep: Callable[[float], None],
-        now: Callable[[], float],
+        self, *, auth_base: str, tenant: str, client_id: str, client_secret: str, **clock_and_api: Any
     ) -> MiniBanqer:
         token_url = f"{auth_base}/realms/{tenant}/protocol/openid-connect/token"
         form = {"grant_type": "client_credentials", "client_id": client_id, "client_secret": client_secret}
-        return MiniBanqer(api_base, token_url, form, sleep, now, self.http, **self.defects)
+        return MiniBanqer(token_url=token_url, form=form, http=self.http, **clock_and_api, **self.defects)
 
     def call_get(self, client: MiniBanqer, path: str) -> Any:
         return client.get(path)
