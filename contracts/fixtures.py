@@ -358,9 +358,12 @@ class AssineCredentials(_Credentials):
         return f"AssineCredentials(username={self.username!r}, client_id={self.client_id!r})"
 
 
-def _pick(names: Iterable[str], preferred: str) -> str | None:
+def _pick(names: Iterable[str], preferred: str, missing: str) -> str:
+    """``preferred`` if it is one of ``names``, else the first name; ``LookupError(missing)`` if none."""
     names = list(names)
-    return preferred if preferred in names else (sorted(names)[0] if names else None)
+    if not names:
+        raise LookupError(f"specmock: {missing}")
+    return preferred if preferred in names else sorted(names)[0]
 
 
 # -- the handles -------------------------------------------------------------------------------
@@ -377,34 +380,23 @@ class _Closer:
             self.clients.pop().close()
 
 
-class ApiMock:
-    """The control plane and URLs of one API of a running mock (base of the three handles)."""
-
-    #: Control-plane names of the APIs this handle drives; faults and limits go to the first by default.
-    apis: ClassVar[tuple[str, ...]]
+class _Handle:
+    """What every handle on a running mock has: its server, the mock-wide control plane, the
+    in-process transports and ``client()``."""
 
     def __init__(self, server: MockServer, closer: _Closer | None = None) -> None:
         self.server = server
         self._closer = closer or _Closer()
 
-    # URLs -------------------------------------------------------------------------------------
-
-    @property
-    def root_url(self) -> str:
-        """The mock server's root, e.g. ``http://127.0.0.1:40123``."""
-        return self.server.url
-
     @property
     def url(self) -> str:
-        """The API's base URL on the mock."""
+        """The base URL of what the handle drives: an API's, or the server's root."""
         raise NotImplementedError
 
     @property
     def base_url(self) -> str:
         """Same as :attr:`url`."""
         return self.url
-
-    # the control plane ------------------------------------------------------------------------
 
     @property
     def control(self) -> MockControl:
@@ -414,23 +406,6 @@ class ApiMock:
     def config(self) -> MockConfig:
         return self.server.config
 
-    def fail(self, status: int, *, method: str = "*", path: str = "*", times: int = 1,
-             headers: dict[str, str] | None = None, body: Any = None, delay_ms: int = 0,
-             api: str | None = None) -> Fault:
-        """The next ``times`` requests matching ``method`` and ``path`` (relative to the API's base, ``*``
-        wildcards) answer ``status``; ``body`` defaults to the API's own error body for that status."""
-        target = self.apis[0] if api is None else api
-        if target not in self.apis:
-            raise ValueError(f"{type(self).__name__}.fail(api=...) takes one of {', '.join(self.apis)}, "
-                             f"not {api!r}")
-        return self.control.fail(target, status, method=method, path=path, times=times, headers=headers,
-                                 body=body, delay_ms=delay_ms)
-
-    @property
-    def faults(self) -> list[dict[str, Any]]:
-        """Faults still queued for this API."""
-        return [f for f in self.control.faults() if f["api"] in self.apis]
-
     def advance(self, seconds: float) -> float:
         """Move the mock's clock (shared by the three APIs) forward; returns the total offset."""
         return self.control.advance(seconds)
@@ -439,20 +414,6 @@ class ApiMock:
         """The mock's clock, in epoch seconds."""
         return self.control.now()
 
-    def expire_tokens(self) -> int:
-        """Every token this API issued is expired now; returns how many were live."""
-        return sum(self.control.expire_tokens(api) for api in self.apis)
-
-    def rate_limit(self, limit: int | None, per_seconds: float = 1.0) -> None:
-        """At most ``limit`` calls per token per ``per_seconds``, then 429 with ``Retry-After``;
-        ``None`` removes the quota."""
-        self.control.rate_limit(self.apis[0], limit, per_seconds)
-
-    @property
-    def requests(self) -> list[dict[str, Any]]:
-        """The journal of this API's requests (newest last), secrets redacted."""
-        return [entry for entry in self.control.requests() if entry["api"] in self.apis]
-
     def clear_requests(self) -> None:
         """Empty the journal (it is shared by the three APIs)."""
         self.control.clear_requests()
@@ -460,8 +421,6 @@ class ApiMock:
     def reset(self) -> None:
         """The whole mock back to its seeded start (the state is shared by the three APIs)."""
         self.server.reset()
-
-    # clients ----------------------------------------------------------------------------------
 
     @property
     def transport(self) -> httpx.BaseTransport:
@@ -485,6 +444,49 @@ class ApiMock:
         return f"<{type(self).__name__} {self.url}>"
 
 
+class ApiMock(_Handle):
+    """The control plane and URLs of one API of a running mock (base of the three handles)."""
+
+    #: Control-plane names of the APIs this handle drives; faults and limits go to the first by default.
+    apis: ClassVar[tuple[str, ...]]
+
+    @property
+    def root_url(self) -> str:
+        """The mock server's root, e.g. ``http://127.0.0.1:40123``."""
+        return self.server.url
+
+    def fail(self, status: int, *, method: str = "*", path: str = "*", times: int = 1,
+             headers: dict[str, str] | None = None, body: Any = None, delay_ms: int = 0,
+             api: str | None = None) -> Fault:
+        """The next ``times`` requests matching ``method`` and ``path`` (relative to the API's base, ``*``
+        wildcards) answer ``status``; ``body`` defaults to the API's own error body for that status."""
+        target = self.apis[0] if api is None else api
+        if target not in self.apis:
+            raise ValueError(f"{type(self).__name__}.fail(api=...) takes one of {', '.join(self.apis)}, "
+                             f"not {api!r}")
+        return self.control.fail(target, status, method=method, path=path, times=times, headers=headers,
+                                 body=body, delay_ms=delay_ms)
+
+    @property
+    def faults(self) -> list[dict[str, Any]]:
+        """Faults still queued for this API."""
+        return [f for f in self.control.faults() if f["api"] in self.apis]
+
+    def expire_tokens(self) -> int:
+        """Every token this API issued is expired now; returns how many were live."""
+        return sum(self.control.expire_tokens(api) for api in self.apis)
+
+    def rate_limit(self, limit: int | None, per_seconds: float = 1.0) -> None:
+        """At most ``limit`` calls per token per ``per_seconds``, then 429 with ``Retry-After``;
+        ``None`` removes the quota."""
+        self.control.rate_limit(self.apis[0], limit, per_seconds)
+
+    @property
+    def requests(self) -> list[dict[str, Any]]:
+        """The journal of this API's requests (newest last), secrets redacted."""
+        return [entry for entry in self.control.requests() if entry["api"] in self.apis]
+
+
 class BanqerMock(ApiMock):
     """Banqer: the API of each tenant and its Keycloak realm (``fail(api="banqer-auth")`` for the realm)."""
 
@@ -493,10 +495,7 @@ class BanqerMock(ApiMock):
     @property
     def tenant(self) -> str:
         """The demo tenant (``demo`` unless the config has no such tenant)."""
-        tenant = _pick(self.config.banqer_tenants, "demo")
-        if tenant is None:
-            raise LookupError("specmock: the config has no Banqer tenant")
-        return tenant
+        return _pick(self.config.banqer_tenants, "demo", "the config has no Banqer tenant")
 
     def api_url(self, tenant: str | None = None) -> str:
         """``{root}/banqer/{tenant}``: the API base of one tenant (the reference client's ``api_base``)."""
@@ -523,10 +522,7 @@ class BanqerMock(ApiMock):
     def credentials(self) -> BanqerCredentials:
         """The demo tenant's client with every scope (``demo-client`` / ``demo-secret``)."""
         clients = self.config.banqer_tenants[self.tenant]
-        client_id = _pick(clients, "demo-client")
-        if client_id is None:
-            raise LookupError(f"specmock: the Banqer tenant {self.tenant!r} has no client")
-        client = clients[client_id]
+        client = clients[_pick(clients, "demo-client", f"the Banqer tenant {self.tenant!r} has no client")]
         return BanqerCredentials(self.tenant, client.client_id, client.secret, client.scopes)
 
 
@@ -550,9 +546,7 @@ class PbmMock(ApiMock):
 
     @property
     def credentials(self) -> PbmCredentials:
-        login = _pick(self.config.pbm_accounts, "usuario_exemplo")
-        if login is None:
-            raise LookupError("specmock: the config has no PBM account")
+        login = _pick(self.config.pbm_accounts, "usuario_exemplo", "the config has no PBM account")
         return PbmCredentials(login, self.config.pbm_accounts[login].password)
 
 
@@ -573,19 +567,16 @@ class AssineMock(ApiMock):
     def credentials(self) -> AssineCredentials:
         """The business-unit demo user (``demo@empresa.example`` / ``demo-password``) and the
         documented OAuth client ``app`` / ``app``."""
-        email = _pick(self.config.assine_users, "demo@empresa.example")
-        if email is None:
-            raise LookupError("specmock: the config has no Assine user")
+        email = _pick(self.config.assine_users, "demo@empresa.example", "the config has no Assine user")
         return AssineCredentials(email, self.config.assine_users[email].password)
 
 
-class SpecMock:
+class SpecMock(_Handle):
     """The three APIs of one running mock: ``banqer``, ``pbm``, ``assine``, plus the control plane
     over all of them (``fail`` takes the API name: ``banqer``, ``banqer-auth``, ``pbm``, ``assine``)."""
 
     def __init__(self, server: MockServer, closer: _Closer | None = None) -> None:
-        self.server = server
-        self._closer = closer or _Closer()
+        super().__init__(server, closer)
         self.banqer = BanqerMock(server, self._closer)
         self.pbm = PbmMock(server, self._closer)
         self.assine = AssineMock(server, self._closer)
@@ -594,16 +585,6 @@ class SpecMock:
     def url(self) -> str:
         """The mock server's root, e.g. ``http://127.0.0.1:40123``."""
         return self.server.url
-
-    base_url = url
-
-    @property
-    def control(self) -> MockControl:
-        return self.server.control
-
-    @property
-    def config(self) -> MockConfig:
-        return self.server.config
 
     def fail(self, api: str, status: int, *, method: str = "*", path: str = "*", times: int = 1,
              headers: dict[str, str] | None = None, body: Any = None, delay_ms: int = 0) -> Fault:
@@ -614,12 +595,6 @@ class SpecMock:
     def faults(self) -> list[dict[str, Any]]:
         return self.control.faults()
 
-    def advance(self, seconds: float) -> float:
-        return self.control.advance(seconds)
-
-    def now(self) -> float:
-        return self.control.now()
-
     def expire_tokens(self, api: str | None = None) -> int:
         return self.control.expire_tokens(api)
 
@@ -629,31 +604,6 @@ class SpecMock:
     @property
     def requests(self) -> list[dict[str, Any]]:
         return self.control.requests()
-
-    def clear_requests(self) -> None:
-        self.control.clear_requests()
-
-    def reset(self) -> None:
-        self.server.reset()
-
-    @property
-    def transport(self) -> httpx.BaseTransport:
-        return self.server.transport
-
-    @property
-    def async_transport(self) -> httpx.AsyncBaseTransport:
-        return self.server.async_transport
-
-    def client(self, **kwargs: Any) -> httpx.Client:
-        """An ``httpx.Client`` on the server's root over the real port, closed when the test ends."""
-        kwargs.setdefault("base_url", self.url)
-        kwargs.setdefault("timeout", CLIENT_TIMEOUT)
-        client = httpx.Client(**kwargs)
-        self._closer.clients.append(client)
-        return client
-
-    def __repr__(self) -> str:
-        return f"<SpecMock {self.url}>"
 
 
 class TestRun:
