@@ -114,8 +114,22 @@ class TokenFlow:
         return LoginFailed(f"login refused by {self.describe()}: HTTP {response.status_code} {body[:200]}")
 
 
-class BanqerLogin(TokenFlow):
+class _OAuthLogin(TokenFlow):
+    """A flow answered by an OAuth 2.0 token response: ``access_token`` and ``expires_in``."""
+
+    #: Seconds a token lives when the answer does not say.
+    default_lifetime: ClassVar[int]
+
+    def parse(self, response: Response) -> Token:
+        data = response_json(response)
+        if response.status_code != 200 or not isinstance(data, dict) or not data.get("access_token"):
+            raise self._refused(response)
+        return Token(str(data["access_token"]), _seconds(data.get("expires_in"), self.default_lifetime))
+
+
+class BanqerLogin(_OAuthLogin):
     api = "banqer"
+    default_lifetime = 300
 
     def build_case(self) -> Case:
         creds = self._credentials
@@ -129,15 +143,10 @@ class BanqerLogin(TokenFlow):
             media_type="application/x-www-form-urlencoded",
         )
 
-    def parse(self, response: Response) -> Token:
-        data = _json(response)
-        if response.status_code != 200 or not isinstance(data, dict) or not data.get("access_token"):
-            raise self._refused(response)
-        return Token(str(data["access_token"]), _seconds(data.get("expires_in"), 300))
 
-
-class AssineLogin(TokenFlow):
+class AssineLogin(_OAuthLogin):
     api = "assine"
+    default_lifetime = 3600
 
     def build_case(self) -> Case:
         creds = self._credentials
@@ -152,12 +161,6 @@ class AssineLogin(TokenFlow):
             media_type="application/json",
         )
 
-    def parse(self, response: Response) -> Token:
-        data = _json(response)
-        if response.status_code != 200 or not isinstance(data, dict) or not data.get("access_token"):
-            raise self._refused(response)
-        return Token(str(data["access_token"]), _seconds(data.get("expires_in"), 3600))
-
 
 class PbmLogin(TokenFlow):
     api = "pbm"
@@ -170,7 +173,7 @@ class PbmLogin(TokenFlow):
         )
 
     def parse(self, response: Response) -> Token:
-        data = _json(response)
+        data = response_json(response)
         token = None
         if isinstance(data, dict) and isinstance(data.get("data"), dict):
             created = data["data"].get("createToken")
@@ -223,7 +226,8 @@ def register_auth(
     )
 
 
-def _json(response: Response) -> Any:
+def response_json(response: Response) -> Any:
+    """The response's JSON body, or ``None`` when it has none."""
     try:
         return response.json()
     except Exception:

@@ -22,7 +22,7 @@ import copy
 import random
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from specmock.contracts.provider import auth as _auth
@@ -176,18 +176,6 @@ def _own_checks(apis: list[str], *, stateful: bool) -> list[str]:
     return own
 
 
-@dataclass
-class _Raw:
-    spec: str
-    operation: str
-    check: str
-    title: str
-    message: str
-    phase: str
-    status: int | None
-    curl: str
-
-
 class _ApiRun:
     """One API: its schemas, its login, its findings."""
 
@@ -209,7 +197,8 @@ class _ApiRun:
         self.selected = selected
         self.result = ApiResult(api=target.api, urls=dict(target.urls))
         self.phase = "login"
-        self._raw: list[_Raw] = []
+        #: Findings as recorded; secrets are masked when the run ends, once every secret is known.
+        self._raw: list[Finding] = []
         self._seen: set[tuple[str, ...]] = set()
         self._per_check: dict[tuple[str, str, str], int] = {}
         self._stop: str | None = None
@@ -238,15 +227,10 @@ class _ApiRun:
             *(token for flow in self._flows for token in flow.issued),
         ]
         self.result.findings = [
-            Finding(
-                api=self.target.api,
-                spec=raw.spec,
-                operation=raw.operation,
-                check=raw.check,
+            replace(
+                raw,
                 title=mask(raw.title, secrets),
                 message=mask(raw.message, secrets),
-                phase=raw.phase,
-                status=raw.status,
                 curl=mask(raw.curl, secrets),
             )
             for raw in self._raw
@@ -677,7 +661,8 @@ class _ApiRun:
             except Exception as exc:  # a request curl cannot express; the message still says what failed
                 curl = f"(no curl line: {_auth._one_line(exc)})"
         self._raw.append(
-            _Raw(
+            Finding(
+                api=self.target.api,
                 spec=spec,
                 operation=operation,
                 check=check,

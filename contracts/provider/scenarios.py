@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from specmock.contracts.provider.auth import response_json
 
 if TYPE_CHECKING:
     from schemathesis import BaseSchema, Case, Response
@@ -71,7 +73,7 @@ def app_token_lifecycle(run: _ApiRun, schema: BaseSchema, base_url: str, credent
             if response.status_code == 409 and page > 1:
                 break  # past the last page
             expect(case, response, 200, "the token listing answers")
-            body = _json(response)
+            body = response_json(response)
             items = (body.get("_embedded") or {}).get("access_token") if isinstance(body, dict) else None
             if not isinstance(items, list):
                 break
@@ -101,7 +103,7 @@ def app_token_lifecycle(run: _ApiRun, schema: BaseSchema, base_url: str, credent
             )
             return
         expect(case, response, 201, "an application token is created with the account's password")
-        body = _json(response) or {}
+        body = response_json(response) or {}
         token, raw_id = body.get("accessToken"), body.get("id")
         if not isinstance(token, str) or not token or raw_id in (None, ""):
             fail(
@@ -146,13 +148,6 @@ def app_token_lifecycle(run: _ApiRun, schema: BaseSchema, base_url: str, credent
         expect(case, response, 401, "a request with the revoked application token is refused")
     except _Abort:
         return
-
-
-def _json(response: Response) -> Any:
-    try:
-        return response.json()
-    except Exception:
-        return None
 
 
 #: The token sent by the invalid-credentials probe (well-formed JWT layout, signed by nobody).
