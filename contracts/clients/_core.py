@@ -1,4 +1,5 @@
-"""Pieces shared by the three reference clients: errors, Retry-After parsing, backoff, redaction.
+"""Pieces shared by the three reference clients: errors, Retry-After parsing, backoff, redaction,
+and their base class.
 
 Exception hierarchy (every error a client raises on purpose is a :class:`ClientError`)::
 
