@@ -5,8 +5,9 @@ Mounted at ``/assine``: ``{base}/assine`` stands for ``https://api-v1.assine.onl
 next to this one hold the parts: :mod:`.routing` (routes, dispatch, the 500 guard),
 :mod:`.problems` (the API Problem shape), :mod:`.oauth` and :mod:`.tokens` (login and bearer
 tokens), :mod:`.query`, :mod:`.filters` and :mod:`.collation` (the filter dialect, pure),
-:mod:`.hal` (links and pages), :mod:`.data` (seeded users), :mod:`.store` (what callers create),
-:mod:`.files`, :mod:`.workflows`, :mod:`.lifecycle`, :mod:`.templates` and :mod:`.webhooks`.
+:mod:`.hal` (links and pages), :mod:`.cache` (the bounded caches of listings), :mod:`.data`
+(seeded users), :mod:`.store` (what callers create), :mod:`.files`, :mod:`.workflows`,
+:mod:`.lifecycle`, :mod:`.templates` and :mod:`.webhooks`.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 from specmock.mocks.assine import lifecycle
+from specmock.mocks.assine.cache import LruCache
 from specmock.mocks.assine.data import Directory, directory
+from specmock.mocks.assine.hal import Plan
 from specmock.mocks.assine.oauth import CLIENT_ID, CLIENT_SECRET
 from specmock.mocks.assine.problems import PROBLEM, ProblemForPath
 from specmock.mocks.assine.query import MAX_DEPTH, MAX_ITEMS, MAX_VALUES
@@ -33,6 +36,13 @@ from starlette.responses import Response
 from starlette.types import ASGIApp
 
 __all__ = ["AssineApi"]
+
+#: Compiled listing queries kept (and the query text they may hold in all).
+PLANS, PLAN_TEXT = 256, 1 << 20
+#: Encoded ``/v1/user`` pages kept (and the bytes they may hold in all, keys included).
+USER_PAGES, USER_PAGE_BYTES = 512, 4 << 20
+#: Encoded user entities kept, by base URL and id (and the bytes they may hold in all).
+USER_ENTITIES, USER_ENTITY_BYTES = 4096, 4 << 20
 
 #: Operations whose JSON request body the mock validates with the spec's schema.
 JSON_BODIES = ("createAccessToken", "createFolder", "updateFolder", "createWorkflow", "updateWorkflow",
@@ -63,6 +73,17 @@ class AssineApi(MockApi):
     def __init__(self, state: MockState) -> None:
         super().__init__(state)
         self.store = Store()
+        #: Whether listings use the caches below; off, every listing is computed from scratch.
+        self.cache_listings = True
+        #: Compiled queries by (query string, field table, caller if ``$USER_ID`` appears): pure.
+        self.plans: LruCache[tuple[bytes, int, int | None], Plan] = LruCache(PLANS, PLAN_TEXT)
+        # The directory never changes for the life of the API (no route changes a user, reset leaves
+        # them as they are), so the two caches below never go stale and are kept across resets.
+        #: Encoded ``/v1/user`` pages by (base URL, path, query string, caller if ``$USER_ID`` appears).
+        self.user_pages: LruCache[tuple[str, str, bytes, int | None], bytes] = LruCache(
+            USER_PAGES, USER_PAGE_BYTES)
+        #: Each user's encoded entity by (base URL, user id): what pages and ``/v1/user/{id}`` join.
+        self.user_entities: LruCache[tuple[str, int], bytes] = LruCache(USER_ENTITIES, USER_ENTITY_BYTES)
         #: Key of the HMAC inside file ``uuid`` tokens; per run, never shown.
         self.file_secret = secrets.token_bytes(32)
         # The spec (parsed and compiled once) and the seeded users are built in the background, so a

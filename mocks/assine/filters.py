@@ -58,6 +58,7 @@ from specmock.mocks.assine.query import (
 __all__ = [
     "USER_ID",
     "FilterError",
+    "Predicate",
     "Query",
     "compile_filter",
     "compile_order",

@@ -26,6 +26,8 @@ __all__ = [
     "JsonBody",
     "ProblemForPath",
     "dump",
+    "dump_utf8",
+    "encoded_body",
     "forbidden",
     "invalid_token",
     "not_found",
@@ -90,11 +92,19 @@ def dump(content: Any) -> bytes:
     Text holding a lone surrogate (JSON input may carry one) cannot be UTF-8: such a body is
     escaped to ASCII instead, which is the same JSON.
     """
+    body = dump_utf8(content)
+    if body is None:
+        return json.dumps(content, separators=(",", ":"), allow_nan=False).encode("ascii")
+    return body
+
+
+def dump_utf8(content: Any) -> bytes | None:
+    """:func:`dump`'s UTF-8 form of ``content``; ``None`` where it would need the ASCII fallback."""
     try:
         return json.dumps(content, ensure_ascii=False, separators=(",", ":"), allow_nan=False,
                           check_circular=False).encode("utf-8")
     except UnicodeEncodeError:
-        return json.dumps(content, separators=(",", ":"), allow_nan=False).encode("ascii")
+        return None
 
 
 class JsonBody(Response):
@@ -103,6 +113,11 @@ class JsonBody(Response):
     def __init__(self, content: Any, status_code: int = 200, headers: Mapping[str, str] | None = None,
                  media_type: str = HAL) -> None:
         super().__init__(dump(content), status_code, dict(headers) if headers else None, media_type)
+
+
+def encoded_body(body: bytes, media_type: str = HAL) -> Response:
+    """A 200 with JSON already encoded by :func:`dump`: what :class:`JsonBody` answers for its content."""
+    return Response(body, 200, None, media_type)
 
 
 class ApiProblem(Exception):
