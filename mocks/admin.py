@@ -9,13 +9,13 @@ import json
 import math
 from typing import Any
 
-import jsonschema
 from starlette.applications import Starlette
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from specmock.mocks.control import MockControl
+from specmock.mocks.core.state import HostedApi
 
 _FAULT = {
     "type": "object",
@@ -116,6 +116,8 @@ async def _json(
         raise AdminError(f"the request body is not valid JSON: {exc}") from None
     except RecursionError:
         raise AdminError("the request body is not valid JSON: it is nested too deeply") from None
+    import jsonschema  # here, not at the top: a server answers before it has taken the time to import it
+
     error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(data))
     if error is not None:
         where = ".".join(str(p) for p in error.absolute_path)
@@ -125,12 +127,21 @@ async def _json(
     return data
 
 
+def _info(hosted: HostedApi, base_url: str) -> dict[str, Any]:
+    """The API's own description once it is built; before that (or if building it failed), its mount."""
+    api = hosted.api
+    if api is not None:
+        return {**api.info(base_url), "loaded": True}
+    error = hosted.error
+    return {"mount": hosted.mount_path, "loaded": False, **({"error": error} if error else {})}
+
+
 def build_admin_app(control: MockControl, base_urls: Any = None) -> Starlette:
     limit = control.state.config.max_body_bytes  # the same body limit as the APIs
 
     async def index(request: Request) -> Response:
         base = str(request.base_url).rstrip("/")
-        apis = {name: api.info(base) for name, api in control.state.apis.items()}
+        apis = {hosted.name: _info(hosted, base) for hosted in control.state.apis.hosted()}
         return JSONResponse({"apis": apis, "clock_offset": control.state.clock.offset,
                              "journal": {"kept": len(control.state.journal), "total": control.state.journal.total}})
 

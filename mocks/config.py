@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
-
-import jsonschema
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from specmock.mocks.core.ratelimit import RateLimitRule
+
+if TYPE_CHECKING:
+    import jsonschema
+
+# jsonschema and yaml are imported where a config is parsed: a server started without a config
+# file never needs them.
 
 __all__ = ["AssineUser", "BanqerClient", "ConfigError", "MockConfig", "PbmAccount", "load_config"]
 
@@ -176,6 +179,8 @@ def _where(error: jsonschema.ValidationError) -> str:
 
 def parse_config(data: Any, source: str = "config") -> MockConfig:
     """A :class:`MockConfig` from already-parsed YAML, merged over the demo defaults."""
+    import jsonschema
+
     if data is None:
         data = {}
     validator = jsonschema.Draft202012Validator(CONFIG_SCHEMA)
@@ -229,6 +234,8 @@ def parse_config(data: Any, source: str = "config") -> MockConfig:
 
 def load_config(path: str | Path) -> MockConfig:
     """Read and validate a YAML config file; every problem is one :class:`ConfigError` line."""
+    import yaml
+
     file = Path(path)
     try:
         text = file.read_text(encoding="utf-8")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import uvicorn
 from starlette.applications import Starlette
@@ -38,9 +38,28 @@ def _config(app: Starlette) -> uvicorn.Config:
     return uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=2)
 
 
-def run_server(app: Starlette, sock: socket.socket) -> None:
-    """Serve ``app`` on ``sock`` until interrupted (Ctrl-C stops it cleanly)."""
-    uvicorn.Server(_config(app)).run(sockets=[sock])
+class _Server(uvicorn.Server):
+    """uvicorn's server, calling ``on_started(server)`` once it accepts connections."""
+
+    def __init__(self, config: uvicorn.Config, on_started: Callable[[uvicorn.Server], None] | None) -> None:
+        super().__init__(config)
+        self._on_started = on_started
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if self.started and self._on_started is not None:
+            self._on_started(self)
+
+
+def run_server(
+    app: Starlette, sock: socket.socket, on_started: Callable[[uvicorn.Server], None] | None = None
+) -> None:
+    """Serve ``app`` on ``sock`` until interrupted (Ctrl-C stops it cleanly).
+
+    ``on_started(server)`` is called in the server's thread as soon as it accepts connections (it
+    must not block); setting ``server.should_exit`` there stops the server at once.
+    """
+    _Server(_config(app), on_started).run(sockets=[sock])
 
 
 class ServerThread:

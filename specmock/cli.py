@@ -10,8 +10,15 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from specmock import __version__
+
+if TYPE_CHECKING:
+    import threading
+
+    import uvicorn
+    from starlette.applications import Starlette
 
 EXIT_USAGE = 2
 
@@ -138,6 +145,24 @@ def _cmd_specs(args: argparse.Namespace) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():  # no signal handlers there
+        return _serve(args, threading.Event())
+    # Until uvicorn listens for Ctrl-C itself, Ctrl-C only asks to stop. A KeyboardInterrupt raised
+    # wherever the start happens to be can be swallowed (inside a finalizer or a weakref callback),
+    # and the server would go on running.
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: stop.set())
+    try:
+        return _serve(args, stop)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _serve(args: argparse.Namespace, stop: threading.Event) -> int:
+    import threading
     from dataclasses import replace
 
     from specmock.mocks.config import ConfigError, MockConfig, load_config
@@ -167,18 +192,37 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         print(f"specmock: WARNING: listening on {args.host}, reachable from other machines; "
               "the mock accepts demo credentials and has no real security", file=sys.stderr)
     print(f"specmock {__version__} serving on {base}  (Ctrl-C stops)")
-    for api in app.state.mock.apis.values():
-        for line in api.banner(base):
-            print(f"  {line}")
-    if not args.no_admin:
-        print(f"  admin API       {base}/__mock__/  (reset, faults, clock/advance, tokens/expire, rate-limit, requests)")
     sys.stdout.flush()
-    try:
-        run_server(app, sock)
-    except KeyboardInterrupt:
-        pass
+    # The APIs are built in the background once the server listens; the rest of the banner (which
+    # reads each API) follows when they are.
+    warming = threading.Thread(target=_warm_up_and_print_banner, args=(app, base, not args.no_admin),
+                               name="specmock-warm-up", daemon=True)
+
+    def started(server: uvicorn.Server) -> None:
+        if stop.is_set():  # Ctrl-C before uvicorn listened for it
+            server.should_exit = True
+        else:
+            warming.start()
+
+    if not stop.is_set():
+        run_server(app, sock, on_started=started)
+    if warming.is_alive():  # stopped while warming up: the banner is still printed whole, before "stopped"
+        warming.join(timeout=30)
     print("specmock: stopped")
     return 0
+
+
+def _warm_up_and_print_banner(app: Starlette, base: str, admin: bool) -> None:
+    """Build every API now (so that first requests need not), then print the rest of the banner."""
+    from specmock.mocks.app import warm_up
+
+    warm_up(app)
+    lines = [line for hosted in app.state.mock.apis.hosted() if hosted.api is not None
+             for line in hosted.api.banner(base)]
+    if admin:
+        lines.append(f"admin API       {base}/__mock__/  "
+                     "(reset, faults, clock/advance, tokens/expire, rate-limit, requests)")
+    print("".join(f"  {line}\n" for line in lines), end="", flush=True)
 
 
 #: Generated requests per operation when --max-examples is not given (the kit's own "dev" profile).

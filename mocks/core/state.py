@@ -7,7 +7,9 @@ the shared parts of :class:`MockState`; the core never imports an API mock.
 from __future__ import annotations
 
 import abc
-from collections.abc import Mapping
+import logging
+import threading
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from starlette.responses import Response
@@ -21,6 +23,8 @@ from specmock.mocks.core.tokens import SigningKey, TokenRegistry
 
 if TYPE_CHECKING:
     from specmock.mocks.config import MockConfig
+
+log = logging.getLogger("specmock.mocks")
 
 
 class MockApi(abc.ABC):
@@ -62,6 +66,92 @@ class MockApi(abc.ABC):
         return {"mount": self.mount_path}
 
 
+class ApiLoadError(RuntimeError):
+    """An API hosted on first use could not be built; every later use raises this again."""
+
+
+class HostedApi:
+    """One API of a :class:`MockState`, known by name and mount path, built already or on first use.
+
+    :meth:`load` builds it once, whichever thread asks first; the others wait for that build. A
+    failed build is not retried: it is logged once and every later :meth:`load` raises
+    :class:`ApiLoadError` with the same message.
+    """
+
+    def __init__(self, name: str, mount_path: str, build: Callable[[], MockApi] | None = None,
+                 api: MockApi | None = None) -> None:
+        if (build is None) == (api is None):
+            raise TypeError("HostedApi takes either a built api or a build function")
+        self.name = name
+        self.mount_path = mount_path
+        self._build = build
+        self._api = api
+        self._error: tuple[str, BaseException] | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def api(self) -> MockApi | None:
+        """The API if it is built, else ``None`` (never builds it)."""
+        return self._api
+
+    @property
+    def error(self) -> str | None:
+        """Why building the API failed, if it did."""
+        return self._error[0] if self._error else None
+
+    def load(self) -> MockApi:
+        """The API, built now if it is not yet; raises :class:`ApiLoadError` if that fails."""
+        api = self._api
+        if api is None:
+            with self._lock:
+                if self._api is None and self._error is None and self._build is not None:
+                    try:
+                        self._api = self._build()
+                    except Exception as exc:
+                        message = f"the {self.name} mock could not be loaded: {type(exc).__name__}: {exc}"
+                        log.error("specmock: %s", message, exc_info=exc)
+                        self._error = (message, exc)
+                api = self._api
+            if api is None:
+                assert self._error is not None
+                # A new exception each time: re-raising one instance would grow its traceback forever.
+                raise ApiLoadError(self._error[0]) from self._error[1]
+        return api
+
+
+class HostedApis(Mapping[str, MockApi]):
+    """The APIs a state hosts, by name. Names, ``in`` and ``len`` never build an API; ``[name]`` does."""
+
+    def __init__(self) -> None:
+        self._hosted: dict[str, HostedApi] = {}
+
+    def add(self, hosted: HostedApi) -> HostedApi:
+        if hosted.name in self._hosted:
+            raise ValueError(f"API {hosted.name!r} is already hosted")
+        self._hosted[hosted.name] = hosted
+        return hosted
+
+    def hosted(self) -> list[HostedApi]:
+        """Every API, built or not, in the order they were added."""
+        return list(self._hosted.values())
+
+    def built(self) -> list[MockApi]:
+        """The APIs built so far."""
+        return [hosted.api for hosted in self._hosted.values() if hosted.api is not None]
+
+    def __getitem__(self, name: str) -> MockApi:
+        return self._hosted[name].load()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._hosted)
+
+    def __len__(self) -> int:
+        return len(self._hosted)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._hosted
+
+
 class MockState:
     """Clock, keys, tokens, faults, limits and journal shared by every API, plus each API's data."""
 
@@ -76,20 +166,40 @@ class MockState:
         self.rate_limits = RateLimiter()
         self.rate_limits.reset(self.config.rate_limits)
         self.journal = Journal(self.config.journal_size)
-        self.apis: dict[str, MockApi] = {}
+        self.apis = HostedApis()
 
     def add_api(self, api: MockApi) -> MockApi:
-        if api.name in self.apis:
-            raise ValueError(f"API {api.name!r} is already hosted")
-        self.apis[api.name] = api
+        self.apis.add(HostedApi(api.name, api.mount_path, api=api))
         return api
 
+    def add_api_on_first_use(
+        self, name: str, mount_path: str, factory: Callable[[MockState], MockApi]
+    ) -> HostedApi:
+        """Host an API built by ``factory(state)`` the first time it is used (``apis[name]``, a request).
+
+        It counts as built only once the signing key exists too, so a request it serves never
+        waits for the key (as for APIs built at once, see ``create_state``).
+        """
+
+        def build() -> MockApi:
+            api = factory(self)
+            if (api.name, api.mount_path) != (name, mount_path):
+                raise ValueError(f"{type(api).__name__} is {api.name!r} at {api.mount_path!r}, "
+                                 f"but was announced as {name!r} at {mount_path!r}")
+            self.keys.wait()
+            return api
+
+        return self.apis.add(HostedApi(name, mount_path, build))
+
     def reset(self) -> None:
-        """Everything back to the seeded start: data, tokens, faults, limits, journal and clock."""
+        """Everything back to the seeded start: data, tokens, faults, limits, journal and clock.
+
+        An API not built yet has nothing to reset: it is built from the seeded start when first used.
+        """
         self.clock.reset()
         self.tokens.clear()
         self.faults.clear()
         self.rate_limits.reset(self.config.rate_limits)
         self.journal.clear()
-        for api in self.apis.values():
+        for api in self.apis.built():
             api.reset()
