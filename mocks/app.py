@@ -22,9 +22,9 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Match, Mount
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Mount
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from specmock.mocks.admin import build_admin_app
 from specmock.mocks.config import MockConfig
@@ -96,33 +96,33 @@ class _ApiOnFirstUse:
 
     def __init__(self, hosted: HostedApi) -> None:
         self.hosted = hosted
-        self._layer: ControlLayer | None = None
+        self.layer: ControlLayer | None = None
         self._error: str | None = None
         self._lock = threading.Lock()
 
     def ready(self) -> ControlLayer:
         """The API's control layer, built now if needed (blocking); raises :class:`ApiLoadError`."""
-        layer = self._layer
+        layer = self.layer
         if layer is None:
             with self._lock:
-                if self._layer is None and self._error is None:
+                if self.layer is None and self._error is None:
                     try:
                         api = self.hosted.load()
-                        self._layer = ControlLayer(api, api.build_app())
+                        self.layer = ControlLayer(api, api.build_app())
                     except ApiLoadError as exc:
                         self._error = str(exc)
                     except Exception as exc:
                         name = self.hosted.name
                         self._error = f"the {name} mock could not be loaded: {type(exc).__name__}: {exc}"
                         log.error("specmock: %s", self._error, exc_info=exc)
-                layer = self._layer
+                layer = self.layer
             if layer is None:
                 raise ApiLoadError(self._error)
         return layer
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
-            layer: ASGIApp = self._layer if self._layer is not None else await run_in_threadpool(self.ready)
+            layer: ASGIApp = self.layer if self.layer is not None else await run_in_threadpool(self.ready)
         except ApiLoadError as exc:
             if scope["type"] != "http":
                 raise
@@ -146,63 +146,90 @@ def warm_up(app: Starlette) -> None:
                 route.app.ready()
 
 
-class _MockApp(Starlette):
-    """Starlette, with a request to a hosted API handed straight to that API's mount.
+class _MountPrefix:
+    """A mount whose path is literal segments and ``{name}`` segments, matched by splitting the path.
 
-    Such a request would only cross Starlette's two outer middlewares and try each mount's pattern
-    in turn before reaching the same mount. Here the mount is found by the first path segment and
-    its own ``matches`` builds the very scope the router would; the outer middlewares' only effect
-    on these requests, a plain 500 when the control layer itself fails before answering, is kept.
-    Anything else (the admin API, a 404, a user's middleware, lifespan) takes Starlette's path.
+    Gives what ``Mount.matches`` gives for a path holding no newline (the mount's regex treats a
+    newline apart; such paths take Starlette's path): the path parameters, the matched prefix.
+    """
+
+    def __init__(self, route: Mount) -> None:
+        self.route = route
+        self.segments = tuple(route.path.strip("/").split("/"))
+
+    @classmethod
+    def of(cls, route: BaseRoute) -> _MountPrefix | None:
+        if not isinstance(route, Mount) or not route.path.startswith("/"):
+            return None
+        segments = route.path.strip("/").split("/")
+        plain = all(s and ("{" not in s or (s[0] == "{" and s[-1] == "}" and s[1:-1].isidentifier()))
+                    for s in segments)
+        return cls(route) if plain and "{" not in segments[0] else None
+
+    def match(self, path: str) -> tuple[dict[str, str], str] | None:
+        """``(path parameters, matched prefix)``, or ``None`` when the mount does not take ``path``."""
+        parts = path.split("/", len(self.segments) + 1)
+        if len(parts) != len(self.segments) + 2:  # the mount takes "/pbm/...", not "/pbm"
+            return None
+        params: dict[str, str] = {}
+        for wanted, given in zip(self.segments, parts[1:-1]):
+            if wanted[0] == "{":
+                if not given:
+                    return None
+                params[wanted[1:-1]] = given
+            elif wanted != given:
+                return None
+        return params, path[: len(path) - len(parts[-1]) - 1]
+
+
+class _MockApp(Starlette):
+    """Starlette, with a request to a hosted API handed straight to that API's control layer.
+
+    Such a request would only cross Starlette's outer middlewares and try each mount's regex in
+    turn before reaching the same mount. Here the mount is found by splitting the path, and the
+    scope gets what the router would give it. The control layer answers a plain 500 itself when it
+    fails before answering, which is all the outer middlewares would add. Anything else (the admin
+    API, a 404, a root path, a user's middleware, lifespan) takes Starlette's path.
     """
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._by_segment: dict[str, list[Mount]] | None = {}
+        prefixes: dict[str, list[_MountPrefix]] | None = {}
         for route in self.router.routes:
-            segment = route.path.split("/")[1] if isinstance(route, Mount) else ""
-            if not isinstance(route, Mount) or not segment or "{" in segment:  # could match anything
-                self._by_segment = None
+            prefix = _MountPrefix.of(route)
+            if prefix is None:  # could match anything: only the router knows
+                prefixes = None
                 break
-            if isinstance(route.app, ControlLayer | _ApiOnFirstUse):
-                self._by_segment.setdefault(segment, []).append(route)
+            if isinstance(prefix.route.app, ControlLayer | _ApiOnFirstUse):
+                prefixes.setdefault(prefix.segments[0], []).append(prefix)
         if self.exception_handlers.keys() & {500, Exception}:  # a custom 500 page: Starlette's path
-            self._by_segment = None
+            prefixes = None
+        self._prefixes = prefixes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self._by_segment is not None and scope["type"] == "http" and not self.user_middleware:
+        prefixes = self._prefixes
+        if (prefixes is not None and scope["type"] == "http" and not scope.get("root_path")
+                and not self.user_middleware):
             path: str = scope["path"]
-            root: str = scope.get("root_path", "")
-            if root and path.startswith(root):
-                path = path[len(root) :]
-            # Only picks the candidate: the mount's own matches() decides, Starlette's path otherwise.
-            for route in self._by_segment.get(path[1:].partition("/")[0], ()):
-                match, child_scope = route.matches(scope)
-                if match is Match.FULL:
+            for prefix in prefixes.get(path[1:].partition("/")[0], ()):
+                found = prefix.match(path) if "\n" not in path else None
+                if found is not None:
+                    params, matched = found
+                    route = prefix.route
                     scope["app"] = self
                     scope.setdefault("router", self.router)
                     scope["route"] = route
-                    scope.update(child_scope)
-                    await _answer_500_if_failed(route.app, scope, receive, send)
+                    path_params = dict(scope.get("path_params", ()))
+                    path_params.update(params)
+                    scope["path_params"] = path_params
+                    scope.setdefault("app_root_path", "")
+                    scope["root_path"] = matched
+                    scope["endpoint"] = app = route.app
+                    if isinstance(app, _ApiOnFirstUse) and app.layer is not None:
+                        app = app.layer
+                    await app(scope, receive, send)
                     return
         await super().__call__(scope, receive, send)
-
-
-async def _answer_500_if_failed(app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
-    """What Starlette's ServerErrorMiddleware does: a plain 500 if nothing was sent yet, then re-raise."""
-    started = False
-
-    async def tracked(message: Message) -> None:
-        nonlocal started
-        started = started or message["type"] == "http.response.start"
-        await send(message)
-
-    try:
-        await app(scope, receive, tracked)
-    except Exception:
-        if not started:
-            await PlainTextResponse("Internal Server Error", status_code=500)(scope, receive, send)
-        raise
 
 
 def _mount(hosted: HostedApi) -> ASGIApp:

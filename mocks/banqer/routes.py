@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from specmock.mocks.banqer.errors import JSON_UTF8, ApiFailure, api_error
+from specmock.mocks.core.control import RawAnswer, raw_answer
 from starlette.types import Receive, Scope, Send
 
 if TYPE_CHECKING:
@@ -47,16 +48,17 @@ def _printable(value: str) -> str:
 
 
 class BanqerApp:
-    """Serves one :class:`BanqerApi` below its mount (``/banqer/{tenant}``)."""
+    """Serves one :class:`BanqerApi` below its mount (``/banqer/{tenant}``).
+
+    Besides being an ASGI app, it offers :meth:`answer`, the whole response at once, which the
+    control layer in front calls directly (see :class:`~specmock.mocks.core.control.DirectAnswer`).
+    """
 
     def __init__(self, api: BanqerApi) -> None:
         self.api = api
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            if scope["type"] == "websocket":
-                await send({"type": "websocket.close", "code": 1000})
-            return
+    def answer(self, scope: Scope) -> RawAnswer:
+        """``(status, raw headers, body)`` answering an HTTP request (no Banqer route reads a body)."""
         full: str = scope["path"]
         root: str = scope.get("root_path", "")
         path = full[len(root) :] if root and full.startswith(root) else full
@@ -66,21 +68,28 @@ class BanqerApp:
             shown = _printable(path) or "/"
             message = (f"Método {method} não disponível em {shown}: a API só aceita GET." if route is not None
                        else f"Rota não encontrada: {method} {shown}.")
-            await api_error(404, message, reason="NOT_FOUND")(scope, receive, send)
-            return
+            return raw_answer(api_error(404, message, reason="NOT_FOUND"))
         operation_id, path_params = route
-        authorization = next((value.decode("latin-1") for name, value in scope["headers"]
-                              if name == b"authorization"), None)
+        authorization = None
+        for name, value in scope["headers"]:
+            if name == b"authorization":
+                authorization = value.decode("latin-1")
+                break
         try:
             body = self.api.serve(operation_id, scope["path_params"]["tenant"], authorization,
                                   scope["query_string"].decode("latin-1"), path_params)
         except ApiFailure as failure:
-            await failure.response(scope, receive, send)
-            return
+            return raw_answer(failure.response)
         except Exception:  # bad input must never surface as a bare 500 page
             log.exception("banqer: unexpected error on %s %s", method, _printable(full))
-            await api_error(500, reason="INTERNAL")(scope, receive, send)
+            return raw_answer(api_error(500, reason="INTERNAL"))
+        return 200, [(b"content-length", str(len(body)).encode("ascii")), _CONTENT_TYPE], body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            if scope["type"] == "websocket":
+                await send({"type": "websocket.close", "code": 1000})
             return
-        await send({"type": "http.response.start", "status": 200,
-                    "headers": [(b"content-length", str(len(body)).encode("ascii")), _CONTENT_TYPE]})
+        status, headers, body = self.answer(scope)
+        await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})

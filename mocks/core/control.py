@@ -12,7 +12,7 @@ import functools
 import json
 import re
 import time
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 from urllib.parse import parse_qsl, urlencode
 
 from specmock.mocks.core.faults import Fault
@@ -32,6 +32,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 _JOURNAL_HEADERS = ("authorization", "content-type", "accept", "prefer", "user-agent")
 _BODY_PREVIEW = 4096
+#: Methods whose requests carry no body unless a framing header says so.
+_BODILESS = frozenset({"GET", "HEAD"})
 
 
 def _journal_body(content_type: str, body: bytes) -> Any:
@@ -141,6 +143,26 @@ def _masked_variables_text(text: str, names: set[str]) -> str:
     return text
 
 
+#: A whole HTTP response: status, raw header pairs, body.
+RawAnswer = tuple[int, list[tuple[bytes, bytes]], bytes]
+
+
+@runtime_checkable
+class DirectAnswer(Protocol):
+    """An API app that can give its whole answer at once, for requests whose body it never reads.
+
+    The control layer then sends the answer itself: no ASGI call into the app, no wrapped ``send``
+    or ``receive``. The app must still be a full ASGI app for any other caller.
+    """
+
+    def answer(self, scope: Scope) -> RawAnswer: ...
+
+
+def raw_answer(response: Response) -> RawAnswer:
+    """A Starlette response (no streaming, no background task) as a :data:`RawAnswer`."""
+    return response.status_code, response.raw_headers, response.body
+
+
 class ControlLayer:
     """Wraps one API's ASGI app with the control plane."""
 
@@ -149,6 +171,7 @@ class ControlLayer:
         self.app = app
         self.state: MockState = api.state
         self.max_body_bytes = max_body_bytes or self.state.config.max_body_bytes
+        self._answer = app.answer if isinstance(app, DirectAnswer) else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -165,23 +188,17 @@ class ControlLayer:
         now = state.clock.now()
         entry: JournalEntry | None = None
         try:
-            body, too_large = await self._read_body(receive, headers)
-            entry = state.journal.record(
-                time=now,
-                api=api.name,
-                method=method,
-                path=path,
-                query=_journal_query(scope.get("query_string", b"").decode("latin-1")),
-                headers={k: redact_header(k, headers[k]) for k in _JOURNAL_HEADERS if k in headers},
-                body=(f"<over {self.max_body_bytes} bytes>" if too_large
-                      else _journal_body(headers.get("content-type", "").lower(), body) if body else None),
-            )
-            recorded = entry
-
-            async def send_and_record(message: Message) -> None:
-                if message["type"] == "http.response.start":
-                    recorded.status = message["status"]
-                await send(message)
+            if method in _BODILESS and "content-length" not in headers and "transfer-encoding" not in headers:
+                body, too_large = b"", False  # HTTP/1.1 framing: nothing follows these headers
+            else:
+                body, too_large = await self._read_body(receive, headers)
+            entry = state.journal.add(JournalEntry(
+                0, now, api.name, method, path,
+                _journal_query(scope.get("query_string", b"").decode("latin-1")),
+                {k: redact_header(k, headers[k]) for k in _JOURNAL_HEADERS if k in headers},
+                (f"<over {self.max_body_bytes} bytes>" if too_large
+                 else _journal_body(headers.get("content-type", "").lower(), body) if body else None),
+            ))
 
             response: Response | None = None
             if too_large:
@@ -196,6 +213,19 @@ class ControlLayer:
                 entry.fault = True
             elif (retry_after := state.rate_limits.hit(api.name, api.rate_limit_key(headers), now)):
                 response = self._error(429, retry_after=retry_after)
+
+            if response is None and self._answer is not None and not body:
+                status, raw_headers, payload = self._answer(scope)
+                entry.status = status
+                await send({"type": "http.response.start", "status": status, "headers": raw_headers})
+                await send({"type": "http.response.body", "body": payload})
+                return
+            recorded = entry
+
+            async def send_and_record(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    recorded.status = message["status"]
+                await send(message)
 
             if response is not None:
                 await response(scope, receive, send_and_record)

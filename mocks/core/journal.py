@@ -41,9 +41,10 @@ class Journal:
     def maxlen(self) -> int:
         return self._entries.maxlen or 0
 
-    def record(self, **values: Any) -> JournalEntry:
+    def add(self, entry: JournalEntry) -> JournalEntry:
+        """Keep ``entry``, numbered next (its ``id`` is set here)."""
         with self._lock:
-            entry = JournalEntry(id=next(self._ids), **values)
+            entry.id = next(self._ids)
             self._entries.append(entry)
             self.total += 1
         return entry

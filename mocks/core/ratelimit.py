@@ -6,7 +6,6 @@ so waiting that long (or advancing the clock that much) always lets the next cal
 
 from __future__ import annotations
 
-import hashlib
 import math
 import threading
 from dataclasses import dataclass
@@ -33,14 +32,15 @@ class RateLimiter:
     """Counts calls per ``(api, key)`` in fixed windows.
 
     The window map is bounded: keys are the callers' ``Authorization`` headers, which a client can
-    vary at will, so each is kept as a short digest, windows that have ended are dropped, and past
-    ``max_windows`` live keys the oldest ones are forgotten (a forgotten caller starts a new count).
+    vary at will, so each is kept as its ``hash()`` (keyed SipHash: no client can pick two headers
+    that share a count), windows that have ended are dropped, and past ``max_windows`` live keys
+    the oldest ones are forgotten (a forgotten caller starts a new count).
     """
 
     def __init__(self, max_windows: int = 10_000) -> None:
         self.max_windows = max_windows
         self._rules: dict[str, RateLimitRule] = {}
-        self._windows: dict[tuple[str, bytes], tuple[float, int]] = {}
+        self._windows: dict[tuple[str, int], tuple[float, int]] = {}
         self._lock = threading.Lock()
 
     def set_rule(self, api: str, rule: RateLimitRule | None) -> None:
@@ -60,7 +60,7 @@ class RateLimiter:
         if rule is None:
             return None
         window_start = math.floor(now / rule.per_seconds) * rule.per_seconds
-        slot = (api, hashlib.blake2b(key.encode("utf-8", "surrogateescape"), digest_size=16).digest())
+        slot = (api, hash(key))
         with self._lock:
             start, count = self._windows.get(slot, (window_start, 0))
             if start != window_start:
