@@ -32,8 +32,8 @@ class RateLimiter:
     """Counts calls per ``(api, key)`` in fixed windows.
 
     The window map is bounded: keys are the callers' ``Authorization`` headers, which a client can
-    vary at will, so each is kept as its ``hash()`` (keyed SipHash: no client can pick two headers
-    that share a count), windows that have ended are dropped, and past ``max_windows`` live keys
+    vary at will, so each is kept as its ``hash()`` (SipHash keyed per process: no client can pick
+    two headers that share a count), windows that have ended are dropped, and past ``max_windows`` live keys
     the oldest ones are forgotten (a forgotten caller starts a new count).
     """
 
