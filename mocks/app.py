@@ -172,7 +172,7 @@ class _MountPrefix:
         if len(parts) != len(self.segments) + 2:  # the mount takes "/pbm/...", not "/pbm"
             return None
         params: dict[str, str] = {}
-        for wanted, given in zip(self.segments, parts[1:-1]):
+        for wanted, given in zip(self.segments, parts[1:-1], strict=True):
             if wanted[0] == "{":
                 if not given:
                     return None
@@ -194,41 +194,47 @@ class _MockApp(Starlette):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        prefixes: dict[str, list[_MountPrefix]] | None = {}
+        self._prefixes: dict[str, list[_MountPrefix]] | None = self._split_mounts()
+
+    def _split_mounts(self) -> dict[str, list[_MountPrefix]] | None:
+        """Every mount by its first segment, or ``None`` when only the router can decide."""
+        if self.exception_handlers.keys() & {500, Exception}:  # a custom 500 page: Starlette's path
+            return None
+        prefixes: dict[str, list[_MountPrefix]] = {}
         for route in self.router.routes:
             prefix = _MountPrefix.of(route)
-            if prefix is None:  # could match anything: only the router knows
-                prefixes = None
-                break
-            if isinstance(prefix.route.app, ControlLayer | _ApiOnFirstUse):
-                prefixes.setdefault(prefix.segments[0], []).append(prefix)
-        if self.exception_handlers.keys() & {500, Exception}:  # a custom 500 page: Starlette's path
-            prefixes = None
-        self._prefixes = prefixes
+            if prefix is None:  # could match anything
+                return None
+            prefixes.setdefault(prefix.segments[0], []).append(prefix)  # in the router's order
+        return prefixes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         prefixes = self._prefixes
+        path: str = scope.get("path", "")
         if (prefixes is not None and scope["type"] == "http" and not scope.get("root_path")
-                and not self.user_middleware):
-            path: str = scope["path"]
+                and not self.user_middleware and "\n" not in path):
             for prefix in prefixes.get(path[1:].partition("/")[0], ()):
-                found = prefix.match(path) if "\n" not in path else None
-                if found is not None:
-                    params, matched = found
-                    route = prefix.route
-                    scope["app"] = self
-                    scope.setdefault("router", self.router)
-                    scope["route"] = route
-                    path_params = dict(scope.get("path_params", ()))
-                    path_params.update(params)
-                    scope["path_params"] = path_params
-                    scope.setdefault("app_root_path", "")
-                    scope["root_path"] = matched
-                    scope["endpoint"] = app = route.app
-                    if isinstance(app, _ApiOnFirstUse) and app.layer is not None:
-                        app = app.layer
-                    await app(scope, receive, send)
-                    return
+                found = prefix.match(path)
+                if found is None:
+                    continue
+                route = prefix.route
+                app = route.app
+                if not isinstance(app, ControlLayer | _ApiOnFirstUse):  # the admin API, say
+                    break
+                params, matched = found
+                scope["app"] = self
+                scope.setdefault("router", self.router)
+                scope["route"] = route
+                path_params = dict(scope.get("path_params", ()))
+                path_params.update(params)
+                scope["path_params"] = path_params
+                scope.setdefault("app_root_path", "")
+                scope["root_path"] = matched
+                scope["endpoint"] = app
+                if isinstance(app, _ApiOnFirstUse) and app.layer is not None:
+                    app = app.layer
+                await app(scope, receive, send)
+                return
         await super().__call__(scope, receive, send)
 
 

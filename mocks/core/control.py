@@ -160,7 +160,7 @@ class DirectAnswer(Protocol):
 
 def raw_answer(response: Response) -> RawAnswer:
     """A Starlette response (no streaming, no background task) as a :data:`RawAnswer`."""
-    return response.status_code, response.raw_headers, response.body
+    return response.status_code, response.raw_headers, bytes(response.body)
 
 
 class ControlLayer:

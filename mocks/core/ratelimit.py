@@ -33,8 +33,8 @@ class RateLimiter:
 
     The window map is bounded: keys are the callers' ``Authorization`` headers, which a client can
     vary at will, so each is kept as its ``hash()`` (SipHash keyed per process: no client can pick
-    two headers that share a count), windows that have ended are dropped, and past ``max_windows`` live keys
-    the oldest ones are forgotten (a forgotten caller starts a new count).
+    two headers that share a count), windows that have ended are dropped, and past
+    ``max_windows`` live keys the oldest ones are forgotten (a forgotten caller starts a new count).
     """
 
     def __init__(self, max_windows: int = 10_000) -> None:

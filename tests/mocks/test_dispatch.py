@@ -94,7 +94,7 @@ def _long_way(app: Starlette) -> Any:
 
         def __exit__(self, *exc: object) -> None:
             app._prefixes = saved  # type: ignore[attr-defined]
-            for layer, answer in zip(layers, answers):
+            for layer, answer in zip(layers, answers, strict=True):
                 layer._answer = answer
 
     return Restore()
@@ -176,7 +176,9 @@ def test_a_get_without_framing_headers_is_not_read_from_the_connection() -> None
 @given(method=st.sampled_from(["GET", "HEAD", "POST"]),
        chunks=st.lists(st.binary(min_size=1, max_size=40), min_size=1, max_size=4),
        framing=st.sampled_from(["content-length", "transfer-encoding"]))
-def test_a_framed_body_reaches_the_api_whatever_the_method(method: str, chunks: list[bytes], framing: str) -> None:
+def test_a_framed_body_reaches_the_api_whatever_the_method(
+    method: str, chunks: list[bytes], framing: str
+) -> None:
     size = sum(map(len, chunks))
     value = str(size).encode() if framing == "content-length" else b"chunked"
     status, body, calls = _call(_toy_layer(), method, [(framing.encode(), value)], chunks)
