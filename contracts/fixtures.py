@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import httpx
+
 from specmock.mocks.app import create_app, create_state
 from specmock.mocks.config import MockConfig, load_config, parse_config
 from specmock.mocks.control import MockControl

@@ -13,6 +13,7 @@ from functools import cached_property
 from typing import Any
 
 import httpx
+
 from specmock.contracts.clients import AssineClient, BanqerClient, ClientError, PbmClient
 
 from .assine import AssineAdapter

@@ -17,10 +17,11 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
-import specmock.specs as specs
 from hypothesis import strategies as st
 from hypothesis.internal.conjecture import utils as _cu
 from hypothesis_jsonschema import from_schema
+
+import specmock.specs as specs
 
 from ._harness import Answer
 

@@ -208,6 +208,7 @@ def checks_config(api: str, raw_spec: dict[str, Any] | None = None) -> dict[str,
 @cache
 def _pbm_validator() -> Any:
     import jsonschema
+
     from specmock.specs import load
 
     schema = load("pbm.responses.schema.json")

@@ -287,6 +287,7 @@ class _ApiRun:
 
     def _openapi(self, name: str, base_url: str) -> BaseSchema:
         import schemathesis
+
         from specmock.specs import OPENAPI_SPECS, load
 
         raw = copy.deepcopy(load(name))
@@ -297,6 +298,7 @@ class _ApiRun:
 
     def _graphql(self, base_url: str) -> BaseSchema:
         import schemathesis
+
         from specmock.specs import path
 
         schema = schemathesis.graphql.from_path(path("pbm.graphql"), config=self._config(base_url, None))
@@ -708,6 +710,7 @@ def _check_operations(apis: list[str], operations: Sequence[str]) -> frozenset[s
     """The selected names, or ``ValueError`` naming one that no spec of ``apis`` has."""
     import schemathesis
     from schemathesis.core.result import Ok
+
     from specmock.specs import load, path
 
     known: set[str] = set()

@@ -24,6 +24,7 @@ from specmock.contracts.provider.auth import response_json
 
 if TYPE_CHECKING:
     from schemathesis import BaseSchema, Case, Response
+
     from specmock.contracts.provider.runner import _ApiRun
 
 __all__ = ["app_token_lifecycle", "auth_required"]

@@ -20,6 +20,9 @@ from functools import cache
 from typing import Any
 
 from jsonschema import Draft202012Validator
+from starlette.responses import Response
+from starlette.types import ASGIApp
+
 from specmock.mocks.assine import lifecycle
 from specmock.mocks.assine.cache import LruCache
 from specmock.mocks.assine.data import Directory, directory
@@ -32,8 +35,6 @@ from specmock.mocks.assine.store import StepRecord, Store
 from specmock.mocks.core.openapi import OpenApiSpec, Operation
 from specmock.mocks.core.state import MockApi, MockState
 from specmock.specs import load as load_spec
-from starlette.responses import Response
-from starlette.types import ASGIApp
 
 __all__ = ["AssineApi"]
 

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from jsonschema import Draft202012Validator, ValidationError
+
 from specmock.mocks.assine.problems import ApiProblem, validation_failed
 
 __all__ = [

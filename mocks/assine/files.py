@@ -24,6 +24,10 @@ import uuid
 from typing import Any
 from urllib.parse import quote
 
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+
 from specmock.mocks.assine.bodies import (
     Messages,
     add_message,
@@ -36,9 +40,6 @@ from specmock.mocks.assine.bodies import (
 from specmock.mocks.assine.hal import Ctx, date_text, list_response, php_date
 from specmock.mocks.assine.problems import ApiProblem, JsonBody, not_found
 from specmock.mocks.assine.store import FileRecord, FolderRecord
-from starlette.datastructures import UploadFile
-from starlette.exceptions import HTTPException
-from starlette.responses import Response
 
 __all__ = [
     "create_folder",

@@ -22,6 +22,9 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import parse_qsl, quote_plus
 
+from starlette.requests import Request
+from starlette.responses import Response
+
 from specmock.mocks.assine.filters import (
     USER_ID,
     FilterError,
@@ -33,8 +36,6 @@ from specmock.mocks.assine.filters import (
     sort_records,
 )
 from specmock.mocks.assine.problems import ApiProblem, JsonBody, dump_utf8, encoded_body
-from starlette.requests import Request
-from starlette.responses import Response
 
 if TYPE_CHECKING:
     from specmock.mocks.assine.api import AssineApi

@@ -20,15 +20,17 @@ import binascii
 import hmac
 from typing import TYPE_CHECKING, Any
 
-from specmock.mocks.assine.bodies import decode_json, is_json, media_type
-from specmock.mocks.assine.problems import JSON, ApiProblem, JsonBody, oauth_error
-from specmock.mocks.assine.tokens import API, LOGIN, REFRESH, REFRESH_TTL, issue, registry_id
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
+from specmock.mocks.assine.bodies import decode_json, is_json, media_type
+from specmock.mocks.assine.problems import JSON, ApiProblem, JsonBody, oauth_error
+from specmock.mocks.assine.tokens import API, LOGIN, REFRESH, REFRESH_TTL, issue, registry_id
+
 if TYPE_CHECKING:
-    from specmock.mocks.assine.hal import Ctx
     from starlette.requests import Request
+
+    from specmock.mocks.assine.hal import Ctx
 
 __all__ = ["CLIENT_ID", "CLIENT_SECRET", "method_not_allowed", "revoke", "token"]
 

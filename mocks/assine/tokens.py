@@ -18,16 +18,18 @@ import hmac
 import re
 from typing import TYPE_CHECKING, Any
 
+from starlette.responses import Response
+
 from specmock.mocks.assine.bodies import add_message, decode_json, fail_if, schema_messages
 from specmock.mocks.assine.hal import Ctx, date_text, list_response, parse_input_date, php_date
 from specmock.mocks.assine.problems import PROBLEM, ApiProblem, JsonBody, forbidden, invalid_token, not_found
 from specmock.mocks.core.tokens import TokenRecord, opaque_token, token_hash
-from starlette.responses import Response
 
 if TYPE_CHECKING:
+    from starlette.requests import Request
+
     from specmock.mocks.assine.api import AssineApi
     from specmock.mocks.assine.data import User
-    from starlette.requests import Request
 
 __all__ = ["API", "HIDDEN", "authenticate", "create_access_token", "delete_access_token", "issue",
            "list_access_tokens", "registry_id"]

@@ -15,10 +15,11 @@ With ``AssineApi.cache_listings`` off, every answer is computed and encoded from
 
 from __future__ import annotations
 
+from starlette.responses import Response
+
 from specmock.mocks.assine.data import USER_FIELDS, User
 from specmock.mocks.assine.hal import Ctx, list_response, uses_caller
 from specmock.mocks.assine.problems import JsonBody, dump_utf8, encoded_body, not_found
-from starlette.responses import Response
 
 __all__ = ["get_business_unit", "get_user", "list_users"]
 

@@ -21,6 +21,8 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from starlette.responses import Response
+
 from specmock.mocks.assine import lifecycle
 from specmock.mocks.assine.bodies import (
     add_message,
@@ -35,7 +37,6 @@ from specmock.mocks.assine.hal import Ctx, date_text, list_response, parse_input
 from specmock.mocks.assine.problems import ApiProblem, JsonBody, not_found, validation_failed
 from specmock.mocks.assine.store import DRAFT, PENDING, WAITING, StepRecord, WorkflowRecord
 from specmock.mocks.assine.templates import visible_template
-from starlette.responses import Response
 
 __all__ = [
     "create_workflow",

@@ -24,14 +24,15 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl, unquote_plus
 
-from specmock.mocks.banqer.errors import JSON_UTF8, BanqerJSONResponse, oauth_error
-from specmock.mocks.config import BanqerClient
-from specmock.mocks.core.state import MockApi
-from specmock.mocks.core.tokens import TokenRecord
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+
+from specmock.mocks.banqer.errors import JSON_UTF8, BanqerJSONResponse, oauth_error
+from specmock.mocks.config import BanqerClient
+from specmock.mocks.core.state import MockApi
+from specmock.mocks.core.tokens import TokenRecord
 
 __all__ = ["TOKEN_API", "BanqerAuthApi", "realm_path"]
 

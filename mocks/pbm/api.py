@@ -15,6 +15,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from graphql import GraphQLSchema, build_schema
+from starlette.responses import Response
+from starlette.types import ASGIApp
+
+from specmock import specs
 from specmock.mocks.core.state import MockApi, MockState
 from specmock.mocks.pbm import data
 from specmock.mocks.pbm.errors import http_error_body, json_response
@@ -22,10 +26,6 @@ from specmock.mocks.pbm.http import GraphQLHttpApp
 from specmock.mocks.pbm.limits import MAX_DEPTH, MAX_FIELDS, QueryLimitsRule, limits_rule
 from specmock.mocks.pbm.resolvers import Resolvers
 from specmock.mocks.pbm.store import PbmStore
-from starlette.responses import Response
-from starlette.types import ASGIApp
-
-from specmock import specs
 
 __all__ = ["DEMO_LOGIN", "DEMO_PASSWORD", "PbmApi"]
 

@@ -24,6 +24,7 @@ from functools import cache
 from typing import Any
 
 import jwt
+
 from specmock.mocks.core.state import MockState
 from specmock.mocks.core.tokens import TokenRecord
 from specmock.mocks.pbm.data import Identity, identity_for

@@ -37,6 +37,9 @@ from graphql import (
     parse,
     validate,
 )
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+
 from specmock.mocks.pbm.cache import (
     CACHEABLE_QUERY_CHARS,
     RESULT_CACHE_SIZE,
@@ -56,8 +59,6 @@ from specmock.mocks.pbm.errors import (
 from specmock.mocks.pbm.limits import QueryLimitsRule
 from specmock.mocks.pbm.messages import double_quote, graphql_js_message, variable_message
 from specmock.mocks.pbm.resolvers import RequestContext
-from starlette.responses import Response
-from starlette.types import Receive, Scope, Send
 
 if TYPE_CHECKING:
     from specmock.mocks.pbm.api import PbmApi

@@ -15,13 +15,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from graphql import GraphQLResolveInfo
+
+from specmock import specs
 from specmock.mocks.core.state import MockState
 from specmock.mocks.core.tokens import TokenRecord
 from specmock.mocks.pbm import auth, data
 from specmock.mocks.pbm.errors import FieldError
 from specmock.mocks.pbm.store import OptIn, Patient, PbmStore
-
-from specmock import specs
 
 #: Business failures by key, from the response schema (the spec is the catalogue).
 BUSINESS_ERRORS: dict[str, dict[str, Any]] = {

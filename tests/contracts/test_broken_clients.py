@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from specmock.contracts.clients import AssineClient, BanqerError, ClientError, parse_retry_after
 from specmock.contracts.consumer import ContractViolation, run_assine_contract, run_banqer_contract
 from specmock.contracts.consumer.banqer import BanqerAdapter

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from specmock.contracts.consumer import AssineConsumerContract, BanqerConsumerContract, PbmConsumerContract
 
 RENEWAL = ["token_renewal"]

@@ -10,6 +10,7 @@ from urllib.parse import parse_qsl, urlencode
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from specmock.contracts.clients import F, Filter, OrderBy, to_params
 
 _KEY = re.compile(r"^(filter|order-by)((?:\[[^\[\]]*\])+)$")

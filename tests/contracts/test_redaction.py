@@ -8,6 +8,7 @@ import logging
 
 import httpx
 import pytest
+
 from specmock.contracts.clients import (
     AssineAuthError,
     AssineClient,

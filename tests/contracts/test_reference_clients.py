@@ -13,6 +13,8 @@ import graphql
 import httpx
 import jwt
 import pytest
+
+from specmock import specs
 from specmock.contracts.clients import (
     AssineClient,
     AssineProblem,
@@ -24,8 +26,6 @@ from specmock.contracts.clients import (
     PbmGraphQLError,
 )
 from specmock.contracts.clients._core import ClientOptions
-
-from specmock import specs
 
 
 class Recorder:

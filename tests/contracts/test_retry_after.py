@@ -9,6 +9,7 @@ import httpx
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from specmock.contracts.clients import BanqerClient, BanqerError, backoff_delay, parse_retry_after
 
 NOW = 1_700_000_000.0

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import json
 
+import httpx
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-import httpx
 
 from specmock.mocks.app import create_app, create_state
 from specmock.mocks.config import MockConfig
 from specmock.mocks.transport import sync_transport
 from tests.mocks.toy_api import ToyApi
-
-
 
 
 def make_client(config: MockConfig | None = None, admin: bool = True) -> httpx.Client:

@@ -19,11 +19,11 @@ import httpx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from specmock.mocks.app import API_CLASSES, API_ENTRIES, create_app, create_state, warm_up
 from specmock.mocks.core.state import ApiLoadError, MockApi, MockState
 from specmock.mocks.server import ServerThread
 from specmock.mocks.transport import async_transport, sync_transport
-
 from tests.mocks.toy_api import ToyApi
 
 BASE = "http://mock.test"

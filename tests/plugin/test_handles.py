@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from specmock.contracts.fixtures import MockServer, SpecMock
 from specmock.mocks.config import MockConfig, PbmAccount
 

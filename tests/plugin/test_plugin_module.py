@@ -34,6 +34,7 @@ def test_a_session_that_uses_no_fixture_does_not_pay_for_the_mocks(project: Proj
 def test_reset_between_tests_is_cheap() -> None:
     """The fixtures reset the whole state before every test; the target is at most 1 ms."""
     import httpx
+
     from specmock.contracts.fixtures import MockServer
 
     with MockServer() as server:

@@ -32,12 +32,12 @@ import httpx
 import schemathesis
 from hypothesis import HealthCheck, reject, settings
 from hypothesis import strategies as st
+
+from specmock import specs
 from specmock.mocks.app import create_app, create_state
 from specmock.mocks.config import MockConfig
 from specmock.mocks.core.state import MockApi, MockState
 from specmock.mocks.server import ServerThread
-
-from specmock import specs
 
 #: Seconds any one request may take before the client gives up (the hang detector).
 TIMEOUT = 10.0

@@ -19,9 +19,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
-from specmock.mocks.assine import AssineApi
 
 from specmock import specs
+from specmock.mocks.assine import AssineApi
 from tests.robustness import support
 from tests.robustness.support import Served, checked
 

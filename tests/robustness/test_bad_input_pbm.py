@@ -19,10 +19,10 @@ import hypothesis_graphql
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from specmock.mocks.pbm.api import PbmApi, build_pbm_schema
-from specmock.mocks.pbm.limits import MAX_DEPTH, MAX_FIELDS
 
 from specmock import specs
+from specmock.mocks.pbm.api import PbmApi, build_pbm_schema
+from specmock.mocks.pbm.limits import MAX_DEPTH, MAX_FIELDS
 from tests.robustness import support
 from tests.robustness.support import Served, bearer, checked
 

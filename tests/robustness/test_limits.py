@@ -15,8 +15,8 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from specmock.mocks.config import parse_config
 
+from specmock.mocks.config import parse_config
 from tests.robustness import support
 from tests.robustness.support import REALM_TOKEN, Served, checked, parse_raw, raw_exchange
 

@@ -16,12 +16,12 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+
 from specmock.mocks.app import create_app, create_state
 from specmock.mocks.config import parse_config
 from specmock.mocks.core.ratelimit import RateLimiter, RateLimitRule
 from specmock.mocks.core.state import MockState
 from specmock.mocks.transport import sync_transport
-
 from tests.robustness import support
 
 TTL = 300

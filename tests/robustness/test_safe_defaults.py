@@ -10,9 +10,9 @@ import tempfile
 from pathlib import Path
 
 import pytest
+
 from specmock.mocks.app import create_state
 from specmock.mocks.core.state import MockState
-
 from tests.robustness import support
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -20,6 +20,7 @@ from urllib.parse import quote, quote_plus
 
 import httpx
 import pytest
+
 from specmock.contracts.clients import (
     AssineAuthError,
     AssineClient,
@@ -29,7 +30,6 @@ from specmock.contracts.clients import (
     PbmClient,
 )
 from specmock.mocks.config import parse_config
-
 from tests.robustness import support
 from tests.robustness.support import Served, bearer
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+
 from specmock.contracts.provider import ProviderContractError, assert_provider_conforms, verify
 
 from ._mock import mock_app

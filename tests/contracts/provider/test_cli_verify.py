@@ -12,11 +12,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from specmock.contracts.provider.checks import schemathesis_toml
-from specmock.mocks.server import ServerThread
 
 from specmock import specs
 from specmock.cli import main
+from specmock.contracts.provider.checks import schemathesis_toml
+from specmock.mocks.server import ServerThread
 
 from ._mock import mock_app
 from .broken_mock import VARIANTS

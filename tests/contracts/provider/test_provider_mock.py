@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 from hypothesis import settings
-from specmock.contracts.provider import APIS, verify
 
 from specmock import specs
+from specmock.contracts.provider import APIS, verify
 
 from ._mock import mock_app
 

@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
+
 from specmock.contracts.provider import Finding, Report, TargetError
 from specmock.contracts.provider.report import ApiResult
 from specmock.contracts.provider.targets import ENV, is_loopback_url, resolve_targets
-
 from specmock.redact import redact_text
 
 ALL_NAMES = sorted(

@@ -7,12 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from starlette.applications import Starlette
+
 from specmock.mocks.app import create_app, create_state
 from specmock.mocks.assine import AssineApi
 from specmock.mocks.config import MockConfig
 from specmock.mocks.transport import sync_transport
-from starlette.applications import Starlette
-
 from tests.conformance import conforming_client
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "assine"

@@ -10,9 +10,9 @@ from typing import Any
 
 import httpx
 import pytest
-from specmock.mocks.server import ServerThread
 from starlette.applications import Starlette
 
+from specmock.mocks.server import ServerThread
 from tests.conformance import check_response, conforming_client
 from tests.mocks.assine.support import (
     API,

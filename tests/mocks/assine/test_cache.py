@@ -9,10 +9,11 @@ from urllib.parse import urlencode
 import pytest
 from hypothesis import event, given
 from hypothesis import strategies as st
+from starlette.requests import Request
+
 from specmock.mocks.assine.cache import LruCache
 from specmock.mocks.assine.hal import Ctx, collection, encoded_collection
 from specmock.mocks.assine.problems import ApiProblem, dump, dump_utf8
-from starlette.requests import Request
 
 # -- LruCache against a plain model ---------------------------------------------------------------------
 

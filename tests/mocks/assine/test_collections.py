@@ -9,10 +9,10 @@ import httpx
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from specmock.mocks.assine.data import build_directory
-from specmock.mocks.config import MockConfig
 from starlette.applications import Starlette
 
+from specmock.mocks.assine.data import build_directory
+from specmock.mocks.config import MockConfig
 from tests.mocks.assine.filtering import encode, encode_order, filter_items, matches, order_entries, ordered
 from tests.mocks.assine.support import (
     API,

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from specmock.mocks.assine.collation import collate, like_matcher, parse_php_date
 from specmock.mocks.assine.filters import (
     FilterError,
@@ -17,7 +18,6 @@ from specmock.mocks.assine.filters import (
     sort_records,
 )
 from specmock.mocks.assine.query import MAX_DEPTH, MAX_ITEMS, MAX_VALUES
-
 from tests.mocks.assine.filtering import (
     encode,
     encode_order,

@@ -18,11 +18,11 @@ import httpx
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
+from starlette.applications import Starlette
+
 from specmock.mocks.assine import AssineApi
 from specmock.mocks.assine.cache import LruCache
 from specmock.mocks.config import AssineUser, MockConfig
-from starlette.applications import Starlette
-
 from tests.mocks.assine.filtering import encode, encode_order, filter_items, matches, order_entries, ordered
 from tests.mocks.assine.support import (
     API,

@@ -7,9 +7,9 @@ from typing import Any
 
 import httpx
 import pytest
-from specmock.mocks.assine.problems import ApiProblem
 from starlette.applications import Starlette
 
+from specmock.mocks.assine.problems import ApiProblem
 from tests.mocks.assine.support import (
     API,
     PF,

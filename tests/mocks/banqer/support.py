@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from starlette.applications import Starlette
+
 from specmock.mocks.app import create_app, create_state
 from specmock.mocks.banqer import BanqerApi, BanqerAuthApi
 from specmock.mocks.config import MockConfig, parse_config
@@ -15,8 +17,6 @@ from specmock.mocks.core.openapi import OpenApiSpec
 from specmock.mocks.core.state import MockState
 from specmock.mocks.transport import sync_transport
 from specmock.specs import load as load_spec
-from starlette.applications import Starlette
-
 from tests.conformance import conforming_client
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "banqer"

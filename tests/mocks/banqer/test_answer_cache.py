@@ -11,9 +11,9 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from specmock.mocks.core.bodycache import BoundedBytes
 from starlette.applications import Starlette
 
+from specmock.mocks.core.bodycache import BoundedBytes
 from tests.mocks.banqer.support import API, DOCUMENTED_FICHA_ID, bearer, fetch_token, make_app, raw_client
 
 _QUERY = st.fixed_dictionaries(

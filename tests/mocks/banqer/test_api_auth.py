@@ -10,11 +10,11 @@ import jwt
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from starlette.applications import Starlette
+
 from specmock.mocks.config import MockConfig
 from specmock.mocks.core.tokens import SigningKey
 from specmock.mocks.transport import async_transport
-from starlette.applications import Starlette
-
 from tests.conformance import check_response
 from tests.mocks.banqer.support import (
     API,

@@ -12,9 +12,9 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from specmock.mocks.config import MockConfig
 from starlette.applications import Starlette
 
+from specmock.mocks.config import MockConfig
 from tests.mocks.banqer.support import (
     API,
     DOCUMENTED_FICHA_ID,

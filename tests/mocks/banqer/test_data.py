@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from specmock.mocks.banqer import BanqerApi
 from specmock.mocks.banqer.data import (
     REFERENCE_DATE,
@@ -30,7 +31,6 @@ from specmock.mocks.banqer.data import (
     tenant_seed,
 )
 from specmock.mocks.config import MockConfig
-
 from tests.mocks.banqer.support import (
     API,
     DOCUMENTED_FICHA_ID,

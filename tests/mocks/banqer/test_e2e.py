@@ -16,9 +16,9 @@ from typing import Any
 
 import httpx
 import pytest
+
 from specmock.mocks.config import MockConfig
 from specmock.mocks.server import ServerThread
-
 from tests.conformance import api_of, check_response
 from tests.mocks.banqer.support import DOCUMENTED_FICHA_ID, make_app
 

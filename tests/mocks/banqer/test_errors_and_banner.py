@@ -8,11 +8,11 @@ from typing import Any
 
 import httpx
 import pytest
-from specmock.mocks.config import MockConfig
-from specmock.specs import load as load_spec
 from starlette.applications import Starlette
 from starlette.responses import Response
 
+from specmock.mocks.config import MockConfig
+from specmock.specs import load as load_spec
 from tests.mocks.banqer.support import API, bearer, client_for, error_validator, fetch_token, make_app
 
 

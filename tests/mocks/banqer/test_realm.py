@@ -11,11 +11,11 @@ from urllib.parse import quote
 import httpx
 import jwt
 import pytest
+from starlette.applications import Starlette
+
 from specmock.mocks.config import BanqerClient, MockConfig
 from specmock.mocks.core.tokens import SigningKey
 from specmock.mocks.transport import sync_transport
-from starlette.applications import Starlette
-
 from tests.conformance import api_of, check_response
 from tests.mocks.banqer.support import (
     API,

@@ -28,13 +28,13 @@ from typing import Any
 import graphql
 import httpx
 from jsonschema import Draft202012Validator
+
+from specmock import specs
 from specmock.mocks.app import create_app, create_state
 from specmock.mocks.config import MockConfig
 from specmock.mocks.core.state import MockState
 from specmock.mocks.pbm.api import PbmApi
 from specmock.mocks.transport import sync_transport
-
-from specmock import specs
 from tests.conformance import conforming_client
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "pbm"

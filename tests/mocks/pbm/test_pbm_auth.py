@@ -12,9 +12,9 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+
 from specmock.mocks.config import MockConfig, PbmAccount
 from specmock.mocks.pbm.data import cpf_is_valid
-
 from tests.mocks.pbm.support import (
     CREATE_TOKEN,
     Mock,

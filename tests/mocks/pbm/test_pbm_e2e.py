@@ -6,10 +6,10 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+
 from specmock.mocks.app import create_app, create_state
 from specmock.mocks.pbm.api import PbmApi
 from specmock.mocks.server import ServerThread
-
 from tests.mocks.pbm.support import (
     CREATE_TOKEN,
     DEMO,

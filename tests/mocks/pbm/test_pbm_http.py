@@ -8,11 +8,11 @@ from typing import Any
 import graphql
 import httpx
 import pytest
+
 from specmock.mocks.config import MockConfig
 from specmock.mocks.pbm.limits import limits_rule
 from specmock.mocks.pbm.messages import graphql_js_message
 from specmock.mocks.transport import sync_transport
-
 from tests.mocks.pbm.support import GRAPHQL_URL, SCHEMA, Mock, assert_def, make_mock, read_data
 
 MEDICINES = read_data("get-medicines-for-treatment-start.graphql")

@@ -6,8 +6,8 @@ import json
 from typing import Any
 
 import pytest
-from specmock.mocks.pbm.data import cpf_is_valid
 
+from specmock.mocks.pbm.data import cpf_is_valid
 from tests.mocks.pbm.support import BUSINESS_TABLE, Mock, business_key, make_mock, minified, read_data
 
 VALID_CPF = "52998224725"
