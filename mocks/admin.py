@@ -142,8 +142,9 @@ def build_admin_app(control: MockControl, base_urls: Any = None) -> Starlette:
     async def index(request: Request) -> Response:
         base = str(request.base_url).rstrip("/")
         apis = {hosted.name: _info(hosted, base) for hosted in control.state.apis.hosted()}
+        journal = control.state.journal
         return JSONResponse({"apis": apis, "clock_offset": control.state.clock.offset,
-                             "journal": {"kept": len(control.state.journal), "total": control.state.journal.total}})
+                             "journal": {"kept": len(journal), "total": journal.total}})
 
     async def reset(request: Request) -> Response:
         control.reset()
@@ -178,12 +179,16 @@ def build_admin_app(control: MockControl, base_urls: Any = None) -> Starlette:
     async def rate_limit(request: Request) -> Response:
         if request.method == "GET":
             rules = control.state.rate_limits.rules()
-            return JSONResponse({api: {"limit": r.limit, "per_seconds": r.per_seconds} for api, r in rules.items()})
+            return JSONResponse(
+                {api: {"limit": r.limit, "per_seconds": r.per_seconds} for api, r in rules.items()}
+            )
         data = await _json(request, _RATE, limit)
         if data["limit"] is not None:
             data["limit"] = int(data["limit"])
         control.rate_limit(data["api"], data["limit"], data.get("per_seconds", 1.0))
-        return JSONResponse({"api": data["api"], "limit": data["limit"], "per_seconds": data.get("per_seconds", 1.0)})
+        return JSONResponse(
+            {"api": data["api"], "limit": data["limit"], "per_seconds": data.get("per_seconds", 1.0)}
+        )
 
     async def requests(request: Request) -> Response:
         if request.method == "DELETE":

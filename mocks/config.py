@@ -56,14 +56,18 @@ DEMO_BANQER_TENANTS: dict[str, dict[str, BanqerClient]] = {
 DEMO_PBM_ACCOUNTS = {"usuario_exemplo": PbmAccount("usuario_exemplo", "senha_exemplo")}
 DEMO_ASSINE_USERS = {
     "demo@empresa.example": AssineUser("demo@empresa.example", "demo-password", "Empresa Demonstração", True),
-    "pf@pessoa.example": AssineUser("pf@pessoa.example", "demo-password", "Pessoa Física Demonstração", False),
+    "pf@pessoa.example": AssineUser(
+        "pf@pessoa.example", "demo-password", "Pessoa Física Demonstração", False
+    ),
 }
 
 
 @dataclass(frozen=True)
 class MockConfig:
     seed: int = 2024
-    banqer_tenants: dict[str, dict[str, BanqerClient]] = field(default_factory=lambda: dict(DEMO_BANQER_TENANTS))
+    banqer_tenants: dict[str, dict[str, BanqerClient]] = field(
+        default_factory=lambda: dict(DEMO_BANQER_TENANTS)
+    )
     banqer_token_ttl: int = 300
     banqer_fichas_per_tenant: int = 360
     pbm_accounts: dict[str, PbmAccount] = field(default_factory=lambda: dict(DEMO_PBM_ACCOUNTS))
@@ -222,7 +226,9 @@ def parse_config(data: Any, source: str = "config") -> MockConfig:
     if assine.get("users"):
         users = dict(config.assine_users)
         for email, user in assine["users"].items():
-            users[email] = AssineUser(email, user["password"], user.get("name", email), user.get("business_unit", True))
+            users[email] = AssineUser(
+                email, user["password"], user.get("name", email), user.get("business_unit", True)
+            )
         updates["assine_users"] = users
     for api, section in (("banqer", banqer), ("pbm", pbm), ("assine", assine)):
         if "rate_limit" in section:

@@ -36,7 +36,9 @@ def _port(value: str) -> int:
 
 def _positive_int(value: str) -> int:
     if not value.isdigit() or int(value) < 1:
-        raise argparse.ArgumentTypeError(f"invalid value {value!r}: expected a whole number of seconds, at least 1")
+        raise argparse.ArgumentTypeError(
+            f"invalid value {value!r}: expected a whole number of seconds, at least 1"
+        )
     return int(value)
 
 
@@ -56,7 +58,8 @@ def _seed(value: str) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="specmock",
-        description="Spec-driven mock servers and contract tests for Banqer, Funcional PBM and Assine Online.",
+        description="Spec-driven mock servers and contract tests for Banqer, Funcional PBM "
+        "and Assine Online.",
         epilog="Run 'specmock COMMAND --help' for the options of one command.",
     )
     parser.add_argument("--version", action="version", version=f"specmock {__version__}")
@@ -65,23 +68,30 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser(
         "serve",
         help="run the stateful mock of all three APIs on one port",
-        description="Run the mock server: Banqer (API and OIDC realm), Funcional PBM and Assine Online on one "
-        "port, plus the admin API under /__mock__. Prints every base URL and the demo credentials.",
+        description="Run the mock server: Banqer (API and OIDC realm), Funcional PBM and Assine Online "
+        "on one port, plus the admin API under /__mock__. Prints every base URL and the demo credentials.",
     )
-    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, loopback only)")
-    serve.add_argument("--port", type=_port, default=8080, help="port to bind, 0 for any free one (default: 8080)")
-    serve.add_argument("--seed", type=_seed, default=None, help="seed of the generated data (same seed, same data)")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to bind (default: 127.0.0.1, loopback only)")
+    serve.add_argument("--port", type=_port, default=8080,
+                       help="port to bind, 0 for any free one (default: 8080)")
+    serve.add_argument("--seed", type=_seed, default=None,
+                       help="seed of the generated data (same seed, same data)")
     serve.add_argument("--config", type=Path, default=None, metavar="FILE",
                        help="YAML file adding tenants, clients, accounts, token lifetimes and rate limits")
     serve.add_argument("--token-ttl", type=_positive_int, default=None, metavar="S",
-                       help="lifetime in seconds of every token issued (default: 300 Banqer, 3600 PBM and Assine)")
+                       help="lifetime in seconds of every token issued "
+                       "(default: 300 Banqer, 3600 PBM and Assine)")
     serve.add_argument("--no-admin", action="store_true",
                        help="do not serve the admin API (/__mock__) — for shared environments")
 
-    specs = commands.add_parser("specs", help="list the bundled specs, or check spec files",
-                                description="With no FILE, list the bundled specs. With FILEs, check each one "
-                                "(OpenAPI with openapi-spec-validator, GraphQL SDL with graphql-core, JSON Schema "
-                                "with jsonschema) and exit 1 if any is broken.")
+    specs = commands.add_parser(
+        "specs",
+        help="list the bundled specs, or check spec files",
+        description="With no FILE, list the bundled specs. With FILEs, check each one "
+        "(OpenAPI with openapi-spec-validator, GraphQL SDL with graphql-core, JSON Schema "
+        "with jsonschema) and exit 1 if any is broken.",
+    )
     specs.add_argument("files", nargs="*", type=Path, metavar="FILE", help="spec files to check")
 
     verify = commands.add_parser(

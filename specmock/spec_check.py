@@ -23,7 +23,9 @@ def spec_kind(path: Path, document: Any = None) -> str:
         return "openapi"
     if isinstance(document, dict) and ("$schema" in document or "$defs" in document):
         return "json-schema"
-    raise SpecProblem(f"{path}: not an OpenAPI document (no 'openapi' key), a JSON Schema or a GraphQL SDL file")
+    raise SpecProblem(
+        f"{path}: not an OpenAPI document (no 'openapi' key), a JSON Schema or a GraphQL SDL file"
+    )
 
 
 def _one_line(text: str, limit: int = 300) -> str:
@@ -47,7 +49,8 @@ def _parse(path: Path) -> Any:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        raise SpecProblem(f"{path}: invalid YAML: {where}{_one_line(getattr(exc, 'problem', '') or str(exc))}") from None
+        problem = _one_line(getattr(exc, "problem", "") or str(exc))
+        raise SpecProblem(f"{path}: invalid YAML: {where}{problem}") from None
 
 
 def check_spec(path: str | Path) -> str:
@@ -61,7 +64,8 @@ def check_spec(path: str | Path) -> str:
         try:
             build_schema(document)
         except GraphQLError as exc:
-            where = f"line {exc.locations[0].line}, column {exc.locations[0].column}: " if exc.locations else ""
+            first = exc.locations[0] if exc.locations else None
+            where = f"line {first.line}, column {first.column}: " if first else ""
             raise SpecProblem(f"{file}: invalid GraphQL SDL: {where}{_one_line(exc.message)}") from None
         except TypeError as exc:
             raise SpecProblem(f"{file}: invalid GraphQL SDL: {_one_line(str(exc))}") from None

@@ -43,7 +43,7 @@ def _load(name: str) -> Any:
     text = read_text(name)
     if name.endswith(".json"):
         return json.loads(text)
-    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - a safe loader
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # a safe loader either way
 
 
 def load(name: str) -> Any:

@@ -69,7 +69,9 @@ def check_response(api: str, response: httpx.Response) -> None:
     try:
         operation.validate_response(response)
     except BaseExceptionGroup as exc:  # schemathesis raises a FailureGroup describing each mismatch
-        raise NonConformingResponse(f"{request.method} {request.url}: {exc}\nBody: {response.text[:500]}") from exc
+        raise NonConformingResponse(
+            f"{request.method} {request.url}: {exc}\nBody: {response.text[:500]}"
+        ) from exc
 
 
 def api_of(path: str) -> str | None:

@@ -49,7 +49,8 @@ def test_installed_wheel_imports_and_finds_every_spec(wheel: Path, tmp_path: Pat
         f"assert pathlib.Path(specmock.__file__).is_relative_to({str(target)!r}), specmock.__file__;"
         "missing=[n for n in s.SPEC_FILES if not s.path(n).is_file()];"
         "assert not missing, missing;"
-        "import importlib.util as u; assert u.find_spec('mocks') is None and u.find_spec('contracts') is None;"
+        "import importlib.util as u;"
+        "assert u.find_spec('mocks') is None and u.find_spec('contracts') is None;"
         "print('ok', len(s.SPEC_FILES))"
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path,

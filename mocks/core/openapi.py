@@ -156,7 +156,10 @@ def _rebase(node: Any) -> Any:
 
 
 def _kind(schema: Mapping[str, Any], resolve: Any) -> str:
-    """The JSON type a query string converts to, looking through ``allOf``/``anyOf``/``oneOf`` and ``$ref``."""
+    """The JSON type a query string converts to.
+
+    Looks through ``allOf``/``anyOf``/``oneOf`` and ``$ref``.
+    """
     schema = resolve(schema)
     kind = schema.get("type")
     if kind is None:
@@ -176,7 +179,8 @@ class OpenApiSpec:
 
     def __init__(self, document: Mapping[str, Any]) -> None:
         self.document = document
-        self._registry = Registry().with_resource(_SPEC_URI, Resource.from_contents(dict(document), DRAFT202012))
+        resource = Resource.from_contents(dict(document), DRAFT202012)
+        self._registry = Registry().with_resource(_SPEC_URI, resource)
         self._operations: dict[str, Operation] = {}
         for path, item in (document.get("paths") or {}).items():
             shared = item.get("parameters", [])
@@ -228,7 +232,8 @@ class OpenApiSpec:
         try:
             return self._operations[operation_id]
         except KeyError:
-            raise KeyError(f"no operation {operation_id!r}; known: {', '.join(sorted(self._operations))}") from None
+            known = ", ".join(sorted(self._operations))
+            raise KeyError(f"no operation {operation_id!r}; known: {known}") from None
 
     @property
     def operations(self) -> dict[str, Operation]:

@@ -30,7 +30,8 @@ log = logging.getLogger("specmock.mocks")
 class MockApi(abc.ABC):
     """One API hosted by the mock: its routes, its own error shape, its resettable data."""
 
-    #: Name used by faults, rate limits and the journal (``"banqer"``, ``"banqer-auth"``, ``"pbm"``, ``"assine"``).
+    #: Name used by faults, rate limits and the journal
+    #: (``"banqer"``, ``"banqer-auth"``, ``"pbm"``, ``"assine"``).
     name: ClassVar[str]
     #: Where the API is mounted; may hold path parameters (``"/banqer/{tenant}"``).
     mount_path: ClassVar[str]

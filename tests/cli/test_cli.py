@@ -13,7 +13,9 @@ from specmock.cli import main
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "specmock", *args], capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "specmock", *args], capture_output=True, text=True, timeout=60
+    )
 
 
 def test_version_and_help() -> None:
@@ -65,7 +67,11 @@ def test_specs_validates_the_bundled_files(capsys: pytest.CaptureFixture[str]) -
         ("nokey.yaml", "openapi: 3.1.0\ninfo: {title: x}\npaths: {}\n", "invalid OpenAPI"),
         ("what.yaml", "just: text\n", "not an OpenAPI document"),
         ("bad.graphql", "type Query { x: }\n", "invalid GraphQL SDL: line 1"),
-        ("bad.schema.json", '{"$schema": "https://json-schema.org/draft/2020-12/schema", "type": 5}', "invalid JSON Schema"),
+        (
+            "bad.schema.json",
+            '{"$schema": "https://json-schema.org/draft/2020-12/schema", "type": 5}',
+            "invalid JSON Schema",
+        ),
         ("trunc.json", '{"openapi": ', "invalid JSON: line 1"),
         ("missing.yaml", None, "no such file"),
     ],

@@ -42,7 +42,9 @@ def served() -> Iterator[tuple[subprocess.Popen[str], str]]:
         process.wait()
 
 
-def test_serve_binds_loopback_answers_and_stops_cleanly_on_ctrl_c(served: tuple[subprocess.Popen[str], str]) -> None:
+def test_serve_binds_loopback_answers_and_stops_cleanly_on_ctrl_c(
+    served: tuple[subprocess.Popen[str], str],
+) -> None:
     process, url = served
     assert url.startswith("http://127.0.0.1:")
     info = httpx.get(f"{url}/__mock__/", timeout=10).json()
@@ -57,8 +59,11 @@ def test_banner_prints_every_base_url_and_demo_credentials(served: tuple[subproc
     process, url = served
     assert httpx.get(f"{url}/__mock__/", timeout=10).status_code == 200  # fully started
     out, _ = stop(process)
-    for needle in (f"{url}/banqer/demo", f"{url}/banqer-auth/realms/demo", f"{url}/pbm/graphql", f"{url}/assine",
-                   "demo-client", "demo-secret", "usuario_exemplo", "demo@empresa.example", f"{url}/__mock__/"):
+    base_urls = (
+        f"{url}/banqer/demo", f"{url}/banqer-auth/realms/demo", f"{url}/pbm/graphql", f"{url}/assine"
+    )
+    credentials = ("demo-client", "demo-secret", "usuario_exemplo", "demo@empresa.example")
+    for needle in (*base_urls, *credentials, f"{url}/__mock__/"):
         assert needle in out, needle
 
 

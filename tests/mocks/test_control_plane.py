@@ -37,7 +37,8 @@ def test_requests_reach_the_api_and_land_in_the_journal(client: httpx.Client) ->
 @given(times=st.integers(1, 6), extra=st.integers(0, 4), status=st.sampled_from([429, 500, 502, 503, 401]))
 def test_a_fault_fires_exactly_times_then_the_api_answers(times: int, extra: int, status: int) -> None:
     client = make_client()
-    created = client.post("/__mock__/faults", json={"api": "toy", "path": "/items", "status": status, "times": times})
+    fault = {"api": "toy", "path": "/items", "status": status, "times": times}
+    created = client.post("/__mock__/faults", json=fault)
     assert created.status_code == 201
     statuses = [client.get("/toy/items").status_code for _ in range(times + extra + 1)]
     assert statuses == [status] * times + [200] * (extra + 1)
@@ -58,7 +59,8 @@ def test_fault_matching_by_method_glob_and_custom_body(client: httpx.Client) -> 
     assert client.get("/toy/items/1").status_code == 200
     assert client.post("/toy/items").status_code == 200
     response = client.post("/toy/items/abc")
-    assert (response.status_code, response.json(), response.headers["x-why"]) == (503, {"custom": True}, "test")
+    answer = (response.status_code, response.json(), response.headers["x-why"])
+    assert answer == (503, {"custom": True}, "test")
 
 
 def test_prefer_code_answers_that_status_once(client: httpx.Client) -> None:
@@ -92,7 +94,8 @@ def test_journal_redacts_secrets() -> None:
     client.post("/toy/items?client_secret=s3cr3t-q", data={"client_id": "c", "client_secret": "s3cr3t-f"},
                 headers={"Authorization": "Bearer tok-123"})
     client.post("/toy/items", json={"username": "u", "password": "p4ss", "nested": {"refresh_token": "r"}})
-    client.post("/toy/items", json={"query": 'mutation { createToken(login: "l", password: "p4ssgql") { token } }'})
+    mutation = 'mutation { createToken(login: "l", password: "p4ssgql") { token } }'
+    client.post("/toy/items", json={"query": mutation})
     dump = json.dumps(client.get("/__mock__/requests").json())
     for secret in ("s3cr3t-q", "s3cr3t-f", "tok-123", "p4ss", "p4ssgql", '"r"'):
         assert secret not in dump
@@ -117,7 +120,11 @@ def test_reset_clears_faults_journal_clock_and_limits(client: httpx.Client) -> N
         ("/__mock__/faults", {"api": "toy"}, "'status' is a required property"),
         ("/__mock__/faults", {"api": "nope", "status": 500}, "unknown api 'nope'"),
         ("/__mock__/faults", {"api": "toy", "status": 1000}, "status"),
-        ("/__mock__/faults", {"api": "toy", "status": 500, "headers": {"X": "a\r\nInjected: 1"}}, "headers.X"),
+        (
+            "/__mock__/faults",
+            {"api": "toy", "status": 500, "headers": {"X": "a\r\nInjected: 1"}},
+            "headers.X",
+        ),
         ("/__mock__/clock/advance", {"seconds": -1}, "seconds"),
         ("/__mock__/clock/advance", [], "is not of type 'object'"),
         ("/__mock__/rate-limit", {"api": "toy", "limit": 0}, "limit"),

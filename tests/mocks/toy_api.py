@@ -27,4 +27,5 @@ class ToyApi(MockApi):
     def error_response(
         self, status: int, message: str | None = None, headers: Mapping[str, str] | None = None
     ) -> Response:
-        return JSONResponse({"toyError": status, "message": message or "toy error"}, status, dict(headers or {}))
+        body = {"toyError": status, "message": message or "toy error"}
+        return JSONResponse(body, status, dict(headers or {}))

@@ -66,7 +66,7 @@ def test_every_response_with_content_has_an_example_valid_against_its_schema(api
                 examples.append(media["example"])
             examples += [resolve(doc, ex)["value"] for ex in (media.get("examples") or {}).values()]
             assert examples, f"{label} {status} {media_type}: no example"
-            if "schema" not in media or not ("json" in media_type):
+            if "schema" not in media or "json" not in media_type:
                 continue
             validator = compiled.validator(media["schema"])
             for example in examples:
@@ -92,11 +92,13 @@ def test_every_error_response_uses_the_api_error_shape(api: str) -> None:
     allowed = set(doc["x-specmock-error-schemas"])
     assert allowed and allowed <= set(doc["components"]["schemas"])
     for label, _, status, response in responses(doc):
-        if not status[0] in "45":
+        if status[0] not in "45":
             continue
         for media_type, media in (response.get("content") or {}).items():
             names = _schema_names(doc, media.get("schema"))
-            assert names & allowed, f"{label} {status} {media_type}: error schema {names} not one of {allowed}"
+            assert names & allowed, (
+                f"{label} {status} {media_type}: error schema {names} not one of {allowed}"
+            )
 
 
 def test_every_operation_declares_its_errors(api: str) -> None:
