@@ -6,22 +6,11 @@ reports without importing the mock; this module keeps the mock's imports unchang
 
 from __future__ import annotations
 
-from specmock.redact import (
-    MASK,
-    SECRET_KEYS,
-    is_secret_key,
-    redact_graphql,
-    redact_header,
-    redact_mapping,
-    redact_text,
-)
-
-__all__ = [
-    "MASK",
-    "SECRET_KEYS",
-    "is_secret_key",
-    "redact_graphql",
-    "redact_header",
-    "redact_mapping",
-    "redact_text",
-]
+# ``name as name``: an explicit re-export, so the shared module's ``__all__`` is the one list of names.
+from specmock.redact import MASK as MASK
+from specmock.redact import SECRET_KEYS as SECRET_KEYS
+from specmock.redact import is_secret_key as is_secret_key
+from specmock.redact import redact_graphql as redact_graphql
+from specmock.redact import redact_header as redact_header
+from specmock.redact import redact_mapping as redact_mapping
+from specmock.redact import redact_text as redact_text
