@@ -10,7 +10,6 @@ from typing import Any
 
 import httpx
 import pytest
-from starlette.applications import Starlette
 
 from specmock.mocks.server import ServerThread
 from tests.conformance import check_response, conforming_client
@@ -20,7 +19,6 @@ from tests.mocks.assine.support import (
     PJ,
     USER_ID_FILTER,
     bearer,
-    client_for,
     documented,
     make_app,
     token,
@@ -44,17 +42,6 @@ def live(server: ServerThread) -> Iterator[httpx.Client]:
     server.app.state.mock.reset()
     with conforming_client(httpx.HTTPTransport(), server.url) as client:
         yield client
-
-
-@pytest.fixture(scope="module")
-def app() -> Starlette:
-    return make_app()
-
-
-@pytest.fixture
-def client(app: Starlette) -> httpx.Client:
-    app.state.mock.reset()
-    return client_for(app)
 
 
 def create(client: httpx.Client, auth: dict[str, str], **body: Any) -> httpx.Response:

@@ -37,12 +37,6 @@ def app() -> Starlette:
     return make_app(MockConfig(max_body_bytes=4096))
 
 
-@pytest.fixture
-def client(app: Starlette) -> httpx.Client:
-    app.state.mock.reset()
-    return client_for(app)
-
-
 @pytest.mark.parametrize(("status", "title"), sorted(TITLES.items()))
 def test_error_response_titles(app: Starlette, status: int, title: str) -> None:
     headers = {"Retry-After": "3"} if status in (429, 503) else None

@@ -26,17 +26,6 @@ HEX40 = re.compile(r"[0-9a-f]{40}")
 PASSWORD = {"grant_type": "password", **CLIENT, "username": PJ[0], "password": PJ[1]}
 
 
-@pytest.fixture(scope="module")
-def app() -> Starlette:
-    return make_app()
-
-
-@pytest.fixture
-def client(app: Starlette) -> httpx.Client:
-    app.state.mock.reset()
-    return client_for(app)
-
-
 def whoami(client: httpx.Client, access: str) -> httpx.Response:
     return client.get(f"{API}/v1/user", params=USER_ID_FILTER, headers=bearer(access))
 

@@ -10,37 +10,17 @@ from typing import Any
 
 import httpx
 import pytest
-from starlette.applications import Starlette
 
 from tests.mocks.assine.support import (
     API,
     PDF,
     PF,
     bearer,
-    client_for,
     documented,
-    make_app,
     new_file,
     token,
     upload,
 )
-
-
-@pytest.fixture(scope="module")
-def app() -> Starlette:
-    return make_app()
-
-
-@pytest.fixture
-def client(app: Starlette) -> httpx.Client:
-    app.state.mock.reset()
-    return client_for(app)
-
-
-@pytest.fixture
-def auth(client: httpx.Client) -> dict[str, str]:
-    return bearer(token(client))
-
 
 # -- files ------------------------------------------------------------------------------------------------
 

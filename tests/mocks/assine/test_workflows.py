@@ -15,8 +15,6 @@ from tests.mocks.assine.support import (
     PF,
     api_of,
     bearer,
-    client_for,
-    make_app,
     new_file,
     raw_client,
     token,
@@ -25,22 +23,6 @@ from tests.mocks.assine.support import (
 
 DRAFT, IN_PROGRESS, COMPLETED, CANCELLED, EXPIRED = 0, 1, 2, 3, 4
 WAITING, PENDING, SIGNED, REJECTED = 0, 1, 2, 3
-
-
-@pytest.fixture(scope="module")
-def app() -> Starlette:
-    return make_app()
-
-
-@pytest.fixture
-def client(app: Starlette) -> httpx.Client:
-    app.state.mock.reset()
-    return client_for(app)
-
-
-@pytest.fixture
-def auth(client: httpx.Client) -> dict[str, str]:
-    return bearer(token(client))
 
 
 def create(client: httpx.Client, auth: dict[str, str], files: int = 2, steps: int = 2,

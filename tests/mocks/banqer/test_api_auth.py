@@ -37,12 +37,6 @@ def app() -> Starlette:
     return make_app(two_tenant_config())
 
 
-@pytest.fixture
-def client(app: Starlette) -> httpx.Client:
-    app.state.mock.reset()
-    return client_for(app)
-
-
 def assert_unauthenticated(response: httpx.Response, error: bool = True) -> None:
     assert response.status_code == 401, response.text
     body = response.json()

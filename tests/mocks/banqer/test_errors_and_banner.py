@@ -16,11 +16,6 @@ from specmock.specs import load as load_spec
 from tests.mocks.banqer.support import API, bearer, client_for, error_validator, fetch_token, make_app
 
 
-@pytest.fixture(scope="module")
-def app() -> Starlette:
-    return make_app()
-
-
 def _body(response: Response) -> Any:
     return json.loads(bytes(response.body))
 

@@ -34,17 +34,6 @@ from tests.mocks.banqer.support import (
 FORM = {"grant_type": "client_credentials", "client_id": "demo-client", "client_secret": "demo-secret"}
 
 
-@pytest.fixture(scope="module")
-def app() -> Starlette:
-    return make_app()
-
-
-@pytest.fixture
-def client(app: Starlette) -> httpx.Client:
-    app.state.mock.reset()
-    return client_for(app)
-
-
 def _basic(client_id: str, secret: str) -> dict[str, str]:
     raw = f"{quote(client_id, safe='')}:{quote(secret, safe='')}".encode()
     return {"Authorization": "Basic " + base64.b64encode(raw).decode()}
