@@ -1,14 +1,32 @@
-"""Prints how many generated requests the robustness suite checked per API (xdist workers summed)."""
+"""The robustness suite's shared mock and client, and its closing count of checked requests per API.
+
+``mock`` serves every API on a loopback port for a whole module; a module that exercises one API
+overrides it to serve that API alone. The count sums the xdist workers'.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 
-from tests.robustness.support import CASES
+from tests.robustness import support
+from tests.robustness.support import CASES, Served
 
 _KEY = "robustness_cases"
+
+
+@pytest.fixture(scope="module")
+def mock() -> Iterator[Served]:
+    with support.serve(support.long_lived()) as served:
+        yield served
+
+
+@pytest.fixture(scope="module")
+def client(mock: Served) -> httpx.Client:
+    return mock.client()
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

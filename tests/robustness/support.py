@@ -224,6 +224,17 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+# -- requests ---------------------------------------------------------------------------------------
+
+
+def post_json(
+    client: httpx.Client, path: str, body: Any, headers: Mapping[str, str] | None = None
+) -> httpx.Response:
+    """POST ``body`` as ``application/json``: bytes as they are, anything else encoded (NaN allowed)."""
+    raw = body if isinstance(body, bytes) else _dumps(body)
+    return client.post(path, content=raw, headers={"Content-Type": "application/json", **(headers or {})})
+
+
 # -- error shapes -----------------------------------------------------------------------------------
 
 _PREFIXES = (

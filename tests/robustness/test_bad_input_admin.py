@@ -9,8 +9,6 @@ the APIs were sent.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
@@ -67,20 +65,8 @@ HEADER_VALUES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def mock() -> Iterator[Served]:
-    with support.serve(support.long_lived()) as served:
-        yield served
-
-
-@pytest.fixture(scope="module")
-def client(mock: Served) -> httpx.Client:
-    return mock.client()
-
-
 def admin_post(client: httpx.Client, path: str, body: Any) -> httpx.Response:
-    raw = body if isinstance(body, bytes) else json.dumps(body, allow_nan=True).encode()
-    return client.post(f"/__mock__{path}", content=raw, headers={"Content-Type": "application/json"})
+    return support.post_json(client, f"/__mock__{path}", body)
 
 
 def probe(mock: Served, client: httpx.Client, api: str, allowed_5xx: int | None = None) -> httpx.Response:
@@ -379,11 +365,7 @@ def test_faults_that_cannot_be_answered_are_refused(
 )
 def test_admin_json_that_cannot_be_used_is_a_400(mock: Served, client: httpx.Client, raw: bytes) -> None:
     for path in ("/faults", "/clock/advance", "/rate-limit"):
-        response = checked(
-            mock,
-            client.post(f"/__mock__{path}", content=raw, headers={"Content-Type": "application/json"}),
-            "admin",
-        )
+        response = checked(mock, admin_post(client, path, raw), "admin")
         assert response.status_code == 400, response.text
     assert client.get("/__mock__/clock").json()["offset"] == 0
     assert client.get("/__mock__/rate-limit").json() == {}
@@ -406,9 +388,7 @@ def test_the_journal_lists_whatever_the_apis_were_sent(
 ) -> None:
     client.delete("/__mock__/requests")
     for _, _, path in PROBES.values():
-        checked(
-            mock, client.post(path.split("?")[0], content=raw, headers={"Content-Type": "application/json"})
-        )
+        checked(mock, support.post_json(client, path.split("?")[0], raw))
     listing = client.get("/__mock__/requests")
     assert listing.status_code == 200, listing.text
     body = listing.json()

@@ -94,11 +94,6 @@ def mock() -> Iterator[Served]:
 
 
 @pytest.fixture(scope="module")
-def client(mock: Served) -> httpx.Client:
-    return mock.client()
-
-
-@pytest.fixture(scope="module")
 def caller(client: httpx.Client) -> Caller:
     return Caller(client)
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import time
 import uuid
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -54,17 +53,6 @@ HOSTILE_IDS = [
     quote("😀" * 500, safe=""),
     "%E2%80%AE",
 ]
-
-
-@pytest.fixture(scope="module")
-def mock() -> Iterator[Served]:
-    with support.serve(support.long_lived()) as served:
-        yield served
-
-
-@pytest.fixture(scope="module")
-def client(mock: Served) -> httpx.Client:
-    return mock.client()
 
 
 @pytest.fixture(scope="module")

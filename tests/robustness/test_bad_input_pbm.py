@@ -95,18 +95,13 @@ def mock() -> Iterator[Served]:
 
 
 @pytest.fixture(scope="module")
-def client(mock: Served) -> httpx.Client:
-    return mock.client()
-
-
-@pytest.fixture(scope="module")
 def token(client: httpx.Client) -> str:
     return support.pbm_token(client)
 
 
 def graphql_post(client: httpx.Client, payload: Any, token: str | None = None) -> httpx.Response:
-    headers = {"Content-Type": "application/json", **(bearer(token) if token else {})}
-    return client.post(URL, content=json.dumps(payload, allow_nan=True).encode(), headers=headers)
+    """POST to the GraphQL endpoint: ``payload`` JSON-encoded, or raw bytes sent as they are."""
+    return support.post_json(client, URL, payload, bearer(token) if token else None)
 
 
 # -- generated documents ------------------------------------------------------------------------------
@@ -390,7 +385,5 @@ def test_limits_leave_room_for_real_documents(mock: Served, client: httpx.Client
     ],
 )
 def test_deeply_nested_json_is_a_400(mock: Served, client: httpx.Client, token: str, raw: bytes) -> None:
-    response = checked(
-        mock, client.post(URL, content=raw, headers={"Content-Type": "application/json", **bearer(token)})
-    )
+    response = checked(mock, graphql_post(client, raw, token))
     assert response.status_code == 400, response.text

@@ -49,17 +49,6 @@ JSON_ENDPOINTS = [
 
 
 @pytest.fixture(scope="module")
-def mock() -> Iterator[Served]:
-    with support.serve(support.long_lived()) as served:
-        yield served
-
-
-@pytest.fixture(scope="module")
-def client(mock: Served) -> httpx.Client:
-    return mock.client()
-
-
-@pytest.fixture(scope="module")
 def assine(client: httpx.Client) -> dict[str, str]:
     return support.bearer(support.assine_token(client))
 
