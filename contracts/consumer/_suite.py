@@ -5,8 +5,9 @@ An API module defines:
 * its adapter, a :class:`ContractAdapter`: how the suite builds and calls a client of that API;
 * a :class:`ContractRun` subclass: the fake API's token endpoint, the client it builds, the call the
   properties make and what the outcome of that call must be;
-* its properties, with Hypothesis strategies of its own, run through :func:`check_retry_script`,
-  :func:`answered_once` and :func:`check_renewal`, gathered in a :class:`ContractSuite`;
+* its properties, with Hypothesis strategies of its own, run through :func:`retried` (or
+  :func:`check_retry_script`), :func:`answered_once` and :func:`check_renewal`, gathered in a
+  :class:`ContractSuite`;
 * its ``...ConsumerContract`` class, a :class:`ConsumerContract` naming that suite.
 """
 
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar, cast
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from ._common import (
@@ -170,6 +171,28 @@ def check_retry_script(
     check_waits(c, api, run.clock, model.reasons)
     run.check_outcome(c, outcome, model.final.answer, "the last answer")
     c.raise_if_failed()
+
+
+def retried(
+    run_type: Callable[[AdapterT, Harness, Route], ContractRun[AdapterT]],
+    scripts: Callable[[int], st.SearchStrategy[list[Step]]],
+    *examples: list[Step],
+) -> Property[AdapterT]:
+    """The property ``retries``: each of ``examples``, then scripts drawn from
+    ``scripts(max_attempts)``, checked by :func:`check_retry_script`."""
+
+    def check(adapter: AdapterT, harness: Harness) -> None:
+        @property_settings()
+        @given(script=scripts(adapter.max_attempts))
+        def retries(script: list[Step]) -> None:
+            check_retry_script(lambda route: run_type(adapter, harness, route), script, script)
+
+        for script in reversed(examples):  # Hypothesis runs the last one added first
+            retries = example(script=script)(retries)
+        retries()
+
+    check.__name__ = "check_retries"
+    return check
 
 
 def answered_once(

@@ -58,7 +58,7 @@ from ._suite import (
     Route,
     answered_once,
     check_renewal,
-    check_retry_script,
+    retried,
 )
 from .schemas import spec_bodies
 
@@ -298,25 +298,14 @@ _UNAVAILABLE = {"message": "Indisponível", "details": [{"reason": "UNAVAILABLE"
 _OK = json_answer(200, {"credores": []}, "200 0 credores")
 
 
-def check_retries(adapter: BanqerAdapter, harness: Harness) -> None:
-    @property_settings()
-    @given(script=retry_scripts(adapter.max_attempts))
-    @example(
-        script=[
-            Step(labelled(401, _UNAUTHENTICATED)),
-            Step(labelled(401, _UNAUTHENTICATED)),
-            Step(_OK),
-        ]
-    )
-    @example(script=[Step(labelled(429, _RATE_LIMITED), RetryAfter("seconds", 3)), Step(_OK)])
-    @example(script=[Step(labelled(429, _RATE_LIMITED), RetryAfter("absent")), Step(_OK)])
-    @example(script=[Step(labelled(503, _UNAVAILABLE))] * 3 + [Step(_OK)])
-    def retries(script: list[Step]) -> None:
-        check_retry_script(lambda route: _Run(adapter, harness, route), script, script)
-
-    retries()
-
-
+check_retries = retried(
+    _Run,
+    retry_scripts,
+    [Step(labelled(401, _UNAUTHENTICATED)), Step(labelled(401, _UNAUTHENTICATED)), Step(_OK)],
+    [Step(labelled(429, _RATE_LIMITED), RetryAfter("seconds", 3)), Step(_OK)],
+    [Step(labelled(429, _RATE_LIMITED), RetryAfter("absent")), Step(_OK)],
+    [Step(labelled(503, _UNAVAILABLE))] * 3 + [Step(_OK)],
+)
 check_error_bodies = answered_once(_Run, "error_bodies", _spec_errors([400, 403, 404, 409, 422]))
 check_malformed_bodies = answered_once(
     _Run, "malformed_bodies", malformed_answers([400, 403, 404, 422], WRONG_SHAPES)

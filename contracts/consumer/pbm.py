@@ -49,7 +49,7 @@ from ._suite import (
     Route,
     answered_once,
     check_renewal,
-    check_retry_script,
+    retried,
 )
 from .schemas import answer_from_malformed, malformed_bodies, spec_bodies
 
@@ -291,24 +291,13 @@ _UNAUTH_BODY = {
 }
 
 
-def check_retries(adapter: PbmAdapter, harness: Harness) -> None:
-    @property_settings()
-    @given(script=retry_scripts(adapter.max_attempts))
-    @example(
-        script=[
-            Step(labelled(200, _UNAUTH_BODY)),
-            Step(labelled(401, _UNAUTH_BODY)),
-            Step(_success()),
-        ]
-    )
-    @example(script=[Step(labelled(429, {}), RetryAfter("seconds", 2)), Step(_success())])
-    @example(script=[Step(labelled(502, {}))] * 3 + [Step(_success())])
-    def retries(script: list[Step]) -> None:
-        check_retry_script(lambda route: _Run(adapter, harness, route), script, script)
-
-    retries()
-
-
+check_retries = retried(
+    _Run,
+    retry_scripts,
+    [Step(labelled(200, _UNAUTH_BODY)), Step(labelled(401, _UNAUTH_BODY)), Step(_success())],
+    [Step(labelled(429, {}), RetryAfter("seconds", 2)), Step(_success())],
+    [Step(labelled(502, {}))] * 3 + [Step(_success())],
+)
 check_error_bodies = answered_once(_Run, "error_bodies", final_error_answers())
 check_malformed_bodies = answered_once(
     _Run, "malformed_bodies", malformed_answers([200, 400, 404, 422], WRONG_SHAPES)
