@@ -248,8 +248,8 @@ class ReferenceClient:
 
     A subclass's ``__init__`` takes its own parameters and ``**options: Unpack[ClientOptions]``,
     passes the secrets to mask and the options to ``super().__init__`` and is decorated with
-    :func:`with_client_options`. It sets ``_log`` and implements :meth:`_new_token` (or overrides
-    :meth:`_get_token`); :meth:`_authorized` sends a request under the :class:`RetryPolicy`.
+    :func:`with_client_options`. It sets ``_log`` and implements :meth:`_new_token`;
+    :meth:`_authorized` sends a request under the :class:`RetryPolicy`.
     """
 
     _log: ClassVar[logging.Logger]
@@ -284,8 +284,14 @@ class ReferenceClient:
     # -- token --------------------------------------------------------------------------------
 
     def _new_token(self) -> str:
-        """Fetch a token, store it in ``_token`` with its renewal time in ``_token_renew_at``."""
+        """Fetch a token and keep it with :meth:`_keep_token`; return it."""
         raise NotImplementedError
+
+    def _keep_token(self, token: str, renew_at: float) -> None:
+        """Cache ``token`` (masked from now on) until ``renew_at`` (epoch seconds)."""
+        self._redact.add(token)
+        self._token = token
+        self._token_renew_at = renew_at
 
     def _get_token(self) -> str:
         if self._token is not None and self.retry.now() < self._token_renew_at:

@@ -127,9 +127,9 @@ class AssineClient(ReferenceClient):
         self._password = password
         self._client_secret = client_secret
         self._static_token = access_token
-        self._access: str | None = access_token
+        self._token = access_token
+        self._token_renew_at = float("inf") if access_token else 0.0
         self._refresh: str | None = None
-        self._renew_at = float("inf") if access_token else 0.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **kwargs: Any) -> AssineClient:
@@ -162,26 +162,28 @@ class AssineClient(ReferenceClient):
             headers={"Accept": "application/json"},
         )
 
-    def _store(self, response: httpx.Response) -> bool:
+    def _store(self, response: httpx.Response) -> str | None:
+        """Keep the login token (and refresh token) of an ``/oauth`` answer; the token, if any."""
         body = json_body(response)
         token = body.get("access_token") if isinstance(body, dict) else None
         if not response.is_success or not isinstance(token, str) or not token:
-            return False
+            return None
         try:
             lifetime = float(body.get("expires_in"))
         except (TypeError, ValueError):
             lifetime = 3600.0
         refresh = body.get("refresh_token")
-        self._access, self._refresh = token, refresh if isinstance(refresh, str) and refresh else None
-        self._redact.add(token, self._refresh)
-        self._renew_at = self.retry.now() + lifetime * RENEW_FRACTION
-        return True
+        self._refresh = refresh if isinstance(refresh, str) and refresh else None
+        self._redact.add(self._refresh)
+        self._keep_token(token, self.retry.now() + lifetime * RENEW_FRACTION)
+        return token
 
     def login(self) -> str:
         """Password grant now; raises :class:`AssineAuthError` when refused."""
         grant = {"grant_type": "password", "username": self.username or "", "password": self._password or ""}
         response = self._oauth(grant)
-        if not self._store(response):
+        token = self._store(response)
+        if token is None:
             problem = _problem_fields(response)
             raise AssineAuthError(
                 self._redact(
@@ -191,23 +193,18 @@ class AssineClient(ReferenceClient):
                 title=self._redact(problem["title"]),
             )
         log.debug("logged in as %s", self.username)
-        return self._access  # type: ignore[return-value]
+        return token
 
-    def _renew(self) -> None:
+    def _new_token(self) -> str:
         """``refresh_token`` grant, falling back to a new password login."""
         if self._refresh is not None:
             response = self._oauth({"grant_type": "refresh_token", "refresh_token": self._refresh})
-            if self._store(response):
+            token = self._store(response)
+            if token is not None:
                 log.debug("login token refreshed")
-                return
+                return token
             log.info("refresh grant refused (%d): logging in again", response.status_code)
-        self.login()
-
-    def _get_token(self) -> str:
-        if self._access is not None and self.retry.now() < self._renew_at:
-            return self._access
-        self._renew()
-        return self._access  # type: ignore[return-value]
+        return self.login()
 
     def _is_unauthorized(self, response: httpx.Response) -> bool:
         return response.status_code == 401 and self._static_token is None

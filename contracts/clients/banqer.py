@@ -144,9 +144,7 @@ class BanqerClient(ReferenceClient):
             expires_in = -1.0
         if not isinstance(token, str) or not token or expires_in < 0:
             raise BanqerAuthError("Token response lacks access_token/expires_in", status=response.status_code)
-        self._redact.add(token)
-        self._token = token
-        self._token_renew_at = self.retry.now() + expires_in * RENEW_FRACTION
+        self._keep_token(token, self.retry.now() + expires_in * RENEW_FRACTION)
         log.debug("new access token for tenant %s, expires_in=%s s", self.tenant, expires_in)
         return token
 

@@ -152,13 +152,11 @@ class PbmClient(ReferenceClient):
                 status=response.status_code,
                 code=code,
             )
-        self._redact.add(token)
         try:
             exp = float(jwt.decode(token, options={"verify_signature": False})["exp"])
         except (jwt.PyJWTError, KeyError, TypeError, ValueError):
             exp = self.retry.now() + DEFAULT_LIFETIME
-        self._token = token
-        self._token_renew_at = exp - RENEW_BEFORE_EXP
+        self._keep_token(token, exp - RENEW_BEFORE_EXP)
         log.debug("new PBM token for %s, renew at %.0f", self.login, self._token_renew_at)
         return token
 

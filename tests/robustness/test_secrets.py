@@ -256,7 +256,7 @@ class Workload:
         base = f"{self.url}/assine"
         with AssineClient(base, ASSINE_USER, ASSINE_PASSWORD, timeout=support.TIMEOUT) as client:
             client.current_user()
-            self.token(client._access)
+            self.token(client._token)
             self.token(client._refresh)
             created = client.create_access_token(ASSINE_PASSWORD, _far_future())
             app_token = self.token(created.get("accessToken"))
