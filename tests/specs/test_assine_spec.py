@@ -16,27 +16,24 @@ the page counters.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 from jsonschema import Draft202012Validator
-from referencing import Registry
-from referencing.jsonschema import DRAFT202012
+
+from tests.specs.openapi_doc import operations, resolve, validator
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC_FILE = ROOT / "specs" / "assine.openapi.yaml"
 DATA = ROOT / "tests" / "data" / "assine"
 
-HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 PROBLEM = "application/problem+json"
 HAL = "application/hal+json"
 JSON = "application/json"
 UNPREFIXED = {"/oauth", "/oauth/revoke", "/webhook-business-unit", "/webhook-business-unit/{id}"}
 OAUTH_OPS = {"createToken", "revokeToken"}
-URI = "urn:specmock:assine"
 
 
 @pytest.fixture(scope="module")
@@ -53,32 +50,8 @@ def escape(part: str) -> str:
     return part.replace("~", "~0").replace("/", "~1")
 
 
-def validator(spec: dict[str, Any], pointer: str) -> Draft202012Validator:
-    """Validator for the schema at JSON pointer ``pointer`` of the spec; ``$ref``s resolve in the spec."""
-    registry = Registry().with_resource(URI, DRAFT202012.create_resource(spec))
-    return Draft202012Validator(
-        {"$ref": f"{URI}#{pointer}"}, registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER
-    )
-
-
 def schema_validator(spec: dict[str, Any], name: str) -> Draft202012Validator:
     return validator(spec, f"/components/schemas/{name}")
-
-
-def resolve(spec: dict[str, Any], node: Any) -> Any:
-    while isinstance(node, dict) and set(node) == {"$ref"}:
-        target: Any = spec
-        for part in node["$ref"].removeprefix("#/").split("/"):
-            target = target[part.replace("~1", "/").replace("~0", "~")]
-        node = target
-    return node
-
-
-def operations(spec: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    for path, item in spec["paths"].items():
-        for method in HTTP_METHODS:
-            if method in item:
-                yield path, method, item[method]
 
 
 def find(spec: dict[str, Any], operation_id: str) -> tuple[str, str, dict[str, Any]]:

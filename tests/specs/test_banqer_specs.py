@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -17,14 +16,13 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 import yaml
 from jsonschema import Draft202012Validator
-from referencing import Registry
-from referencing.jsonschema import DRAFT202012
+
+from tests.specs.openapi_doc import operations, validator
 
 ROOT = Path(__file__).resolve().parents[2]
 SPECS = ROOT / "specs"
 DATA = ROOT / "tests" / "data" / "banqer"
 
-HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 DOCUMENTED_FICHA_ID = "8aa4b425-5fed-4cea-b970-044b36ea9d73"
 
 
@@ -48,17 +46,6 @@ def _data(name: str) -> Any:
     return json.loads(text) if name.endswith(".json") else text.strip()
 
 
-def validator(spec: dict[str, Any], pointer: str) -> Draft202012Validator:
-    """Validator for the schema at ``pointer`` (``/components/schemas/Error``), refs resolved in ``spec``."""
-    uri = "urn:specmock:spec"
-    registry = Registry().with_resource(uri, DRAFT202012.create_resource(spec))
-    return Draft202012Validator(
-        {"$ref": f"{uri}#{pointer}"},
-        registry=registry,
-        format_checker=Draft202012Validator.FORMAT_CHECKER,
-    )
-
-
 def resolve(spec: dict[str, Any], node: Any) -> Any:
     """Follow local ``$ref`` chains (only the ``$ref`` itself; siblings are dropped)."""
     while isinstance(node, dict) and "$ref" in node:
@@ -68,13 +55,6 @@ def resolve(spec: dict[str, Any], node: Any) -> Any:
         for part in ref[2:].split("/"):
             node = node[part.replace("~1", "/").replace("~0", "~")]
     return node
-
-
-def operations(spec: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    for path, item in spec["paths"].items():
-        for method in HTTP_METHODS:
-            if method in item:
-                yield path, method, item[method]
 
 
 def operation(spec: dict[str, Any], operation_id: str) -> dict[str, Any]:

@@ -11,25 +11,9 @@ from openapi_spec_validator import validate
 
 from specmock import specs
 from specmock.mocks.core.openapi import OpenApiSpec
+from tests.specs.openapi_doc import operations, resolve
 
-METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 API_NAMES = sorted(specs.OPENAPI_SPECS)
-
-
-def operations(doc: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    for path, item in doc["paths"].items():
-        for method in METHODS:
-            if method in item:
-                yield path, method, item[method]
-
-
-def resolve(doc: dict[str, Any], node: Any) -> Any:
-    while isinstance(node, dict) and set(node) == {"$ref"}:
-        target: Any = doc
-        for part in node["$ref"].removeprefix("#/").split("/"):
-            target = target[part.replace("~1", "/").replace("~0", "~")]
-        node = target
-    return node
 
 
 def responses(doc: dict[str, Any]) -> Iterator[tuple[str, str, str, dict[str, Any]]]:
