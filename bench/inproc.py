@@ -75,9 +75,8 @@ async def _async_rate(call: Callable[[], Any], seconds: float) -> float:
 
 
 def _quota_everything(state: Any) -> None:
-    from specmock.mocks.core.ratelimit import RateLimitRule
-
     from bench.scenarios import UNREACHABLE_LIMIT
+    from specmock.mocks.core.ratelimit import RateLimitRule
 
     for name in state.apis:
         state.rate_limits.set_rule(name, RateLimitRule(UNREACHABLE_LIMIT, 60))
@@ -85,10 +84,10 @@ def _quota_everything(state: Any) -> None:
 
 def measure(seconds: float, bare_body: Mapping[str, Any] | None, reset_samples: int = 2000) -> InProcess:
     import httpx
-    from specmock.mocks.app import create_app, create_state
-    from specmock.mocks.transport import sync_transport
 
     from bench.bare_app import _reply, make_app
+    from specmock.mocks.app import create_app, create_state
+    from specmock.mocks.transport import sync_transport
 
     classes, _missing = hosted_api_classes()
     names = {cls.name for cls in classes}
@@ -149,6 +148,7 @@ def measure(seconds: float, bare_body: Mapping[str, Any] | None, reset_samples: 
 def reset_cost(app: Any, state: Any, samples: int) -> tuple[float, float]:
     """Median ``MockState.reset()`` in µs: after a token and two calls (as in a test), and when idle."""
     import httpx
+
     from specmock.mocks.transport import sync_transport
 
     token_request = banqer_token_request()

@@ -203,11 +203,10 @@ def inprocess(args: argparse.Namespace, say: Callable[[str], None]) -> int:
     from collections import Counter
     from urllib.parse import urlsplit
 
-    from specmock.mocks.app import create_app, create_state
-    from specmock.mocks.transport import sync_transport
-
     from bench.inproc import _quota_everything, hosted_api_classes
     from bench.scenarios import prepare
+    from specmock.mocks.app import create_app, create_state
+    from specmock.mocks.transport import sync_transport
 
     classes, _ = hosted_api_classes()
     state = create_state(apis=classes)

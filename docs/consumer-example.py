@@ -6,6 +6,7 @@ your client does with them. You write the adapter: how to build your client and 
 """
 
 from mycompany.banqer import Banqer, BanqerFailure  # your client and the error it raises
+
 from specmock.contracts.consumer import BanqerAdapter, BanqerConsumerContract
 
 

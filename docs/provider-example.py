@@ -8,6 +8,7 @@ gateway or anything with the mock's layout.
 import os
 
 import pytest
+
 from specmock.contracts.provider import assert_provider_conforms
 
 

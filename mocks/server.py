@@ -35,7 +35,8 @@ def bind_socket(host: str, port: int) -> socket.socket:
 
 
 def _config(app: Starlette) -> uvicorn.Config:
-    return uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=2)
+    return uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
+                          timeout_graceful_shutdown=2)
 
 
 class _Server(uvicorn.Server):
@@ -71,7 +72,6 @@ class ServerThread:
         self.host = host
         self.port: int = self._sock.getsockname()[1]
         self._server = uvicorn.Server(_config(app))
-        self._server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
         self._thread = threading.Thread(target=self._run, name=f"specmock-{self.port}", daemon=True)
         self.error: BaseException | None = None
 
@@ -101,7 +101,8 @@ class ServerThread:
         if not self._server.started:
             self.stop()
             reason = f": {self.error!r}" if self.error else ""
-            raise RuntimeError(f"specmock: the mock server did not start on {self.url} within {timeout} s{reason}")
+            raise RuntimeError(
+                f"specmock: the mock server did not start on {self.url} within {timeout} s{reason}")
         return self
 
     def stop(self) -> None:

@@ -26,6 +26,10 @@ from functools import cache
 from typing import Any
 
 import jwt
+from starlette.datastructures import QueryParams
+from starlette.responses import Response
+from starlette.types import ASGIApp
+
 from specmock.mocks.banqer.auth import TOKEN_API, realm_path
 from specmock.mocks.banqer.data import REFERENCE_DATE, TenantData, tenant_data
 from specmock.mocks.banqer.errors import JSON_UTF8, ApiFailure, api_error, bearer_challenge, encode_json
@@ -41,9 +45,6 @@ from specmock.mocks.core.bodycache import BoundedBytes
 from specmock.mocks.core.openapi import OpenApiSpec, Operation, ParamError
 from specmock.mocks.core.state import MockApi, MockState
 from specmock.specs import load as load_spec
-from starlette.datastructures import QueryParams
-from starlette.responses import Response
-from starlette.types import ASGIApp
 
 __all__ = ["SCOPES", "BanqerApi"]
 

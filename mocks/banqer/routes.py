@@ -12,9 +12,10 @@ import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from starlette.types import Receive, Scope, Send
+
 from specmock.mocks.banqer.errors import JSON_UTF8, ApiFailure, api_error
 from specmock.mocks.core.control import RawAnswer, raw_answer
-from starlette.types import Receive, Scope, Send
 
 if TYPE_CHECKING:
     from specmock.mocks.banqer.api import BanqerApi

@@ -15,6 +15,9 @@ import time
 from typing import Any, Protocol, runtime_checkable
 from urllib.parse import parse_qsl, urlencode
 
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
 from specmock.mocks.core.faults import Fault
 from specmock.mocks.core.journal import JournalEntry
 from specmock.mocks.core.redact import (
@@ -27,8 +30,6 @@ from specmock.mocks.core.redact import (
     redact_text,
 )
 from specmock.mocks.core.state import MockApi, MockState
-from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 _JOURNAL_HEADERS = ("authorization", "content-type", "accept", "prefer", "user-agent")
 _BODY_PREVIEW = 4096
