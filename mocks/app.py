@@ -182,6 +182,13 @@ class _MountPrefix:
         return params, path[: len(path) - len(parts[-1]) - 1]
 
 
+_API_MOUNTS = (ControlLayer, _ApiOnFirstUse)
+_UNSEEN: Any = object()
+#: Paths whose mount is remembered; past that the memory starts again (ids in paths vary at will).
+_PATHS_REMEMBERED = 4096
+_PATH_CHARS_REMEMBERED = 256
+
+
 class _MockApp(Starlette):
     """Starlette, with a request to a hosted API handed straight to that API's control layer.
 
@@ -195,6 +202,7 @@ class _MockApp(Starlette):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._prefixes: dict[str, list[_MountPrefix]] | None = self._split_mounts()
+        self._seen: dict[str, tuple[Mount, dict[str, str], str] | None] = {}
 
     def _split_mounts(self) -> dict[str, list[_MountPrefix]] | None:
         """Every mount by its first segment, or ``None`` when only the router can decide."""
@@ -208,20 +216,35 @@ class _MockApp(Starlette):
             prefixes.setdefault(prefix.segments[0], []).append(prefix)  # in the router's order
         return prefixes
 
+    def _api_mount(self, path: str) -> tuple[Mount, dict[str, str], str] | None:
+        """The hosted API's mount that takes ``path``, its path parameters and matched prefix.
+
+        ``None`` when no mount takes it or when the first that does is not an API (the admin API);
+        both go to the router. Paths seen are remembered: a client sends the same few again and again.
+        """
+        known = self._seen.get(path, _UNSEEN)
+        if known is not _UNSEEN:
+            return known
+        found: tuple[Mount, dict[str, str], str] | None = None
+        for prefix in self._prefixes.get(path[1:].partition("/")[0], ()) if self._prefixes else ():
+            match = prefix.match(path)
+            if match is not None:
+                if isinstance(prefix.route.app, _API_MOUNTS):
+                    found = (prefix.route, *match)
+                break
+        if len(path) <= _PATH_CHARS_REMEMBERED:
+            if len(self._seen) >= _PATHS_REMEMBERED:
+                self._seen.clear()
+            self._seen[path] = found
+        return found
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        prefixes = self._prefixes
         path: str = scope.get("path", "")
-        if (prefixes is not None and scope["type"] == "http" and not scope.get("root_path")
+        if (self._prefixes is not None and scope["type"] == "http" and not scope.get("root_path")
                 and not self.user_middleware and "\n" not in path):
-            for prefix in prefixes.get(path[1:].partition("/")[0], ()):
-                found = prefix.match(path)
-                if found is None:
-                    continue
-                route = prefix.route
-                app = route.app
-                if not isinstance(app, ControlLayer | _ApiOnFirstUse):  # the admin API, say
-                    break
-                params, matched = found
+            found = self._api_mount(path)
+            if found is not None:
+                route, params, matched = found
                 scope["app"] = self
                 scope.setdefault("router", self.router)
                 scope["route"] = route
@@ -230,7 +253,7 @@ class _MockApp(Starlette):
                 scope["path_params"] = path_params
                 scope.setdefault("app_root_path", "")
                 scope["root_path"] = matched
-                scope["endpoint"] = app
+                scope["endpoint"] = app = route.app
                 if isinstance(app, _ApiOnFirstUse) and app.layer is not None:
                     app = app.layer
                 await app(scope, receive, send)

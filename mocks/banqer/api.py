@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -104,6 +105,19 @@ def _type_allof_params(spec: OpenApiSpec) -> None:
                 param.kind = str(types.pop())
 
 
+@dataclass(frozen=True, slots=True)
+class _Granted:
+    """What a token's signed claims grant: the expiry, the id the registry knows it by, the scopes."""
+
+    expires: float
+    jti: str | None
+    scopes: frozenset[str]
+
+
+#: Tokens judged, remembered per tenant; past that the memory starts again.
+_GRANTS_KEPT = 1024
+
+
 def _unauthenticated(
     tenant: str, message: str, description: str | None, with_error: bool = True
 ) -> ApiFailure:
@@ -125,6 +139,7 @@ class BanqerApi(MockApi):
         self._data: dict[str, TenantData] = {}
         self._lock = threading.Lock()
         self._bodies = BoundedBytes(_BODIES_KEPT_BYTES)
+        self._granted: dict[tuple[str, str], _Granted] = {}
         self._handlers: dict[str, Callable[[str, TenantData, Mapping[str, Any]], bytes]] = {
             "listCredores": self._list_credores,
             "listFichas": self._list_fichas,
@@ -208,8 +223,8 @@ class BanqerApi(MockApi):
         token registry). What follows is a pure function of the query and the tenant's data, which
         never changes, so the body of a query that already passed is served again as it was.
         """
-        claims = self._authenticate(authorization, tenant)
-        self._authorize(tenant, claims, SCOPES[operation_id])
+        granted = self._authenticate(authorization, tenant)
+        self._authorize(tenant, granted.scopes, SCOPES[operation_id])
         key = (operation_id, tenant, query, path_params.get("id"))
         body = self._bodies.get(key)
         if body is None:
@@ -221,7 +236,12 @@ class BanqerApi(MockApi):
             self._bodies.put(key, body)
         return body
 
-    def _authenticate(self, header: str | None, tenant: str) -> dict[str, Any]:
+    def _authenticate(self, header: str | None, tenant: str) -> _Granted:
+        """What a valid bearer token grants, judged now; :class:`ApiFailure` (401) otherwise.
+
+        What a token's signed claims say is fixed, so it is judged once per token and tenant; its
+        expiry against the clock, and the registry (reset, revocation, expire-all), every time.
+        """
         if not header:
             raise _unauthenticated(
                 tenant, "Token de acesso ausente: envie Authorization: Bearer <access_token>.", None, False
@@ -234,6 +254,36 @@ class BanqerApi(MockApi):
                 "Cabeçalho Authorization malformado: use Bearer <access_token>.",
                 "malformed Authorization header",
             )
+        granted = self._granted.get((token, tenant))
+        if granted is None:
+            granted = self._judge(token, tenant)
+            if len(self._granted) >= _GRANTS_KEPT:
+                self._granted.clear()
+            self._granted[(token, tenant)] = granted
+        now = self.state.clock.now()
+        if now >= granted.expires:
+            raise _unauthenticated(tenant, "Token de acesso expirado.", "token expired")
+        jti = granted.jti
+        record = self.state.tokens.active(TOKEN_API, jti, now) if jti is not None else None
+        if record is None:
+            known = jti is not None and self.state.tokens.get(TOKEN_API, jti) is not None
+            if known:
+                raise _unauthenticated(
+                    tenant, "Token de acesso expirado ou revogado.", "token expired or revoked"
+                )
+            raise _unauthenticated(
+                tenant, "Token de acesso desconhecido (emitido antes de um reset?).", "unknown token"
+            )
+        if record.data.get("tenant") != tenant:
+            raise _unauthenticated(
+                tenant,
+                f"Token emitido para outro tenant, não para {tenant!r}.",
+                "token issued for another tenant",
+            )
+        return granted
+
+    def _judge(self, token: str, tenant: str) -> _Granted:
+        """The checks of a token that do not depend on the clock or the registry."""
         if tenant not in self.state.config.banqer_tenants:
             raise _unauthenticated(
                 tenant, f"Tenant {tenant!r} desconhecido: nenhum token é válido para ele.", "unknown tenant"
@@ -253,32 +303,18 @@ class BanqerApi(MockApi):
                 f"Token emitido para outro tenant, não para {tenant!r}.",
                 "token issued for another tenant",
             )
-        now = self.state.clock.now()
         expires = claims.get("exp")
-        if not isinstance(expires, int | float) or now >= expires:
+        if not isinstance(expires, int | float) or isinstance(expires, bool):
             raise _unauthenticated(tenant, "Token de acesso expirado.", "token expired")
         jti = claims.get("jti")
-        record = self.state.tokens.active(TOKEN_API, jti, now) if isinstance(jti, str) else None
-        if record is None:
-            known = isinstance(jti, str) and self.state.tokens.get(TOKEN_API, jti) is not None
-            if known:
-                raise _unauthenticated(
-                    tenant, "Token de acesso expirado ou revogado.", "token expired or revoked"
-                )
-            raise _unauthenticated(
-                tenant, "Token de acesso desconhecido (emitido antes de um reset?).", "unknown token"
-            )
-        if record.data.get("tenant") != tenant:
-            raise _unauthenticated(
-                tenant,
-                f"Token emitido para outro tenant, não para {tenant!r}.",
-                "token issued for another tenant",
-            )
-        return claims
+        scope = claims.get("scope")
+        return _Granted(
+            expires, jti if isinstance(jti, str) else None,
+            frozenset(scope.split()) if isinstance(scope, str) else frozenset(),
+        )
 
-    def _authorize(self, tenant: str, claims: Mapping[str, Any], scope: str) -> None:
-        granted = claims.get("scope")
-        if isinstance(granted, str) and scope in granted.split():
+    def _authorize(self, tenant: str, scopes: frozenset[str], scope: str) -> None:
+        if scope in scopes:
             return
         challenge = bearer_challenge(tenant, "insufficient_scope", None, scope)
         raise ApiFailure(

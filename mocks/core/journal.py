@@ -25,7 +25,9 @@ class JournalEntry:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        data["duration_ms"] = round(self.duration_ms, 3)  # rounded here, off the request path
+        return data
 
 
 class Journal:

@@ -186,3 +186,18 @@ def test_a_framed_body_reaches_the_api_whatever_the_method(
     assert calls >= len(chunks)
     if method != "HEAD":
         assert f'"size":{size}'.encode() in body
+
+
+def test_the_paths_remembered_are_bounded_in_number_and_length(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("specmock.mocks.app._PATHS_REMEMBERED", 5)
+    app = make_app()
+    client = raw_client(app)
+    token = fetch_token(client)
+    for n in range(12):
+        response = client.get(f"{API}/v1/fichas/00000000-0000-4000-8000-{n:012d}", headers=bearer(token))
+        assert response.json()["details"][0]["reason"] == "NOT_FOUND"
+        assert 1 <= len(app._seen) <= 5  # type: ignore[attr-defined]
+    long_path = f"{API}/v1/nada/{'x' * 300}"
+    assert client.get(long_path, headers=bearer(token)).status_code == 404
+    assert long_path not in app._seen  # type: ignore[attr-defined]
+    assert client.get(f"{API}/v1/credores", headers=bearer(token)).status_code == 200

@@ -82,6 +82,32 @@ def test_an_answered_query_still_needs_a_live_token(own: tuple[Starlette, httpx.
     assert client.get(url, headers=bearer(token)).status_code == 401
 
 
+def test_a_token_judged_once_is_still_checked_against_the_registry_and_tenant(
+    own: tuple[Starlette, httpx.Client, str],
+) -> None:
+    app, client, token = own
+    url = f"{API}/v1/credores"
+    assert client.get(url, headers=bearer(token)).status_code == 200
+    assert client.get("/banqer/acme/v1/credores", headers=bearer(token)).status_code == 401  # not configured
+    app.state.control.expire_tokens("banqer")
+    refused = client.get(url, headers=bearer(token))
+    assert refused.status_code == 401
+    assert "revogado" in refused.json()["message"]
+
+
+def test_tokens_judged_are_remembered_within_a_bound(
+    own: tuple[Starlette, httpx.Client, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app, client, _ = own
+    monkeypatch.setattr("specmock.mocks.banqer.api._GRANTS_KEPT", 3)
+    api = app.state.mock.apis["banqer"]
+    for _ in range(7):
+        token = fetch_token(client)
+        assert client.get(f"{API}/v1/credores", headers=bearer(token)).status_code == 200
+        assert 1 <= len(api._granted) <= 3
+    assert client.get(f"{API}/v1/credores", headers=bearer(token)).status_code == 200
+
+
 def test_an_answered_query_still_needs_the_scope(warm: tuple[Starlette, httpx.Client, str]) -> None:
     _, client, token = warm
     url = f"{API}/v1/fichas?pageSize=3"
