@@ -481,7 +481,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "startup":
         from bench.startup import startup
 
-        return startup(args, ROOT, tuned_env() if args.tuned else {}, say)
+        env = tuned_env() if args.tuned else {}
+        return startup(args, ROOT, env, say, lambda: mock_server(env))
     return run(args)
 
 

@@ -14,6 +14,7 @@ to the phases before the warm-up.
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import re
 import statistics
@@ -22,6 +23,10 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+from bench.load import Request
+from bench.procs import HOST, Server
+from bench.scenarios import BANQER_TENANT, banqer_list_path, banqer_token_request
 
 #: Phases whose name starts with this run in the background in ``specmock serve``.
 WARM_UP = "warm-up: "
@@ -52,8 +57,10 @@ mounts = {route.path: route.app for route in app.router.routes}
 for entry in app_module.API_ENTRIES:
     app_module._load(entry.target)
     t = mark(f"WARM_UPimport {entry.target.partition(':')[0]}", t)
-    mounts[entry.mount_path].ready()
+    api = mounts[entry.mount_path].ready().api
     t = mark(f"WARM_UPbuild {entry.target.partition(':')[2]} and its app", t)
+    api.warm_up()
+    t = mark(f"WARM_UPwarm up {entry.target.partition(':')[2]} (data built on first use)", t)
 print("PHASES " + json.dumps(phases))
 """.replace("WARM_UP", WARM_UP)
 
@@ -85,7 +92,39 @@ def run_child(
     return total, phases, done.stderr
 
 
-def startup(args: argparse.Namespace, root: Path, env: dict[str, str], say: Callable[[str], None]) -> int:
+def _exchange(port: int, request: Request, timeout: float = 5.0) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
+    try:
+        conn.request(request.method, request.path, body=request.body or None, headers=dict(request.headers))
+        response = conn.getresponse()
+        return response.status, response.read()
+    except (OSError, http.client.HTTPException):
+        return 0, b""
+    finally:
+        conn.close()
+
+
+def first_list_seconds(server: Server, timeout: float = 30.0) -> float:
+    """Spawn → the first 200 on the Banqer list, the way a client gets there: a token as soon as the
+    realm gives one, then the list. The server's warm-up runs meanwhile, as it does for any user."""
+    with server:
+        spawned = time.perf_counter() - server.startup_s
+        token_request = banqer_token_request()
+        while (answer := _exchange(server.port, token_request))[0] != 200:
+            if time.perf_counter() - spawned > timeout:
+                raise RuntimeError(f"no Banqer token within {timeout:.0f} s: {answer[0]} {answer[1][:200]!r}")
+            time.sleep(0.002)
+        token = json.loads(answer[1])["access_token"]
+        listing = Request("GET", f"/banqer/{BANQER_TENANT}{banqer_list_path()}",
+                          {"Authorization": f"Bearer {token}"})
+        status, body = _exchange(server.port, listing)
+        if status != 200:
+            raise RuntimeError(f"the first Banqer list answered {status}: {body[:200]!r}")
+        return time.perf_counter() - spawned
+
+
+def startup(args: argparse.Namespace, root: Path, env: dict[str, str], say: Callable[[str], None],
+            spawn_mock: Callable[[], Server]) -> int:
     import os
 
     child_env = {**os.environ, **env}
@@ -107,6 +146,9 @@ def startup(args: argparse.Namespace, root: Path, env: dict[str, str], say: Call
     for name in names:
         if name.startswith(WARM_UP):
             say(f"  {medians[name] * 1000:7.0f} ms  {name[len(WARM_UP):]}")
+    firsts = [first_list_seconds(spawn_mock()) for _ in range(args.runs)]
+    say(f"spawn → first 200 on the Banqer list (a token, then the list) with `specmock serve`: median "
+        f"{statistics.median(firsts):.3f} s of {args.runs} runs ({', '.join(f'{x:.2f}' for x in firsts)})")
     _, _, stderr = run_child(root, child_env, importtime=True)
     say("slowest top-level imports (python -X importtime, cumulative; part of the phases above):")
     for module, ms in top_imports(stderr):

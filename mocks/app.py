@@ -98,6 +98,7 @@ class _ApiOnFirstUse:
         self.hosted = hosted
         self.layer: ControlLayer | None = None
         self._error: str | None = None
+        self._warmed = False
         self._lock = threading.Lock()
 
     def ready(self) -> ControlLayer:
@@ -120,6 +121,18 @@ class _ApiOnFirstUse:
                 raise ApiLoadError(self._error)
         return layer
 
+    def warm(self) -> None:
+        """Build the API if needed, then, once, what it builds on first use (:meth:`MockApi.warm_up`)."""
+        api = self.ready().api
+        with self._lock:
+            if self._warmed:
+                return
+            self._warmed = True
+        try:
+            api.warm_up()
+        except Exception as exc:  # the first requests will build it instead
+            log.warning("specmock: warming up %s failed: %s: %s", api.name, type(exc).__name__, exc)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
             layer: ASGIApp = self.layer if self.layer is not None else await run_in_threadpool(self.ready)
@@ -136,14 +149,16 @@ def _load_failed(exc: ApiLoadError) -> Response:
 
 
 def warm_up(app: Starlette) -> None:
-    """Build every API of ``app`` (made by :func:`create_app`) not built yet, one after the other.
+    """Build every API of ``app`` (made by :func:`create_app`) not built yet, one after the other,
+    and what each builds on first use (:meth:`MockApi.warm_up`).
 
-    Blocks until done. A failure is not raised: it is logged, and that API's requests answer 500.
+    Blocks until done. A failure is not raised: it is logged, and that API's requests answer 500
+    (a failed :meth:`MockApi.warm_up` only leaves the work to the first request).
     """
     for route in app.router.routes:
         if isinstance(route, Mount) and isinstance(route.app, _ApiOnFirstUse):
             with contextlib.suppress(ApiLoadError):
-                route.app.ready()
+                route.app.warm()
 
 
 class _MountPrefix:

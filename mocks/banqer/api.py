@@ -156,6 +156,13 @@ class BanqerApi(MockApi):
     def reset(self) -> None:
         """Nothing to do: the seeded data is immutable, so it is already as it was at the start."""
 
+    def warm_up(self) -> None:
+        """Every configured tenant's data set and the compiled operations: a first list then takes
+        milliseconds, not the 0.1–0.2 s of importing Faker and generating the fichas."""
+        _operations()
+        for tenant in sorted(self.state.config.banqer_tenants):
+            self.data(tenant)
+
     def data(self, tenant: str) -> TenantData | None:
         """The tenant's data set (built on first use), or ``None`` for a tenant that is not configured."""
         found = self._data.get(tenant)

@@ -54,6 +54,12 @@ class MockApi(abc.ABC):
     def reset(self) -> None:  # noqa: B027 - APIs without data have nothing to reset
         """Put this API's data back to the seeded start."""
 
+    def warm_up(self) -> None:  # noqa: B027 - most APIs build everything when constructed
+        """Build ahead what the first requests would otherwise wait for (seeded data, compiled specs).
+
+        Called once by the server's background warm-up, after the API is built; never required.
+        """
+
     def rate_limit_key(self, headers: Mapping[str, str]) -> str:
         """What a quota is counted per: the bearer token by default."""
         return headers.get("authorization", "") or "anonymous"

@@ -299,3 +299,13 @@ def test_profile_folding_and_areas() -> None:
     assert areas["JSON encode/decode"] == 5 and areas["control layer (rest)"] == 1
     assert area_of(["x (somewhere.py:1)"]) == "other"
     assert short("f (/x/lib/python3.11/site-packages/starlette/routing.py:3)") == "f (starlette/routing.py:3)"
+
+
+def test_the_first_list_is_reached_through_a_real_token_and_the_server_is_stopped_after() -> None:
+    from bench.__main__ import mock_server
+    from bench.startup import first_list_seconds
+
+    server = mock_server({})
+    seconds = first_list_seconds(server)
+    assert seconds >= server.startup_s > 0  # the list comes after the first 200 on the admin API
+    assert server.proc is None

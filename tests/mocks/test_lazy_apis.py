@@ -363,6 +363,55 @@ def test_a_failed_build_leaves_the_other_apis_working() -> None:
         assert client.get("/good/items").json()["ok"] is True
 
 
+class WarmingToy(CountingToy):
+    """The toy API with something to build ahead; it fails when told to."""
+
+    fail = False
+
+    def __init__(self, state: MockState) -> None:
+        super().__init__(state)
+        self.warmed = 0
+
+    def warm_up(self) -> None:
+        if self.fail:
+            raise OSError("disk full")
+        self.warmed += 1
+
+
+def test_the_warm_up_builds_each_api_and_what_it_builds_on_first_use() -> None:
+    state = MockState()
+    state.add_api_on_first_use("toy", "/toy", WarmingToy)
+    app = create_app(state)
+    warm_up(app)
+    warm_up(app)  # an API is warmed once, when the warm-up builds it
+    api = state.apis["toy"]
+    assert isinstance(api, WarmingToy) and api.warmed == 1
+    with client_for(app) as client:
+        assert client.get("/toy/items").json()["ok"] is True
+
+
+def test_a_failed_warm_up_is_logged_and_leaves_the_api_serving(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(WarmingToy, "fail", True)
+    state = MockState()
+    state.add_api_on_first_use("toy", "/toy", WarmingToy)
+    app = create_app(state)
+    with caplog.at_level(logging.WARNING, logger="specmock.mocks"):
+        warm_up(app)
+    assert any("warming up toy failed: OSError: disk full" in r.getMessage() for r in caplog.records)
+    with client_for(app) as client:
+        assert client.get("/toy/items").json()["ok"] is True
+
+
+def test_the_warm_up_builds_the_banqer_tenants_data() -> None:
+    state = create_state()
+    app = create_app(state)
+    warm_up(app)
+    banqer = state.apis["banqer"]
+    assert set(banqer._data) == set(state.config.banqer_tenants)  # type: ignore[attr-defined]
+
+
 def test_an_api_announced_under_another_name_is_refused_clearly() -> None:
     state = MockState()
     state.add_api_on_first_use("other", "/other", Builds())
