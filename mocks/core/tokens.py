@@ -16,7 +16,6 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
-import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -86,6 +85,8 @@ class SigningKey:
     def sign(self, claims: dict[str, Any], typ: str = "JWT") -> str:
         self.wait()
         assert self._private is not None  # set once wait() returned without raising
+        import jwt  # PyJWT costs about 50 ms to import: off the path before the server answers
+
         return jwt.encode(claims, self._private, algorithm="RS256", headers={"kid": self._kid, "typ": typ})
 
     def verify(self, token: str) -> dict[str, Any]:
@@ -100,6 +101,8 @@ class SigningKey:
             return cached
         self.wait()
         assert self._public is not None
+        import jwt
+
         claims: dict[str, Any] = jwt.decode(
             token,
             self._public,

@@ -97,8 +97,8 @@ import httpx
 from specmock.mocks.app import create_app, create_state
 from specmock.mocks.transport import sync_transport
 
-HEAVY = ("graphql", "faker", "jsonschema", "yaml", "specmock.mocks.banqer.auth", "specmock.mocks.banqer.api",
-         "specmock.mocks.pbm.api", "specmock.mocks.assine.api")
+HEAVY = ("graphql", "faker", "jsonschema", "yaml", "jwt", "specmock.mocks.banqer.auth",
+         "specmock.mocks.banqer.api", "specmock.mocks.pbm.api", "specmock.mocks.assine.api")
 state = create_state()
 app = create_app(state)
 out = {"after_create": [m for m in HEAVY if m in sys.modules]}
