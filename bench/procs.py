@@ -86,18 +86,24 @@ def cpu_seconds(pid: int, proc_root: str | Path = "/proc") -> float:
 # -- HTTP probe ------------------------------------------------------------------------------------
 
 
-def http_status(port: int, path: str, headers: Mapping[str, str] | None = None, timeout: float = 2.0) -> int:
-    """Status of one GET on loopback; 0 when nothing answers (refused, reset, timed out)."""
+def http_exchange(port: int, method: str, path: str, headers: Mapping[str, str] | None = None,
+                  body: bytes = b"", timeout: float = 2.0) -> tuple[int, bytes]:
+    """Status and body of one request on loopback; ``(0, b"")`` when nothing answers (refused,
+    reset, timed out)."""
     conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
     try:
-        conn.request("GET", path, headers=dict(headers or {}))
+        conn.request(method, path, body=body or None, headers=dict(headers or {}))
         response = conn.getresponse()
-        response.read()
-        return response.status
+        return response.status, response.read()
     except (OSError, http.client.HTTPException):
-        return 0
+        return 0, b""
     finally:
         conn.close()
+
+
+def http_status(port: int, path: str, headers: Mapping[str, str] | None = None, timeout: float = 2.0) -> int:
+    """Status of one GET on loopback; 0 when nothing answers."""
+    return http_exchange(port, "GET", path, headers, timeout=timeout)[0]
 
 
 # -- a server under test ---------------------------------------------------------------------------

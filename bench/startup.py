@@ -14,7 +14,6 @@ to the phases before the warm-up.
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import re
 import statistics
@@ -25,7 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bench.load import Request
-from bench.procs import HOST, Server
+from bench.procs import Server, http_exchange
 from bench.scenarios import BANQER_TENANT, banqer_list_path, banqer_token_request
 
 #: Phases whose name starts with this run in the background in ``specmock serve``.
@@ -92,16 +91,8 @@ def run_child(
     return total, phases, done.stderr
 
 
-def _exchange(port: int, request: Request, timeout: float = 5.0) -> tuple[int, bytes]:
-    conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
-    try:
-        conn.request(request.method, request.path, body=request.body or None, headers=dict(request.headers))
-        response = conn.getresponse()
-        return response.status, response.read()
-    except (OSError, http.client.HTTPException):
-        return 0, b""
-    finally:
-        conn.close()
+def _exchange(port: int, request: Request) -> tuple[int, bytes]:
+    return http_exchange(port, request.method, request.path, request.headers, request.body, timeout=5.0)
 
 
 def first_list_seconds(server: Server, timeout: float = 30.0) -> float:

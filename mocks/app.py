@@ -168,18 +168,19 @@ class _MountPrefix:
     newline apart; such paths take Starlette's path): the path parameters, the matched prefix.
     """
 
-    def __init__(self, route: Mount) -> None:
+    def __init__(self, route: Mount, segments: tuple[str, ...]) -> None:
         self.route = route
-        self.segments = tuple(route.path.strip("/").split("/"))
+        self.segments = segments
 
     @classmethod
     def of(cls, route: BaseRoute) -> _MountPrefix | None:
+        """The prefix of ``route``, or ``None`` when only its regex can tell what it takes."""
         if not isinstance(route, Mount) or not route.path.startswith("/"):
             return None
-        segments = route.path.strip("/").split("/")
+        segments = tuple(route.path.strip("/").split("/"))
         plain = all(s and ("{" not in s or (s[0] == "{" and s[-1] == "}" and s[1:-1].isidentifier()))
                     for s in segments)
-        return cls(route) if plain and "{" not in segments[0] else None
+        return cls(route, segments) if plain and "{" not in segments[0] else None
 
     def match(self, path: str) -> tuple[dict[str, str], str] | None:
         """``(path parameters, matched prefix)``, or ``None`` when the mount does not take ``path``."""
@@ -231,7 +232,8 @@ class _MockApp(Starlette):
             prefixes.setdefault(prefix.segments[0], []).append(prefix)  # in the router's order
         return prefixes
 
-    def _api_mount(self, path: str) -> tuple[Mount, dict[str, str], str] | None:
+    def _api_mount(self, prefixes: dict[str, list[_MountPrefix]], path: str
+                   ) -> tuple[Mount, dict[str, str], str] | None:
         """The hosted API's mount that takes ``path``, its path parameters and matched prefix.
 
         ``None`` when no mount takes it or when the first that does is not an API (the admin API);
@@ -241,7 +243,7 @@ class _MockApp(Starlette):
         if known is not _UNSEEN:
             return known
         found: tuple[Mount, dict[str, str], str] | None = None
-        for prefix in self._prefixes.get(path[1:].partition("/")[0], ()) if self._prefixes else ():
+        for prefix in prefixes.get(path[1:].partition("/")[0], ()):
             match = prefix.match(path)
             if match is not None:
                 if isinstance(prefix.route.app, _API_MOUNTS):
@@ -255,9 +257,10 @@ class _MockApp(Starlette):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope.get("path", "")
-        if (self._prefixes is not None and scope["type"] == "http" and not scope.get("root_path")
+        prefixes = self._prefixes
+        if (prefixes is not None and scope["type"] == "http" and not scope.get("root_path")
                 and not self.user_middleware and "\n" not in path):
-            found = self._api_mount(path)
+            found = self._api_mount(prefixes, path)
             if found is not None:
                 route, params, matched = found
                 scope["app"] = self
