@@ -35,10 +35,10 @@ AREAS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("jsonschema validation", r"jsonschema/|referencing/|core/openapi\.py"),
         ("JSON encode/decode", r"json/(encoder|decoder|__init__)\.py"),
         ("GraphQL (graphql-core)", r"graphql/"),
-        ("journal and redaction", r"core/journal\.py|core/redact\.py|specmock/redact\.py|_journal_"),
+        ("journal and redaction", r"core/journal\.py|specmock/redact\.py|_journal_"),
         ("rate limits, faults, clock", r"core/ratelimit\.py|core/faults\.py|core/clock\.py"),
         ("token registry", r"core/tokens\.py"),
-        ("control layer (rest)", r"core/control\.py"),
+        ("control layer (rest)", r"core/middleware\.py"),
         ("Banqer mock", r"mocks/banqer/"),
         ("PBM mock", r"mocks/pbm/"),
         ("Assine mock", r"mocks/assine/"),
@@ -167,7 +167,7 @@ def profile(args: argparse.Namespace, server: Server, say: Callable[[str], None]
 OWNERS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (name, re.compile(pattern))
     for name, pattern in (
-        ("core: control layer", r"mocks/core/control\.py"),
+        ("core: control layer", r"mocks/core/middleware\.py"),
         ("core: journal, redaction", r"mocks/core/journal\.py|redact\.py"),
         ("core: request validation (openapi.py)", r"mocks/core/openapi\.py"),
         ("core: tokens, clock, limits, faults", r"mocks/core/"),

@@ -30,7 +30,7 @@ import httpx
 
 from specmock.mocks.app import create_app, create_state
 from specmock.mocks.config import MockConfig, load_config, parse_config
-from specmock.mocks.control import MockControl
+from specmock.mocks.control_plane import MockControl
 from specmock.mocks.core.faults import Fault
 from specmock.mocks.server import ServerThread
 from specmock.mocks.transport import async_transport, sync_transport

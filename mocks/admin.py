@@ -14,7 +14,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from specmock.mocks.control import MockControl
+from specmock.mocks.control_plane import MockControl
 from specmock.mocks.core.state import HostedApi
 
 _FAULT = {

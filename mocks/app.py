@@ -28,8 +28,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from specmock.mocks.admin import build_admin_app
 from specmock.mocks.config import MockConfig
-from specmock.mocks.control import MockControl
-from specmock.mocks.core.control import ControlLayer
+from specmock.mocks.control_plane import MockControl
+from specmock.mocks.core.middleware import ControlLayer
 from specmock.mocks.core.state import ApiLoadError, HostedApi, MockApi, MockState
 
 __all__ = ["ADMIN_PATH", "API_CLASSES", "API_ENTRIES", "ApiEntry", "create_app", "create_state", "warm_up"]
@@ -52,7 +52,7 @@ class ApiEntry:
 #: The hosted APIs. Name and mount path repeat the class's own (checked when it is built), so that
 #: the app can route to, list and control an API without importing its module.
 API_ENTRIES: tuple[ApiEntry, ...] = (
-    ApiEntry("banqer-auth", "/banqer-auth", "specmock.mocks.banqer.auth:BanqerAuthApi"),
+    ApiEntry("banqer-auth", "/banqer-auth", "specmock.mocks.banqer.realm:BanqerAuthApi"),
     ApiEntry("banqer", "/banqer/{tenant}", "specmock.mocks.banqer.api:BanqerApi"),
     ApiEntry("pbm", "/pbm", "specmock.mocks.pbm.api:PbmApi"),
     ApiEntry("assine", "/assine", "specmock.mocks.assine.api:AssineApi"),

@@ -1,7 +1,7 @@
 """What counts as a secret, and how it is hidden, in one place.
 
 Shared by the mock (request journal, admin API) and the contract suites (reports, curl lines):
-neither layer imports the other, both import this module. ``specmock.mocks.core.redact``
+neither layer imports the other, both import this module. ``specmock.redact``
 re-exports it.
 """
 

@@ -31,9 +31,9 @@ from the active profile (``HYPOTHESIS_PROFILE``); deadlines are off because ever
 real HTTP.
 """
 
-from ._harness import ContractViolation, FakeClock
 from .assine import AssineAdapter, AssineConsumerContract, run_assine_contract
 from .banqer import BanqerAdapter, BanqerConsumerContract, run_banqer_contract
+from .fake_server import ContractViolation, FakeClock
 from .pbm import PbmAdapter, PbmConsumerContract, run_pbm_contract
 
 __all__ = [

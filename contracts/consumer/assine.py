@@ -29,7 +29,18 @@ from urllib.parse import urlencode
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from ._common import (
+from .fake_server import Answer, Checker, Exchange, Harness, json_answer, property_settings
+from .properties import (
+    ConsumerContract,
+    ContractAdapter,
+    ContractRun,
+    ContractSuite,
+    Property,
+    Route,
+    answered_once,
+    check_retry_script,
+)
+from .rules import (
     Step,
     check_collection,
     check_field,
@@ -40,17 +51,6 @@ from ._common import (
     malformed_answers,
     retry_afters,
     step_scripts,
-)
-from ._harness import Answer, Checker, Exchange, Harness, json_answer, property_settings
-from ._suite import (
-    ConsumerContract,
-    ContractAdapter,
-    ContractRun,
-    ContractSuite,
-    Property,
-    Route,
-    answered_once,
-    check_retry_script,
 )
 from .schemas import spec_bodies
 

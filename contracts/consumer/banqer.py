@@ -33,7 +33,19 @@ from typing import Any
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from ._common import (
+from .fake_server import Answer, Checker, Exchange, Harness, json_answer, property_settings
+from .properties import (
+    ConsumerContract,
+    ContractAdapter,
+    ContractRun,
+    ContractSuite,
+    Property,
+    Route,
+    answered_once,
+    check_renewal,
+    retried,
+)
+from .rules import (
     RetryAfter,
     Step,
     TokenWords,
@@ -47,18 +59,6 @@ from ._common import (
     malformed_answers,
     retry_afters,
     step_scripts,
-)
-from ._harness import Answer, Checker, Exchange, Harness, json_answer, property_settings
-from ._suite import (
-    ConsumerContract,
-    ContractAdapter,
-    ContractRun,
-    ContractSuite,
-    Property,
-    Route,
-    answered_once,
-    check_renewal,
-    retried,
 )
 from .schemas import spec_bodies
 

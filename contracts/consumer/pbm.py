@@ -27,7 +27,19 @@ import jwt
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from ._common import (
+from .fake_server import Answer, Checker, Exchange, Harness, json_answer, property_settings
+from .properties import (
+    ConsumerContract,
+    ContractAdapter,
+    ContractRun,
+    ContractSuite,
+    Property,
+    Route,
+    answered_once,
+    check_renewal,
+    retried,
+)
+from .rules import (
     RetryAfter,
     Step,
     TokenWords,
@@ -38,18 +50,6 @@ from ._common import (
     malformed_answers,
     retry_afters,
     step_scripts,
-)
-from ._harness import Answer, Checker, Exchange, Harness, json_answer, property_settings
-from ._suite import (
-    ConsumerContract,
-    ContractAdapter,
-    ContractRun,
-    ContractSuite,
-    Property,
-    Route,
-    answered_once,
-    check_renewal,
-    retried,
 )
 from .schemas import answer_from_malformed, malformed_bodies, spec_bodies
 

@@ -23,7 +23,7 @@ from hypothesis_jsonschema import from_schema
 
 import specmock.specs as specs
 
-from ._harness import Answer
+from .fake_server import Answer
 
 __all__ = ["component_schema", "malformed_bodies", "spec_bodies"]
 

@@ -26,11 +26,11 @@ from starlette.types import ASGIApp
 from specmock.mocks.assine import lifecycle
 from specmock.mocks.assine.cache import LruCache
 from specmock.mocks.assine.data import Directory, directory
+from specmock.mocks.assine.errors import PROBLEM, ProblemForPath
 from specmock.mocks.assine.hal import Plan
 from specmock.mocks.assine.oauth import CLIENT_ID, CLIENT_SECRET
-from specmock.mocks.assine.problems import PROBLEM, ProblemForPath
 from specmock.mocks.assine.query import MAX_DEPTH, MAX_ITEMS, MAX_VALUES
-from specmock.mocks.assine.routing import Router
+from specmock.mocks.assine.routes import Router
 from specmock.mocks.assine.store import StepRecord, Store
 from specmock.mocks.core.openapi import OpenApiSpec, Operation
 from specmock.mocks.core.state import MockApi, MockState

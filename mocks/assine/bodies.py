@@ -18,7 +18,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, ValidationError
 
-from specmock.mocks.assine.problems import ApiProblem, validation_failed
+from specmock.mocks.assine.errors import ApiProblem, validation_failed
 
 __all__ = [
     "DATE_FIELDS",

@@ -37,8 +37,8 @@ from specmock.mocks.assine.bodies import (
     reject_unknown_fields,
     schema_messages,
 )
+from specmock.mocks.assine.errors import ApiProblem, JsonBody, not_found
 from specmock.mocks.assine.hal import Ctx, date_text, list_response, php_date
-from specmock.mocks.assine.problems import ApiProblem, JsonBody, not_found
 from specmock.mocks.assine.store import FileRecord, FolderRecord
 
 __all__ = [

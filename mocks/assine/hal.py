@@ -25,6 +25,7 @@ from urllib.parse import parse_qsl, quote_plus
 from starlette.requests import Request
 from starlette.responses import Response
 
+from specmock.mocks.assine.errors import ApiProblem, JsonBody, dump_utf8, encoded_body
 from specmock.mocks.assine.filters import (
     USER_ID,
     FilterError,
@@ -35,7 +36,6 @@ from specmock.mocks.assine.filters import (
     parse_query,
     sort_records,
 )
-from specmock.mocks.assine.problems import ApiProblem, JsonBody, dump_utf8, encoded_body
 
 if TYPE_CHECKING:
     from specmock.mocks.assine.api import AssineApi

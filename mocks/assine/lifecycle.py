@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from specmock.mocks.assine.problems import ApiProblem
+from specmock.mocks.assine.errors import ApiProblem
 from specmock.mocks.assine.store import (
     CANCELLED,
     COMPLETED,

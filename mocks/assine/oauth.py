@@ -24,7 +24,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from specmock.mocks.assine.bodies import decode_json, is_json, media_type
-from specmock.mocks.assine.problems import JSON, ApiProblem, JsonBody, oauth_error
+from specmock.mocks.assine.errors import JSON, ApiProblem, JsonBody, oauth_error
 from specmock.mocks.assine.tokens import API, LOGIN, REFRESH, REFRESH_TTL, issue, registry_id
 
 if TYPE_CHECKING:

@@ -16,9 +16,9 @@ from urllib.parse import quote
 from starlette.responses import Response
 
 from specmock.mocks.assine.bodies import decode_json, fail_if, reject_unknown_fields, schema_messages
+from specmock.mocks.assine.errors import JsonBody, not_found
 from specmock.mocks.assine.files import check_documents
 from specmock.mocks.assine.hal import Ctx, date_text, list_response, php_date
-from specmock.mocks.assine.problems import JsonBody, not_found
 from specmock.mocks.assine.store import TemplateRecord
 from specmock.mocks.core.tokens import opaque_token
 

@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any
 from starlette.responses import Response
 
 from specmock.mocks.assine.bodies import add_message, decode_json, fail_if, schema_messages
+from specmock.mocks.assine.errors import PROBLEM, ApiProblem, JsonBody, forbidden, invalid_token, not_found
 from specmock.mocks.assine.hal import Ctx, date_text, list_response, parse_input_date, php_date
-from specmock.mocks.assine.problems import PROBLEM, ApiProblem, JsonBody, forbidden, invalid_token, not_found
 from specmock.mocks.core.tokens import TokenRecord, opaque_token, token_hash
 
 if TYPE_CHECKING:

@@ -18,8 +18,8 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from specmock.mocks.assine.data import USER_FIELDS, User
+from specmock.mocks.assine.errors import JsonBody, dump_utf8, encoded_body, not_found
 from specmock.mocks.assine.hal import Ctx, list_response, uses_caller
-from specmock.mocks.assine.problems import JsonBody, dump_utf8, encoded_body, not_found
 
 __all__ = ["get_business_unit", "get_user", "list_users"]
 

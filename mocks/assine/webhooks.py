@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 from starlette.responses import Response
 
 from specmock.mocks.assine.bodies import decode_json, fail_if, schema_messages
+from specmock.mocks.assine.errors import JsonBody, not_found
 from specmock.mocks.assine.hal import Ctx, list_response
-from specmock.mocks.assine.problems import JsonBody, not_found
 from specmock.mocks.assine.store import StepRecord, WebhookRecord, WorkflowRecord
 from specmock.mocks.assine.tokens import require_pj
 

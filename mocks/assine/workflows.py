@@ -31,10 +31,10 @@ from specmock.mocks.assine.bodies import (
     reject_unknown_fields,
     schema_messages,
 )
+from specmock.mocks.assine.errors import ApiProblem, JsonBody, not_found, validation_failed
 from specmock.mocks.assine.files import check_documents, folder_of, owned_file
 from specmock.mocks.assine.filters import FilterError, Query, mentions_field
 from specmock.mocks.assine.hal import Ctx, date_text, list_response, parse_input_date, parsed_query, php_date
-from specmock.mocks.assine.problems import ApiProblem, JsonBody, not_found, validation_failed
 from specmock.mocks.assine.store import DRAFT, PENDING, WAITING, StepRecord, WorkflowRecord
 from specmock.mocks.assine.templates import visible_template
 

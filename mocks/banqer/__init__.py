@@ -10,6 +10,6 @@
 """
 
 from specmock.mocks.banqer.api import BanqerApi
-from specmock.mocks.banqer.auth import BanqerAuthApi
+from specmock.mocks.banqer.realm import BanqerAuthApi
 
 __all__ = ["BanqerApi", "BanqerAuthApi"]

@@ -31,7 +31,6 @@ from starlette.datastructures import QueryParams
 from starlette.responses import Response
 from starlette.types import ASGIApp
 
-from specmock.mocks.banqer.auth import TOKEN_API, realm_path
 from specmock.mocks.banqer.data import REFERENCE_DATE, TenantData, tenant_data
 from specmock.mocks.banqer.errors import JSON_UTF8, ApiFailure, api_error, bearer_challenge, encode_json
 from specmock.mocks.banqer.pagination import (
@@ -41,6 +40,7 @@ from specmock.mocks.banqer.pagination import (
     encode_token,
     query_hash,
 )
+from specmock.mocks.banqer.realm import TOKEN_API, realm_path
 from specmock.mocks.banqer.routes import BanqerApp
 from specmock.mocks.core.bodycache import BoundedBytes
 from specmock.mocks.core.openapi import OpenApiSpec, Operation, ParamError

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from starlette.types import Receive, Scope, Send
 
 from specmock.mocks.banqer.errors import JSON_UTF8, ApiFailure, api_error
-from specmock.mocks.core.control import RawAnswer, raw_answer
+from specmock.mocks.core.middleware import RawAnswer, raw_answer
 
 if TYPE_CHECKING:
     from specmock.mocks.banqer.api import BanqerApi
@@ -52,7 +52,7 @@ class BanqerApp:
     """Serves one :class:`BanqerApi` below its mount (``/banqer/{tenant}``).
 
     Besides being an ASGI app, it offers :meth:`answer`, the whole response at once, which the
-    control layer in front calls directly (see :class:`~specmock.mocks.core.control.DirectAnswer`).
+    control layer in front calls directly (see :class:`~specmock.mocks.core.middleware.DirectAnswer`).
     """
 
     def __init__(self, api: BanqerApi) -> None:

@@ -22,9 +22,9 @@ from specmock import specs
 from specmock.mocks.core.state import MockApi, MockState
 from specmock.mocks.pbm import data
 from specmock.mocks.pbm.errors import http_error_body, json_response
-from specmock.mocks.pbm.http import GraphQLHttpApp
 from specmock.mocks.pbm.limits import MAX_DEPTH, MAX_FIELDS, QueryLimitsRule, limits_rule
 from specmock.mocks.pbm.resolvers import Resolvers
+from specmock.mocks.pbm.routes import GraphQLHttpApp
 from specmock.mocks.pbm.store import PbmStore
 
 __all__ = ["DEMO_LOGIN", "DEMO_PASSWORD", "PbmApi"]

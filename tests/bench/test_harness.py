@@ -288,14 +288,14 @@ def test_profile_folding_and_areas() -> None:
     raw = [
         "<module> (specmock/__main__.py:5);run (uvicorn/server.py:1);"
         "dumps (/usr/lib/python3.11/json/__init__.py:238) 3",
-        "<module> (specmock/__main__.py:5);ControlLayer.__call__ (/srv/app/mocks/core/control.py:80) 1",
+        "<module> (specmock/__main__.py:5);ControlLayer.__call__ (/srv/app/mocks/core/middleware.py:80) 1",
         "render (mocks/banqer/errors.py:70);encode (/usr/lib/python3.11/json/encoder.py:200) 2",
         "garbage line",
     ]
     inclusive, own, areas, total = fold(raw)
     assert total == 6
     assert inclusive["<module> (specmock/__main__.py:5)"] == 4
-    assert own["ControlLayer.__call__ (/srv/app/mocks/core/control.py:80)"] == 1
+    assert own["ControlLayer.__call__ (/srv/app/mocks/core/middleware.py:80)"] == 1
     assert areas["JSON encode/decode"] == 5 and areas["control layer (rest)"] == 1
     assert area_of(["x (somewhere.py:1)"]) == "other"
     assert short("f (/x/lib/python3.11/site-packages/starlette/routing.py:3)") == "f (starlette/routing.py:3)"

@@ -19,7 +19,7 @@ from starlette.applications import Starlette
 from starlette.routing import Match, Mount
 
 from specmock.mocks.app import _MountPrefix, create_app, create_state
-from specmock.mocks.core.control import ControlLayer
+from specmock.mocks.core.middleware import ControlLayer
 from tests.mocks.banqer.support import API, DOCUMENTED_FICHA_ID, bearer, fetch_token, make_app, raw_client
 from tests.mocks.toy_api import ToyApi
 

@@ -97,7 +97,7 @@ import httpx
 from specmock.mocks.app import create_app, create_state
 from specmock.mocks.transport import sync_transport
 
-HEAVY = ("graphql", "faker", "jsonschema", "yaml", "jwt", "specmock.mocks.banqer.auth",
+HEAVY = ("graphql", "faker", "jsonschema", "yaml", "jwt", "specmock.mocks.banqer.realm",
          "specmock.mocks.banqer.api", "specmock.mocks.pbm.api", "specmock.mocks.assine.api")
 state = create_state()
 app = create_app(state)

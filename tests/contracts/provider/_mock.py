@@ -9,7 +9,7 @@ from specmock.mocks.app import API_CLASSES, create_app, create_state
 
 #: API name -> the mock classes that serve it (the Banqer API needs its realm for tokens).
 HOSTED = {
-    "banqer": ("specmock.mocks.banqer.auth:BanqerAuthApi", "specmock.mocks.banqer.api:BanqerApi"),
+    "banqer": ("specmock.mocks.banqer.realm:BanqerAuthApi", "specmock.mocks.banqer.api:BanqerApi"),
     "pbm": ("specmock.mocks.pbm.api:PbmApi",),
     "assine": ("specmock.mocks.assine.api:AssineApi",),
 }

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from starlette.requests import Request
 
 from specmock.mocks.assine.cache import LruCache
+from specmock.mocks.assine.errors import ApiProblem, dump, dump_utf8
 from specmock.mocks.assine.hal import Ctx, collection, encoded_collection
-from specmock.mocks.assine.problems import ApiProblem, dump, dump_utf8
 
 # -- LruCache against a plain model ---------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from starlette.applications import Starlette
 
-from specmock.mocks.assine import routing
+from specmock.mocks.assine import routes
 from specmock.mocks.config import MockConfig
 from tests.mocks.assine.support import (
     API,
@@ -127,7 +127,7 @@ def test_a_genuine_bug_is_a_logged_500_in_the_api_shape(app: Starlette, monkeypa
 
     mount: Any = next(r for r in app.routes if getattr(r, "path", "") == API)
     router = mount.app.app  # Mount -> ControlLayer -> Router
-    assert isinstance(router, routing.Router)
+    assert isinstance(router, routes.Router)
     monkeypatch.setitem(router.plain.fixed["/user"].handlers, "GET", broken)
     client = client_for(app)
     response = client.get(f"{API}/user", headers=bearer(token(client)))

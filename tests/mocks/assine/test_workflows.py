@@ -9,7 +9,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from specmock.mocks.assine.problems import ApiProblem
+from specmock.mocks.assine.errors import ApiProblem
 from tests.mocks.assine.support import (
     API,
     PF,

@@ -306,7 +306,7 @@ def test_documents_are_parsed_and_validated_once(mock: Mock) -> None:
 
 
 def _endpoint(mock: Mock) -> Any:
-    from specmock.mocks.pbm.http import GraphQLHttpApp
+    from specmock.mocks.pbm.routes import GraphQLHttpApp
 
     for route in mock.app.routes:
         control = getattr(route, "app", None)

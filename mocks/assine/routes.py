@@ -22,8 +22,8 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from specmock.mocks.assine import files, oauth, templates, tokens, users, webhooks, workflows
+from specmock.mocks.assine.errors import ApiProblem
 from specmock.mocks.assine.hal import Ctx, request_base
-from specmock.mocks.assine.problems import ApiProblem
 
 if TYPE_CHECKING:
     from specmock.mocks.assine.api import AssineApi

@@ -20,7 +20,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from specmock.mocks.core.faults import Fault
 from specmock.mocks.core.journal import JournalEntry
-from specmock.mocks.core.redact import (
+from specmock.mocks.core.state import MockApi, MockState
+from specmock.redact import (
     MASK,
     SECRET_KEYS,
     is_secret_key,
@@ -29,7 +30,6 @@ from specmock.mocks.core.redact import (
     redact_mapping,
     redact_text,
 )
-from specmock.mocks.core.state import MockApi, MockState
 
 _JOURNAL_HEADERS = ("authorization", "content-type", "accept", "prefer", "user-agent")
 _BODY_PREVIEW = 4096

@@ -11,7 +11,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from ._harness import Answer, Checker, Exchange, FakeClock, describe, json_answer
+from .fake_server import Answer, Checker, Exchange, FakeClock, describe, json_answer
 from .schemas import answer_from_malformed, malformed_bodies
 
 #: The vendor's backoff cap, in seconds.

@@ -22,7 +22,8 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from ._common import (
+from .fake_server import Answer, Checker, Exchange, Harness, property_settings
+from .rules import (
     Outcome,
     Step,
     TokenWords,
@@ -32,7 +33,6 @@ from ._common import (
     check_waits,
     vendor_model,
 )
-from ._harness import Answer, Checker, Exchange, Harness, property_settings
 
 Route = Callable[[Exchange], Answer]
 
