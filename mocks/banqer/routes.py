@@ -77,8 +77,10 @@ class BanqerApp:
                 authorization = value.decode("latin-1")
                 break
         try:
+            server = scope.get("server")
             body = self.api.serve(operation_id, scope["path_params"]["tenant"], authorization,
-                                  scope["query_string"].decode("latin-1"), path_params)
+                                  scope["query_string"].decode("latin-1"), path_params,
+                                  str(server[0]) if server else "")
         except ApiFailure as failure:
             return raw_answer(failure.response)
         except Exception:  # bad input must never surface as a bare 500 page

@@ -1,12 +1,39 @@
-"""The bounded request journal: what reached the mock, with secrets redacted."""
+"""The bounded request journal: what reached the mock, with secrets redacted.
+
+Bounded twice: by entries (``maxlen``) and by bytes (``max_bytes``, measured as the characters of
+an entry's fields). A field longer than :data:`FIELD_CHARS` (a 4 MiB ``User-Agent``, a path) is
+cut with a visible marker, so one request can never take the whole budget; the oldest entries
+go first when either bound is reached.
+
+Each entry's ``id`` is one more than the previous one's and is never reused while the server
+runs (clearing the journal or resetting the mock does not restart it): ``page(after=id)`` is a
+cursor that stays valid whatever happens in between.
+"""
 
 from __future__ import annotations
 
 import itertools
+import json
 import threading
 from collections import deque
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+__all__ = ["FIELD_CHARS", "PAGE_BYTES", "Journal", "JournalEntry", "JournalPage"]
+
+#: Longest text kept for one field (path, query, a header's value, a body given as text).
+FIELD_CHARS = 2048
+#: What an entry costs besides its fields (numbers, names, the dict itself), counted in its size.
+_ENTRY_OVERHEAD = 256
+#: A page of :meth:`Journal.page` stops once its entries reach this many bytes (one entry at least).
+PAGE_BYTES = 1 << 20
+
+
+def cut(text: str, limit: int = FIELD_CHARS) -> str:
+    """``text``, or its first ``limit`` characters and a marker saying how much was left out."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}…[cut: {len(text) - limit} more characters]"
 
 
 @dataclass(slots=True)
@@ -23,32 +50,81 @@ class JournalEntry:
     duration_ms: float = 0.0
     fault: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    #: Bytes this entry counts for in the journal's budget (set when it is added).
+    size: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
+        del data["size"]
         data["duration_ms"] = round(self.duration_ms, 3)  # rounded here, off the request path
         return data
 
 
-class Journal:
-    """Keeps the last ``maxlen`` entries; ``total`` counts every request ever recorded."""
+def _body_size(body: Any) -> int:
+    if body is None:
+        return 0
+    if isinstance(body, str):
+        return len(body)
+    try:
+        return len(json.dumps(body, ensure_ascii=False, default=str))
+    except (TypeError, ValueError, RecursionError):
+        return len(str(body))
 
-    def __init__(self, maxlen: int = 1000) -> None:
-        self._entries: deque[JournalEntry] = deque(maxlen=maxlen)
+
+def _fitted(entry: JournalEntry) -> int:
+    """Cut ``entry``'s oversized fields in place; its size in bytes."""
+    if len(entry.path) > FIELD_CHARS:
+        entry.path = cut(entry.path)
+    if len(entry.query) > FIELD_CHARS:
+        entry.query = cut(entry.query)
+    size = _ENTRY_OVERHEAD + len(entry.path) + len(entry.query)
+    for name, value in entry.headers.items():
+        if len(value) > FIELD_CHARS:
+            value = entry.headers[name] = cut(value)
+        size += len(name) + len(value)
+    if isinstance(entry.body, str) and len(entry.body) > FIELD_CHARS:
+        entry.body = cut(entry.body)
+    return size + _body_size(entry.body)
+
+
+@dataclass(frozen=True)
+class JournalPage:
+    entries: list[JournalEntry]
+    #: The cursor for the next page: the last id returned, or ``after`` itself when none was.
+    next: int
+    #: Whether entries after this page were already recorded.
+    more: bool
+    #: The oldest id still kept (0 when the journal is empty): above ``after + 1``, a poller missed some.
+    oldest: int
+
+
+class Journal:
+    """Keeps the last ``maxlen`` entries within ``max_bytes``; ``total`` counts every request recorded."""
+
+    def __init__(self, maxlen: int = 1000, max_bytes: int = 8 * 1_048_576) -> None:
+        self._entries: deque[JournalEntry] = deque()
+        self._maxlen = maxlen
+        self.max_bytes = max_bytes
+        self.bytes = 0
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self.total = 0
 
     @property
     def maxlen(self) -> int:
-        return self._entries.maxlen or 0
+        return self._maxlen
 
     def add(self, entry: JournalEntry) -> JournalEntry:
-        """Keep ``entry``, numbered next (its ``id`` is set here)."""
+        """Keep ``entry``, numbered next (its ``id`` is set here), its oversized fields cut."""
+        entry.size = _fitted(entry)
         with self._lock:
             entry.id = next(self._ids)
-            self._entries.append(entry)
+            entries = self._entries
+            entries.append(entry)
+            self.bytes += entry.size
             self.total += 1
+            while len(entries) > self._maxlen or (self.bytes > self.max_bytes and len(entries) > 1):
+                self.bytes -= entries.popleft().size
         return entry
 
     def entries(self, api: str | None = None) -> list[JournalEntry]:
@@ -56,9 +132,31 @@ class Journal:
             items = list(self._entries)
         return [e for e in items if api is None or e.api == api]
 
+    def page(self, after: int = 0, limit: int = 1000, api: str | None = None,
+             max_bytes: int = PAGE_BYTES) -> JournalPage:
+        """Entries with an id above ``after`` (oldest first): at most ``limit`` and about ``max_bytes``."""
+        with self._lock:
+            items = list(self._entries)
+        oldest = items[0].id if items else 0
+        chosen: list[JournalEntry] = []
+        size = 0
+        cursor = after
+        more = False
+        for entry in items:
+            if entry.id <= after or (api is not None and entry.api != api):
+                continue
+            if len(chosen) >= limit or (chosen and size + entry.size > max_bytes):
+                more = True
+                break
+            chosen.append(entry)
+            size += entry.size
+            cursor = entry.id
+        return JournalPage(chosen, cursor, more, oldest)
+
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self.bytes = 0
             self.total = 0
 
     def __len__(self) -> int:

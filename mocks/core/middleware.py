@@ -215,7 +215,8 @@ class ControlLayer:
             response: Response | None = None
             if too_large:
                 response = api.error_response(413, f"Request body larger than {self.max_body_bytes} bytes")
-            elif (prefer := headers.get("prefer")) and (code := _preferred_code(prefer)) and code >= 400:
+            elif ((prefer := headers.get("prefer")) and state.mock_only_controls
+                  and (code := _preferred_code(prefer)) and code >= 400):
                 response = self._error(code)
                 entry.fault = True
             elif (fault := state.faults.take(api.name, method, path)) is not None:
