@@ -229,8 +229,9 @@ class BanqerApi(MockApi):
 
         Authentication and scope are judged on every request (they depend on the clock and the
         token registry). ``server_host`` is the address the request reached (its ``scope["server"]``),
-        a host a token's issuer may name besides the allowed ones. What follows is a pure function of the query and the tenant's data, which
-        never changes, so the body of a query that already passed is served again as it was.
+        a host a token's issuer may name besides the allowed ones. What follows is a pure function
+        of the query and the tenant's data, which never changes, so the body of a query that already
+        passed is served again as it was.
         """
         granted = self._authenticate(authorization, tenant, server_host)
         self._authorize(tenant, granted.scopes, SCOPES[operation_id])

@@ -70,7 +70,7 @@ def is_own_host(name: str, scope: Scope, allowed: frozenset[str]) -> bool:
     if name in allowed:
         return True
     server = scope.get("server")
-    return bool(server) and name == _bare(str(server[0]))
+    return server is not None and name == _bare(str(server[0]))
 
 
 def origin_host(origin: str) -> tuple[str, str, int] | None:

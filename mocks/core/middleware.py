@@ -8,6 +8,7 @@ its secrets masked.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import json
 import re
@@ -244,6 +245,17 @@ class ControlLayer:
                 await response(scope, receive, send_and_record)
             else:
                 await self.app(scope, _replay(body, receive), send_and_record)
+        except asyncio.CancelledError:
+            # The server is stopping and its grace period is over: the API's own 503 if nothing was
+            # sent yet, then the cancellation goes on (the server ends the request quietly).
+            if entry is None or entry.status == 0:
+                if entry is not None:
+                    entry.status = 503
+                cut = self._error(503)
+                cut.headers["connection"] = "close"
+                with contextlib.suppress(Exception):
+                    await cut(scope, receive, send)
+            raise
         except Exception:
             # What a server's error middleware would do: a plain 500 if nothing was sent yet, and the
             # exception goes on to the server, which logs it.
