@@ -133,14 +133,16 @@ class TokenRecord:
 MAX_TOKEN_RECORDS = 200_000
 #: Expired records are kept this long so a client presenting one hears "expired", not "unknown".
 EXPIRED_KEPT_SECONDS = 3600
+#: Issues between two purges (each purge costs only the records it removes).
+_PURGE_EVERY = 256
 
 
 class TokenRegistry:
     """Issued tokens by ``(api, token_id)``: a JWT's ``jti``, or an opaque token's value hash.
 
     Bounded by count (``max_records``, oldest issued dropped first). Expired records are purged
-    on each issue from a heap ordered by expiry, so a purge costs the records it removes, never
-    a pass over the whole registry.
+    every 256 issues from a heap ordered by expiry, so a purge costs the records it removes,
+    never a pass over the whole registry.
     """
 
     def __init__(self, max_records: int = MAX_TOKEN_RECORDS) -> None:
@@ -150,6 +152,7 @@ class TokenRegistry:
         # by expire_all or issued again); purging checks the record itself.
         self._expiry: list[tuple[float, tuple[str, str]]] = []
         self._lock = threading.Lock()
+        self._issued_since_purge = 0
 
     def issue(self, record: TokenRecord, now: float) -> TokenRecord:
         key = (record.api, record.token_id)
@@ -159,7 +162,9 @@ class TokenRegistry:
                 del records[key]  # issued again: it now counts as the newest
             records[key] = record
             heapq.heappush(self._expiry, (record.expires_at, key))
-            self._purge(now)
+            self._issued_since_purge += 1
+            if self._issued_since_purge >= _PURGE_EVERY:
+                self._purge(now)
             while len(records) > self.max_records:
                 records.popitem(last=False)
             if len(self._expiry) > 2 * self.max_records + 1024:  # stale heap entries of dropped records
@@ -206,6 +211,7 @@ class TokenRegistry:
         return len(self._records)
 
     def _purge(self, now: float) -> None:
+        self._issued_since_purge = 0
         horizon = now - EXPIRED_KEPT_SECONDS
         expiry, records = self._expiry, self._records
         while expiry and expiry[0][0] <= horizon:
