@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from specmock.mocks.config_file import ConfigError, read_yaml_file
+from specmock.mocks.config_file import MAX_INTEGER_BITS, ConfigError, oversized_integer, read_yaml_file
 from specmock.mocks.core.ratelimit import RateLimitRule
 
 if TYPE_CHECKING:
@@ -188,6 +188,10 @@ def parse_config(data: Any, source: str = "config") -> MockConfig:
 
     if data is None:
         data = {}
+    huge = oversized_integer(data)
+    if huge is not None:
+        raise ConfigError(
+            f"{source}: {huge}: an integer of more than {MAX_INTEGER_BITS} bits is out of range")
     validator = jsonschema.Draft202012Validator(CONFIG_SCHEMA)
     error = jsonschema.exceptions.best_match(validator.iter_errors(data))
     if error is not None:

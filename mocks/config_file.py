@@ -1,7 +1,7 @@
 """Reading a config file with limits: what a hostile or mistaken file can cost is bounded.
 
 - Only a regular file is read (a FIFO, a device such as ``/dev/zero`` or a directory is refused
-  without being read; a FIFO is opened without waiting for a writer).
+  without being opened, so a FIFO never waits for a writer).
 - At most :data:`MAX_CONFIG_BYTES` are read; a larger file is refused.
 - YAML aliases (``*name``, and so ``<<`` merges) are refused: a few hundred bytes of nested
   aliases would otherwise expand to gigabytes. Duplicate keys are refused: YAML would keep the
@@ -13,13 +13,15 @@
 
 from __future__ import annotations
 
-import errno
 import os
 import stat
 from pathlib import Path
 from typing import Any
 
-__all__ = ["MAX_CONFIG_BYTES", "MAX_ERROR_CHARS", "ConfigError", "one_line", "read_yaml_file"]
+__all__ = [
+    "MAX_CONFIG_BYTES", "MAX_ERROR_CHARS", "MAX_INTEGER_BITS", "ConfigError", "one_line", "oversized_integer",
+    "read_yaml_file",
+]
 
 #: Largest config file read, in bytes.
 MAX_CONFIG_BYTES = 1 << 20
@@ -52,43 +54,55 @@ def _kind(mode: int) -> str:
     return "not a regular file"
 
 
+def _regular(path: Path, mode: int, size: int) -> None:
+    if not stat.S_ISREG(mode):
+        raise ConfigError(f"{path}: {_kind(mode)}, not a regular file; give a YAML file")
+    if size > MAX_CONFIG_BYTES:
+        raise ConfigError(
+            f"{path}: {size} bytes, larger than the {MAX_CONFIG_BYTES} bytes a config file may have")
+
+
 def read_text(path: Path) -> str:
     """The file's text: a regular file of at most :data:`MAX_CONFIG_BYTES`, UTF-8."""
     try:
-        # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer, forever.
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        # Judged before opening: opening a FIFO for reading waits for a writer, forever.
+        info = path.stat()
+        _regular(path, info.st_mode, info.st_size)
+        with path.open("rb") as file:
+            info = os.fstat(file.fileno())  # the file opened is the one judged
+            _regular(path, info.st_mode, info.st_size)
+            data = file.read(MAX_CONFIG_BYTES + 1)  # it may have grown since
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such file") from None
     except OSError as exc:
-        if exc.errno == errno.ENXIO:  # a socket, or a FIFO on some systems
-            raise ConfigError(f"{path}: not a regular file") from None
         raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{path}: larger than the {MAX_CONFIG_BYTES} bytes a config file may have")
     try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise ConfigError(f"{path}: {_kind(info.st_mode)}, not a regular file; give a YAML file")
-        if info.st_size > MAX_CONFIG_BYTES:
-            raise ConfigError(f"{path}: {info.st_size} bytes, larger than the {MAX_CONFIG_BYTES} bytes "
-                              "a config file may have")
-        os.set_blocking(fd, True)
-        chunks: list[bytes] = []
-        size = 0
-        while size <= MAX_CONFIG_BYTES:  # the file may grow while it is read
-            chunk = os.read(fd, 65536)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-        if size > MAX_CONFIG_BYTES:
-            raise ConfigError(f"{path}: larger than the {MAX_CONFIG_BYTES} bytes a config file may have")
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    finally:
-        os.close(fd)
-    try:
-        return b"".join(chunks).decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+
+
+#: Largest magnitude of an integer anywhere in a config: beyond it, even printing the number in an
+#: error message fails (Python converts at most 4,300 digits), and no setting takes one that large.
+MAX_INTEGER_BITS = 64
+
+
+def oversized_integer(data: Any) -> str | None:
+    """Where (``a.b.0``) ``data`` holds an integer of more than :data:`MAX_INTEGER_BITS` bits, if it does."""
+    stack: list[tuple[str, Any]] = [("", data)]
+    while stack:
+        where, value = stack.pop()
+        if isinstance(value, int) and not isinstance(value, bool):
+            if value.bit_length() > MAX_INTEGER_BITS:
+                return where or "top level"
+        elif isinstance(value, dict):
+            stack.extend((f"{where}.{key}" if where else str(key), item) for key, item in value.items())
+        elif isinstance(value, list):
+            stack.extend((f"{where}.{index}" if where else str(index), item)
+                         for index, item in enumerate(value))
+    return None
 
 
 def _loader(text: str) -> Any:

@@ -202,9 +202,9 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     import signal
     import threading
 
-    from specmock.mocks.config import ConfigError, MockConfig, load_config
-
     try:  # before the handlers below: Ctrl-C while a config file is read stops at once
+        from specmock.mocks.config import ConfigError, MockConfig, load_config
+
         config = load_config(args.config) if args.config else MockConfig()
     except ConfigError as exc:
         print(f"specmock: {exc}", file=sys.stderr)
