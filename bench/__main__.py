@@ -5,6 +5,7 @@ python -m bench --quick          1 round, 3 s per measurement (about 1 min)
 python -m bench soak             100,000 mixed requests, RSS sampled every 10,000
 python -m bench profile          py-spy samples of the mock while wrk drives one scenario
 python -m bench startup          where the start-up time goes, phase by phase
+python -m bench tokens           token issuing rate as the registry grows past 100,000 tokens
 """
 
 from __future__ import annotations
@@ -460,6 +461,9 @@ def build_parser() -> argparse.ArgumentParser:
     startup = commands.add_parser("startup", help="where specmock serve's start-up time goes")
     startup.add_argument("--runs", type=int, default=5)
     startup.add_argument("--tuned", action="store_true", help="as for the main run")
+    issuing = commands.add_parser("tokens", help="token issuing rate as the registry grows (in-process)")
+    issuing.add_argument("--tokens", type=int, default=200_000, help="records issued (default 200,000)")
+    issuing.add_argument("--logins", type=int, default=500, help="Assine logins timed per measurement")
     return parser
 
 
@@ -478,6 +482,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return profile(args, mock_server(tuned_env() if args.tuned else {}), say)
     if args.command == "report":
         return report(args.file)
+    if args.command == "tokens":
+        from bench.tokens import tokens
+
+        return tokens(args, say)
     if args.command == "startup":
         from bench.startup import startup
 

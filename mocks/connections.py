@@ -53,6 +53,10 @@ class ConnectionLimits:
     grace: float = 5.0
 
 
+#: Seconds a refused connection is read (and what it sends dropped) before it is closed.
+_LINGER_SECONDS = 1.0
+
+
 def _raw_response(status: bytes, body: dict[str, str], extra: bytes = b"") -> bytes:
     payload = json.dumps(body).encode("utf-8")
     return (b"HTTP/1.1 " + status + b"\r\ncontent-type: application/json\r\nconnection: close\r\n"
@@ -74,6 +78,7 @@ class LimitedHttpProtocol(HttpToolsProtocol):
         self._in_headers = True
         self._header_bytes = 0
         self._partial = False
+        self._discarding = False
         self._timer: asyncio.TimerHandle | None = None
 
     # -- the request timeout --------------------------------------------------------------------
@@ -110,6 +115,8 @@ class LimitedHttpProtocol(HttpToolsProtocol):
     # -- the header-size bound ------------------------------------------------------------------
 
     def data_received(self, data: bytes) -> None:
+        if self._discarding:
+            return
         if self._in_headers:
             room = self.limits.max_header_bytes - self._header_bytes
             if len(data) > room:
@@ -132,12 +139,21 @@ class LimitedHttpProtocol(HttpToolsProtocol):
         super().data_received(data)
 
     def _refuse_headers(self) -> None:
-        self._disarm()
         limit = self.limits.max_header_bytes
         log.warning("specmock: refused a request whose headers are larger than %d bytes", limit)
-        self.transport.write(_raw_response(b"431 Request Header Fields Too Large", {
+        transport = self.transport
+        transport.write(_raw_response(b"431 Request Header Fields Too Large", {
             "error": f"specmock: the request line and headers are larger than {limit} bytes"}))
-        self.transport.close()
+        # Closing with the client's bytes unread would reset the connection, and the reset can
+        # destroy the answer before the client reads it: read and drop for a moment first.
+        self._discarding = True
+        try:
+            transport.write_eof()
+        except (OSError, RuntimeError, NotImplementedError):
+            transport.close()
+            return
+        self._disarm()
+        self._timer = self.loop.call_later(_LINGER_SECONDS, transport.close)
 
     # -- parser callbacks -----------------------------------------------------------------------
 

@@ -167,10 +167,14 @@ class TokenRegistry:
                 self._purge(now)
             while len(records) > self.max_records:
                 records.popitem(last=False)
-            if len(self._expiry) > 2 * self.max_records + 1024:  # stale heap entries of dropped records
-                self._expiry = [(r.expires_at, k) for k, r in records.items()]
-                heapq.heapify(self._expiry)
+            self._compact()
         return record
+
+    def _compact(self) -> None:
+        """Rebuild the expiry heap once stale entries (dropped or re-expired records) outnumber the live."""
+        if len(self._expiry) > 2 * len(self._records) + 1024:
+            self._expiry = [(r.expires_at, k) for k, r in self._records.items()]
+            heapq.heapify(self._expiry)
 
     def get(self, api: str, token_id: str) -> TokenRecord | None:
         """The record whatever its state (expired and revoked ones included), if still kept."""
@@ -192,10 +196,12 @@ class TokenRegistry:
     def expire_all(self, now: float, api: str | None = None) -> int:
         with self._lock:
             count = 0
-            for record in self._records.values():
+            for key, record in self._records.items():
                 if (api is None or record.api == api) and record.expires_at > now:
                     record.expires_at = now
+                    heapq.heappush(self._expiry, (now, key))  # purged an hour from now, not at its old expiry
                     count += 1
+            self._compact()
             return count
 
     def records(self, api: str | None = None) -> list[TokenRecord]:
@@ -217,8 +223,8 @@ class TokenRegistry:
         while expiry and expiry[0][0] <= horizon:
             _, key = heapq.heappop(expiry)
             record = records.get(key)
-            # A record issued again under the same key has a later entry of its own; one expired
-            # early by expire_all has an earlier expiry than its entry says, so it still goes.
+            # A record issued again under the same key, or expired early by expire_all, has an
+            # entry of its own for its present expiry: only that one removes it.
             if record is not None and record.expires_at <= horizon:
                 del records[key]
 
