@@ -176,8 +176,6 @@ class LimitedHttpProtocol(HttpToolsProtocol):
                 self.app = self._real_app
         else:
             super().on_headers_complete()
-        if self._partial:  # the body, if any, must keep coming
-            self._arm()
 
     def on_message_complete(self) -> None:
         super().on_message_complete()

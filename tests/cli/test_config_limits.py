@@ -18,10 +18,13 @@ from specmock.mocks.config import ConfigError, load_config, parse_config
 from specmock.mocks.config_file import MAX_CONFIG_BYTES, MAX_ERROR_CHARS, one_line
 
 #: Nine levels of nine aliases each: 9**9 (387 million) strings once expanded, from about 600 bytes.
-ALIAS_BOMB = "\n".join(
-    ['a: &a ["x","x","x","x","x","x","x","x","x"]']
-    + [f"{chr(98 + i)}: &{chr(98 + i)} [" + ",".join([f"*{chr(97 + i)}"] * 9) + "]" for i in range(8)]
-) + "\nbanqer:\n  tenants:\n    t:\n      clients:\n        c: {secret: s, scopes: *i}\n"
+ALIAS_BOMB = (
+    "\n".join(
+        ['a: &a ["x","x","x","x","x","x","x","x","x"]']
+        + [f"{chr(98 + i)}: &{chr(98 + i)} [" + ",".join([f"*{chr(97 + i)}"] * 9) + "]" for i in range(8)]
+    )
+    + "\nbanqer:\n  tenants:\n    t:\n      clients:\n        c: {secret: s, scopes: *i}\n"
+)
 
 
 def refused(path: Path) -> str:
@@ -111,8 +114,12 @@ def test_dev_zero_is_refused_without_reading_it() -> None:
 
 
 def run_serve(config: Path, timeout: float = 30) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "specmock", "serve", "--port", "0", "--config", str(config)],
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "specmock", "serve", "--port", "0", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def test_a_fifo_is_refused_at_once_not_waited_on(tmp_path: Path) -> None:
@@ -135,11 +142,21 @@ def test_ctrl_c_while_the_config_is_read_stops_the_command(tmp_path: Path) -> No
     # A large document of many small mappings takes seconds to parse: the interrupt lands meanwhile.
     path = write(tmp_path, "".join(f"k{i}: {{a: 1}}\n" for i in range(30_000)))
     process = subprocess.Popen(
-        [sys.executable, "-c",
-         "import signal, sys, time; from specmock.cli import main; "
-         "print('ready', flush=True); sys.exit(main(sys.argv[1:]))",
-         "serve", "--port", "0", "--config", str(path)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-c",
+            "import signal, sys, time; from specmock.cli import main; "
+            "print('ready', flush=True); sys.exit(main(sys.argv[1:]))",
+            "serve",
+            "--port",
+            "0",
+            "--config",
+            str(path),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert process.stdout is not None and process.stdout.readline().strip() == "ready"
     time.sleep(1.0)
     process.send_signal(signal.SIGINT)

@@ -87,11 +87,14 @@ def test_a_request_in_flight_finishes_within_the_grace_period(
 
 
 @pytest.mark.parametrize("sig", SIGNALS)
-@pytest.mark.parametrize(("api", "path", "shape"), [
-    ("pbm", "/pbm/graphql?query=%7B__typename%7D", "errors"),
-    ("banqer-auth", "/banqer-auth/realms/demo/.well-known/openid-configuration", "error"),
-    ("assine", "/assine/v1/user", "detail"),
-])
+@pytest.mark.parametrize(
+    ("api", "path", "shape"),
+    [
+        ("pbm", "/pbm/graphql?query=%7B__typename%7D", "errors"),
+        ("banqer-auth", "/banqer-auth/realms/demo/.well-known/openid-configuration", "error"),
+        ("assine", "/assine/v1/user", "detail"),
+    ],
+)
 def test_a_request_cut_by_the_grace_period_gets_the_apis_503(
     processes: list[subprocess.Popen[str]], sig: int, api: str, path: str, shape: str
 ) -> None:
@@ -108,13 +111,19 @@ def test_a_request_cut_by_the_grace_period_gets_the_apis_503(
     assert "Traceback" not in err and "CancelledError" not in err
 
 
-def test_beyond_loopback_the_admin_api_is_off_unless_asked_for(processes: list[subprocess.Popen[str]]) -> None:
+def test_beyond_loopback_the_admin_api_is_off_unless_asked_for(
+    processes: list[subprocess.Popen[str]],
+) -> None:
     process, url, _ = start("--host", "0.0.0.0")
     processes.append(process)
     local = url.replace("0.0.0.0", "127.0.0.1")
     assert httpx.get(f"{local}/__mock__/", timeout=10).status_code == 404
-    assert httpx.get(f"{local}/pbm/graphql?query=%7B__typename%7D", headers={"Prefer": "code=503"},
-                     timeout=10).status_code != 503
+    assert (
+        httpx.get(
+            f"{local}/pbm/graphql?query=%7B__typename%7D", headers={"Prefer": "code=503"}, timeout=10
+        ).status_code
+        != 503
+    )
     _, err = finish(process, signal.SIGINT)
     assert "the admin API is off here (--admin serves it)" in err
 
@@ -127,6 +136,10 @@ def test_beyond_loopback_the_admin_api_is_off_unless_asked_for(processes: list[s
 
 
 def test_admin_and_no_admin_together_are_a_usage_error() -> None:
-    result = subprocess.run([sys.executable, "-m", "specmock", "serve", "--admin", "--no-admin"],
-                            capture_output=True, text=True, timeout=30)
+    result = subprocess.run(
+        [sys.executable, "-m", "specmock", "serve", "--admin", "--no-admin"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert result.returncode == 2 and "not allowed with argument" in result.stderr

@@ -61,9 +61,13 @@ def test_the_expiry_heap_stays_bounded_when_records_are_dropped_unexpired() -> N
 
 
 @settings(max_examples=80)
-@given(st.lists(st.tuples(st.sampled_from(["issue", "expire", "revoke"]), st.integers(0, 30),
-                          st.integers(0, 20_000)), max_size=400),
-       st.integers(1, 40))
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["issue", "expire", "revoke"]), st.integers(0, 30), st.integers(0, 20_000)),
+        max_size=400,
+    ),
+    st.integers(1, 40),
+)
 def test_the_registry_answers_like_a_plain_dict_within_its_bounds(
     steps: list[tuple[str, int, int]], bound: int
 ) -> None:

@@ -74,7 +74,9 @@ def test_a_cross_origin_write_is_refused_and_changes_nothing(
 
 
 def test_the_refused_fault_does_not_fire(client: httpx.Client) -> None:
-    refused = client.post("/__mock__/faults", content='{"api": "pbm", "status": 503}', headers=text_plain(EVIL))
+    refused = client.post(
+        "/__mock__/faults", content='{"api": "pbm", "status": 503}', headers=text_plain(EVIL)
+    )
     assert refused.status_code == 403
     assert client.get("/pbm/graphql?query=%7B__typename%7D").status_code != 503
 
@@ -99,29 +101,47 @@ def test_a_foreign_host_is_refused_even_for_reads(client: httpx.Client, host: st
         one_line_refusal(client.get(path, headers={"Host": host}), "Host")
 
 
-@pytest.mark.parametrize("host", ["localhost", "LOCALHOST:1234", "127.0.0.1", "[::1]:8080", "localhost.",
-                                  "mock.internal", "mock.internal:9000"])
+@pytest.mark.parametrize(
+    "host",
+    [
+        "localhost",
+        "LOCALHOST:1234",
+        "127.0.0.1",
+        "[::1]:8080",
+        "localhost.",
+        "mock.internal",
+        "mock.internal:9000",
+    ],
+)
 def test_loopback_bound_and_allowed_hosts_are_served(mock: Served, client: httpx.Client, host: str) -> None:
     assert client.get("/__mock__/requests", headers={"Host": host}).status_code == 200
 
 
 def test_a_dns_rebinding_page_is_refused_both_ways(client: httpx.Client) -> None:
     # The page's origin and Host are the attacker's name, pointed at 127.0.0.1.
-    response = client.post("/__mock__/reset", headers={"Host": "evil.example:8080",
-                                                       "Origin": "http://evil.example:8080"})
+    response = client.post(
+        "/__mock__/reset", headers={"Host": "evil.example:8080", "Origin": "http://evil.example:8080"}
+    )
     one_line_refusal(response, "Host")
 
 
 def test_the_mocked_apis_are_not_restricted(mock: Served, client: httpx.Client) -> None:
     foreign = {"Origin": EVIL, "Host": "evil.example"}
-    assert client.get("/banqer-auth/realms/demo/protocol/openid-connect/certs", headers=foreign).status_code == 200
+    assert (
+        client.get("/banqer-auth/realms/demo/protocol/openid-connect/certs", headers=foreign).status_code
+        == 200
+    )
     token = support.pbm_token(client)
-    answer = client.post("/pbm/graphql", json={"query": "{ __typename }"}, headers={**foreign, **support.bearer(token)})
+    answer = client.post(
+        "/pbm/graphql", json={"query": "{ __typename }"}, headers={**foreign, **support.bearer(token)}
+    )
     assert answer.status_code == 200
 
 
-@given(st.sampled_from(["localhost", "127.0.0.1", "mock.internal", "a-b.example", "::1"]),
-       st.one_of(st.none(), st.integers(0, 65535)))
+@given(
+    st.sampled_from(["localhost", "127.0.0.1", "mock.internal", "a-b.example", "::1"]),
+    st.one_of(st.none(), st.integers(0, 65535)),
+)
 def test_host_values_parse_to_name_and_port(name: str, port: int | None) -> None:
     shown = f"[{name}]" if ":" in name else name
     value = shown if port is None else f"{shown}:{port}"
@@ -167,7 +187,10 @@ def test_assine_signing_hooks_work_with_the_admin_api_and_are_gone_without(
     mock: Served, closed: Served, hook: str
 ) -> None:
     open_client = mock.client()
-    assert open_client.post(f"/assine/__mock__/workflow-step/{_pending_step(open_client)}/{hook}").status_code == 200
+    assert (
+        open_client.post(f"/assine/__mock__/workflow-step/{_pending_step(open_client)}/{hook}").status_code
+        == 200
+    )
     closed_client = closed.client()
     step = _pending_step(closed_client)
     gone = closed_client.post(f"/assine/__mock__/workflow-step/{step}/{hook}")
@@ -186,15 +209,24 @@ def test_no_admin_serves_no_admin_api(closed: Served) -> None:
 
 
 def _banqer_token_via(client: httpx.Client, host: str) -> str:
-    response = client.post(support.REALM_TOKEN, headers={"Host": host}, data={
-        "grant_type": "client_credentials", "client_id": "demo-client", "client_secret": "demo-secret"})
+    response = client.post(
+        support.REALM_TOKEN,
+        headers={"Host": host},
+        data={"grant_type": "client_credentials", "client_id": "demo-client", "client_secret": "demo-secret"},
+    )
     assert response.status_code == 200, response.text
     return str(response.json()["access_token"])
 
 
-@pytest.mark.parametrize(("host", "accepted"), [
-    ("evil.example", False), ("evil.example:8080", False), ("localhost:1", True), ("mock.internal", True),
-])
+@pytest.mark.parametrize(
+    ("host", "accepted"),
+    [
+        ("evil.example", False),
+        ("evil.example:8080", False),
+        ("localhost:1", True),
+        ("mock.internal", True),
+    ],
+)
 def test_banqer_accepts_only_tokens_issued_under_a_host_the_server_answers_to(
     client: httpx.Client, host: str, accepted: bool
 ) -> None:

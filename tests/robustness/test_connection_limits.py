@@ -18,7 +18,9 @@ from specmock.mocks.log_throttle import RepeatThrottle
 from tests.robustness import support
 from tests.robustness.support import Served
 
-LIMITS = ConnectionLimits(max_header_bytes=8192, request_timeout=1.0, keep_alive=1.0, max_connections=4, grace=1)
+LIMITS = ConnectionLimits(
+    max_header_bytes=8192, request_timeout=1.0, keep_alive=1.0, max_connections=4, grace=1
+)
 
 
 @pytest.fixture(scope="module")
@@ -79,8 +81,13 @@ def test_a_connection_that_never_sends_a_byte_is_closed(mock: Served) -> None:
         assert time.monotonic() - started < 9
 
 
-@pytest.mark.parametrize("partial", [b"GET /__mock__/ HTTP/1.1\r\nHost: local",
-                                     b"POST /pbm/graphql HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"])
+@pytest.mark.parametrize(
+    "partial",
+    [
+        b"GET /__mock__/ HTTP/1.1\r\nHost: local",
+        b"POST /pbm/graphql HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{",
+    ],
+)
 def test_a_request_never_completed_gets_408_and_is_closed(mock: Served, partial: bytes) -> None:
     with connect(mock) as sock:
         sock.sendall(partial)
@@ -148,14 +155,18 @@ class _Clock:
         return self.now
 
 
-def _record(message: str, *args: object, level: int = logging.WARNING, name: str = "uvicorn.error") -> logging.LogRecord:
+def _record(
+    message: str, *args: object, level: int = logging.WARNING, name: str = "uvicorn.error"
+) -> logging.LogRecord:
     return logging.LogRecord(name, level, __file__, 1, message, args, None)
 
 
 def test_a_flood_of_one_warning_is_one_line_then_one_line_with_a_count() -> None:
     clock = _Clock()
     throttle = RepeatThrottle(window=10, clock=clock)
-    passed = [r for r in (_record("Invalid HTTP request received.") for _ in range(1000)) if throttle.filter(r)]
+    passed = [
+        r for r in (_record("Invalid HTTP request received.") for _ in range(1000)) if throttle.filter(r)
+    ]
     assert len(passed) == 1
     clock.now = 11
     later = _record("Invalid HTTP request received.")

@@ -27,7 +27,9 @@ def test_an_oversized_header_is_cut_with_a_marker() -> None:
     journal = Journal()
     kept = journal.add(entry("u" * (4 * MIB)))
     value = kept.headers["user-agent"]
-    assert value.startswith("u" * FIELD_CHARS) and value.endswith(f"[cut: {4 * MIB - FIELD_CHARS} more characters]")
+    assert value.startswith("u" * FIELD_CHARS) and value.endswith(
+        f"[cut: {4 * MIB - FIELD_CHARS} more characters]"
+    )
     assert kept.size < 3 * FIELD_CHARS
 
 
@@ -42,9 +44,14 @@ def test_a_hundred_4_mib_user_agents_keep_the_journal_small() -> None:
 
 
 @settings(max_examples=60)
-@given(st.lists(st.tuples(st.integers(0, 20_000), st.integers(0, 20_000)), min_size=1, max_size=60),
-       st.integers(65_536, 400_000), st.integers(1, 40))
-def test_the_byte_and_entry_bounds_always_hold(sizes: list[tuple[int, int]], budget: int, maxlen: int) -> None:
+@given(
+    st.lists(st.tuples(st.integers(0, 20_000), st.integers(0, 20_000)), min_size=1, max_size=60),
+    st.integers(65_536, 400_000),
+    st.integers(1, 40),
+)
+def test_the_byte_and_entry_bounds_always_hold(
+    sizes: list[tuple[int, int]], budget: int, maxlen: int
+) -> None:
     journal = Journal(maxlen=maxlen, max_bytes=budget)
     for ua, path in sizes:
         journal.add(entry("u" * ua, "/" + "p" * path))
@@ -129,8 +136,17 @@ def test_the_listing_pages_over_http(client: httpx.Client) -> None:
     assert ids == sorted(set(ids)) and len(ids) == 7 and first["oldest"] == ids[0]
 
 
-@pytest.mark.parametrize("params", [{"limit": "0"}, {"limit": "1001"}, {"limit": "x"}, {"after": "-1"},
-                                    {"after": "9" * 5000}, {"limit": "²"}])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"limit": "0"},
+        {"limit": "1001"},
+        {"limit": "x"},
+        {"after": "-1"},
+        {"after": "9" * 5000},
+        {"limit": "²"},
+    ],
+)
 def test_bad_paging_parameters_get_a_400_naming_them(client: httpx.Client, params: dict[str, str]) -> None:
     with client:
         response = client.get("/__mock__/requests", params=params)
