@@ -86,13 +86,12 @@ def test_a_request_in_flight_finishes_within_the_grace_period(
     assert "Traceback" not in err and "CancelledError" not in err
 
 
-@pytest.mark.parametrize("sig", SIGNALS)
 @pytest.mark.parametrize(
-    ("api", "path", "shape"),
-    [
-        ("pbm", "/pbm/graphql?query=%7B__typename%7D", "errors"),
-        ("banqer-auth", "/banqer-auth/realms/demo/.well-known/openid-configuration", "error"),
-        ("assine", "/assine/v1/user", "detail"),
+    ("sig", "api", "path", "shape"),
+    [  # each API's own error shape, each signal
+        (signal.SIGTERM, "pbm", "/pbm/graphql?query=%7B__typename%7D", "errors"),
+        (signal.SIGINT, "banqer-auth", "/banqer-auth/realms/demo/.well-known/openid-configuration", "error"),
+        (signal.SIGINT, "assine", "/assine/v1/user", "detail"),
     ],
 )
 def test_a_request_cut_by_the_grace_period_gets_the_apis_503(
