@@ -11,7 +11,7 @@ import re
 import shlex
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from specmock.redact import MASK
 
@@ -22,6 +22,7 @@ _DESCRIBED = re.compile(r"<(?:over )?\d+ (?:bytes|characters)\b.*>", re.DOTALL)
 #: curl reads ``[]{}`` in a URL as its own globbing unless told not to (``-g``).
 _GLOB = frozenset("[]{}")
 _QUOTED_MASK = "%2A%2A%2A"
+_PATH_SAFE = "/!$&'()*+,;=:@-._~"
 
 
 def _header_name(name: str) -> str:
@@ -42,7 +43,9 @@ def curl_command(entry: Mapping[str, Any], origin: str) -> str:
     """The curl command for a journal entry (as :meth:`JournalEntry.to_dict` gives it) sent to ``origin``
     (``http://127.0.0.1:8080``)."""
     query = str(entry.get("query") or "").replace(_QUOTED_MASK, MASK)
-    url = f"{origin.rstrip('/')}{entry.get('base', '')}{entry.get('path', '')}{'?' + query if query else ''}"
+    # The journal keeps the path decoded: encoded again, it reaches the server as the same path.
+    path = quote(f"{entry.get('base', '')}{entry.get('path', '')}", safe=_PATH_SAFE)
+    url = f"{origin.rstrip('/')}{path}{'?' + query if query else ''}"
     method = str(entry.get("method", "GET"))
     headers: Mapping[str, str] = entry.get("headers") or {}
     body = _body_text(entry.get("body"), headers.get("content-type", "").lower())
