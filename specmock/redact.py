@@ -53,7 +53,9 @@ _BEARER_LIKE = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+")
 # "password": "..." in JSON text (also when the key's case differs, e.g. "accessToken").
 _JSON_SECRET_MEMBER = re.compile(rf'("(?:{_KEY_ALTERNATION})"\s*:\s*)"(?:[^"\\]|\\.)*"', re.IGNORECASE)
 # The same member cut short at the end of a text (the start of a long body): `"password": "abc`.
-_JSON_SECRET_MEMBER_CUT = re.compile(rf'("(?:{_KEY_ALTERNATION})"\s*:\s*)"(?:[^"\\]|\\.)*\\?\Z', re.IGNORECASE)
+_JSON_SECRET_MEMBER_CUT = re.compile(
+    rf'("(?:{_KEY_ALTERNATION})"\s*:\s*)"(?:[^"\\]|\\.)*\\?\Z', re.IGNORECASE
+)
 # password=... in form bodies and query strings; the key must not be the tail of a longer name (pageToken).
 _FORM_SECRET_PAIR = re.compile(rf"(?<![A-Za-z0-9_.-])((?:{_KEY_ALTERNATION})=)[^&\s'\"]*", re.IGNORECASE)
 # Header lines inside curl commands or dumps: `-H 'Cookie: ...'`.

@@ -1,8 +1,11 @@
 """The bounded request journal: what reached the mock, how it was answered and why, secrets redacted.
 
-A response is kept as sent (its raw headers and at most :data:`RESPONSE_PREVIEW` bytes of its body)
-and rendered, redacted, only when the journal is read: recording it costs the request path nothing
-but a reference.
+A response is kept as sent (its raw headers and its body) and rendered, redacted, only when the
+journal is read: recording it costs the request path nothing but references. Only the first
+:data:`RESPONSE_PREVIEW` bytes of a body are ever shown; a body streamed through the control layer
+is kept only that far. A body given whole (``DirectAnswer``: Banqer's, at most one list page, most
+often the very bytes its answer cache holds) is kept by reference, as copying its start would cost
+every request.
 """
 
 from __future__ import annotations
@@ -31,14 +34,15 @@ class JournalEntry:
     query: str
     headers: dict[str, str]
     body: Any
+    #: The path the API is mounted at for this request (``/banqer/demo``): ``base + path`` was called.
+    base: str = ""
     status: int = 0
     duration_ms: float = 0.0
     fault: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
-    #: The path the API is mounted at for this request (``/banqer/demo``): ``base + path`` was called.
-    base: str = ""
     #: Why the mock answered so (see :mod:`specmock.mocks.core.why`), when it refused or was steered.
     why: dict[str, Any] | None = None
+    #: The answer as sent: raw headers, and the body (or its first bytes; only these are ever shown).
     response_headers: list[tuple[bytes, bytes]] | None = None
     response_body: bytes = b""
     response_size: int = 0
@@ -61,9 +65,10 @@ class JournalEntry:
             name, text = key.decode("latin-1").lower(), redact_header(key.decode("latin-1"),
                                                                        value.decode("latin-1"))
             headers[name] = f"{headers[name]}, {text}" if name in headers else text
-        cut = self.response_size > len(self.response_body)
+        kept = self.response_body[:RESPONSE_PREVIEW]
+        cut = self.response_size > len(kept)
         return {"headers": headers, "size": self.response_size, "truncated": cut,
-                "body": _response_body(headers.get("content-type", ""), self.response_body, cut)}
+                "body": _response_body(headers.get("content-type", ""), kept, cut)}
 
 
 def _response_body(content_type: str, body: bytes, cut: bool) -> Any:

@@ -211,7 +211,7 @@ class ControlLayer:
                 _journal_headers(headers),
                 (f"<over {self.max_body_bytes} bytes>" if too_large
                  else _journal_body(headers.get("content-type", "").lower(), body) if body else None),
-                base=root,
+                root,
             ))
 
             response: Response | None = None
@@ -231,13 +231,14 @@ class ControlLayer:
             elif (retry_after := state.rate_limits.hit(api.name, api.rate_limit_key(headers), now)):
                 response = self._error(429, retry_after=retry_after)
                 entry.why = {"by": "rate_limit", "retry_after": retry_after,
-                             "summary": f"over this API's rate limit for this token; retry after {retry_after} s"}
+                             "summary": f"over this API's rate limit for this token; "
+                                        f"retry after {retry_after} s"}
 
             if response is None and self._answer is not None and not body:
                 status, raw_headers, payload = self._answer(scope)
                 entry.status = status
                 entry.response_headers = raw_headers
-                entry.response_body = payload[:RESPONSE_PREVIEW]  # the same object when shorter
+                entry.response_body = payload  # a reference: the journal shows only its start
                 entry.response_size = len(payload)
                 if status >= 400:
                     entry.why = scope.get(WHY)

@@ -22,8 +22,8 @@ ASSETS = {
     "page.js": "text/javascript; charset=utf-8",
 }
 #: Everything the page loads comes from the mock itself; nothing inline, no frames.
-_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; "
-           "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+           "img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 _HTML = frozenset({"text/html", "application/xhtml+xml"})
 
 

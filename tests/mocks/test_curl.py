@@ -20,7 +20,8 @@ PATHS = st.text(st.characters(blacklist_categories=["Cs"], blacklist_characters=
 QUERIES = st.text(st.sampled_from("abcXYZ019=&[]{}%*._-'\"$`!"), max_size=30)
 HEADER_VALUES = st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=40)
 JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=10),
-                    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+                    lambda inner: st.lists(inner, max_size=3)
+                    | st.dictionaries(st.text(max_size=5), inner, max_size=3),
                     max_leaves=8)
 
 
@@ -79,7 +80,8 @@ def test_the_curl_line_gives_back_the_request(method: str, path: str, query: str
 
 def test_masked_values_read_as_three_stars_and_a_form_body_is_sent_as_a_form() -> None:
     entry = {"method": "POST", "base": "/banqer-auth", "path": "/realms/demo/protocol/openid-connect/token",
-             "query": "client_secret=%2A%2A%2A", "headers": {"content-type": "application/x-www-form-urlencoded"},
+             "query": "client_secret=%2A%2A%2A",
+             "headers": {"content-type": "application/x-www-form-urlencoded"},
              "body": {"grant_type": "client_credentials", "client_secret": "***"}}
     got = parsed(curl_command(entry, ORIGIN))
     assert got["url"].endswith("?client_secret=***")

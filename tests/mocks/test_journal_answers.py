@@ -41,8 +41,8 @@ def test_the_answer_is_journaled_with_its_headers_and_body(client: httpx.Client)
     response = entry["response"]
     assert response["headers"]["content-type"] == "application/json"
     assert response["body"] == {"ok": True, "path": "/toy/items/a", "size": 7}
-    assert (response["size"], response["truncated"], entry["base"]) == (int(response["headers"]["content-length"]),
-                                                                      False, "/toy")
+    size = int(response["headers"]["content-length"])
+    assert (response["size"], response["truncated"], entry["base"]) == (size, False, "/toy")
 
 
 def test_a_long_answer_keeps_its_start_and_a_secret_cut_there_stays_masked(client: httpx.Client) -> None:
@@ -85,7 +85,8 @@ def test_cursor_ids_keep_counting_after_the_journal_is_cleared(client: httpx.Cli
 
 
 def test_one_entry_with_its_curl_line_and_a_404_for_one_not_kept(client: httpx.Client) -> None:
-    client.post("/toy/items/x", json={"password": "hunter22", "n": 1}, headers={"Authorization": "Bearer abc"})
+    client.post("/toy/items/x", json={"password": "hunter22", "n": 1},
+                headers={"Authorization": "Bearer abc"})
     entry_id = client.get("/__mock__/requests").json()["requests"][-1]["id"]
     entry = client.get(f"/__mock__/requests/{entry_id}").json()
     assert entry["id"] == entry_id and entry["curl"].startswith("curl -X POST http://mock.test/toy/items/x ")
@@ -100,6 +101,7 @@ def test_tokens_are_counted_per_api(app: Starlette, client: httpx.Client) -> Non
     for index in range(3):
         state.tokens.issue(TokenRecord("toy", f"t{index}", now + 60, now), now)
     state.tokens.revoke("toy", "t0")
-    assert client.get("/__mock__/tokens").json() == {"tokens": {"toy": {"issued": 3, "active": 2, "revoked": 1}}}
+    counted = client.get("/__mock__/tokens").json()
+    assert counted == {"tokens": {"toy": {"issued": 3, "active": 2, "revoked": 1}}}
     client.post("/__mock__/tokens/expire")
     assert client.get("/__mock__/tokens").json()["tokens"]["toy"]["active"] == 0

@@ -16,7 +16,8 @@ from specmock.mocks.app import create_app
 from specmock.mocks.config import parse_config
 from specmock.mocks.transport import sync_transport
 
-CONFIG = parse_config({"banqer": {"tenants": {"acme": {"clients": {"acme-client": {"secret": "acme-secret"}}}}}})
+CONFIG = parse_config(
+    {"banqer": {"tenants": {"acme": {"clients": {"acme-client": {"secret": "acme-secret"}}}}}})
 LOGIN = "mutation { createToken(login: \"usuario_exemplo\", password: \"senha_exemplo\") { token } }"
 PBM_READ = "{ WsAcesso_consultProgramForm(args: {programCode: 126, originCode: 37}) { code } }"
 ASSINE_LOGIN = {"grant_type": "password", "client_id": "app", "client_secret": "app",
@@ -88,7 +89,8 @@ def test_a_parameter_of_the_wrong_type_names_the_type_rule(http: httpx.Client) -
     ({"Authorization": "Basic abc"}, "malformed"),
     ({"Authorization": "Bearer not.a.jwt"}, "bad_signature"),
 ])
-def test_banqer_names_the_token_check_that_failed(http: httpx.Client, headers: dict[str, str], check: str) -> None:
+def test_banqer_names_the_token_check_that_failed(http: httpx.Client, headers: dict[str, str],
+                                                  check: str) -> None:
     assert http.get("/banqer/demo/v1/fichas", headers=headers).status_code == 401
     why = last_why(http)
     assert (why["check"], why["token"]) == ("token", check)
@@ -160,12 +162,13 @@ def test_assine_token_checks_and_body_validation(http: httpx.Client) -> None:
     assert last_why(http)["token"] == "expired"
     http.post("/__mock__/reset")
     token = http.post("/assine/oauth", json=ASSINE_LOGIN).json()["access_token"]
-    answer = http.post("/assine/v1/access-token", headers=bearer(token), json={"expires": "2031-01-01 00:00:00"})
+    answer = http.post("/assine/v1/access-token", headers=bearer(token),
+                       json={"expires": "2031-01-01 00:00:00"})
     assert answer.status_code == 422
     why = last_why(http)
     assert (why["check"], why["operation"]) == ("validation", "POST /access-token")
-    assert {"location": "body", "field": "password", "rule": "isEmpty", "message": "Campo obrigatório"} in why[
-        "problems"]
+    wanted = {"location": "body", "field": "password", "rule": "isEmpty", "message": "Campo obrigatório"}
+    assert wanted in why["problems"]
 
 
 def test_answers_the_control_plane_gave_say_so(http: httpx.Client) -> None:

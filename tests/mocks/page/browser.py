@@ -44,18 +44,21 @@ def chromium_path() -> str:
     if found:
         return found
     if os.geteuid() != 0 or not shutil.which("apt-get"):
-        pytest.skip("browser tests skipped: no Chromium executable (Debian package 'chromium'), and it cannot "
-                    "be installed here (needs root and apt-get)")
+        pytest.skip("browser tests skipped: no Chromium executable (Debian package 'chromium'), and it "
+                    "cannot be installed here (needs root and apt-get)")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    result = subprocess.run([*_APT, "install", "chromium"], capture_output=True, text=True, env=env, check=False)
+    def apt(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*_APT, *args], capture_output=True, text=True, env=env, check=False)
+
+    result = apt("install", "chromium")
     if result.returncode != 0:  # an empty or stale package list: read it once, then try again
-        subprocess.run([*_APT, "update"], capture_output=True, text=True, env=env, check=False)
-        result = subprocess.run([*_APT, "install", "chromium"], capture_output=True, text=True, env=env,
-                                check=False)
+        apt("update")
+        result = apt("install", "chromium")
     found = _found()
     if not found:
         last = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no output"]
-        pytest.skip(f"browser tests skipped: Chromium (Debian package 'chromium') could not be installed: {last[0]}")
+        pytest.skip("browser tests skipped: Chromium (Debian package 'chromium') could not be installed: "
+                    + last[0])
     return found
 
 
@@ -63,7 +66,8 @@ def browser_page(profile: Path, viewport: dict[str, int] | None = None) -> Itera
     """A Playwright page in a fresh Chromium profile, closed afterwards (a generator for fixtures)."""
     sync_api = pytest.importorskip(
         "playwright.sync_api",
-        reason="browser tests skipped: the Python package 'playwright' is not installed (pip install -e '.[dev]')",
+        reason="browser tests skipped: the Python package 'playwright' is not installed "
+               "(pip install -e '.[dev]')",
     )
     executable = chromium_path()
     with sync_api.sync_playwright() as playwright:

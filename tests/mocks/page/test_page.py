@@ -25,8 +25,9 @@ BROWSERS = [
     "text/html, application/xhtml+xml, image/jxr, */*",
 ]
 #: What scripts and HTTP clients send.
-CLIENTS = ["", "*/*", "application/json", "application/json, text/plain, */*", "text/html;q=0.5, application/json",
-           "text/html;q=0, */*", "text/html, application/json", "text/html;q=abc", "text/*"]
+CLIENTS = ["", "*/*", "application/json", "application/json, text/plain, */*",
+           "text/html;q=0.5, application/json", "text/html;q=0, */*", "text/html, application/json",
+           "text/html;q=abc", "text/*"]
 
 
 def client(admin: bool = True) -> httpx.Client:
@@ -69,8 +70,8 @@ def test_every_page_file_is_served_and_loads_nothing_from_elsewhere(name: str) -
 def test_the_page_calls_only_the_admin_api_with_json() -> None:
     script = resources.files("specmock.mocks.page").joinpath("page.js").read_text("utf-8")
     called = set(re.findall(r'call\("(?:GET|POST|DELETE)", [`"]([a-z./-]+)', script))
-    assert called == {"./", "requests", "requests/", "faults", "tokens", "rate-limit", "clock/advance", "tokens/expire",
-                      "reset"}
+    assert called == {"./", "requests", "requests/", "faults", "tokens", "rate-limit", "clock/advance",
+                      "tokens/expire", "reset"}
     assert script.count("fetch(") == 1  # in call(), which sends and reads JSON only
     assert "innerHTML" not in script and "eval(" not in script
 
