@@ -232,6 +232,7 @@ def _warm_up_and_print_banner(app: Starlette, base: str, admin: bool) -> None:
     if admin:
         lines.append(f"admin API       {base}/__mock__/  "
                      "(reset, faults, clock/advance, tokens/expire, rate-limit, requests)")
+        lines.append(f"mock page       {base}/__mock__/  (open in a browser: live requests, why, faults)")
     print("".join(f"  {line}\n" for line in lines), end="", flush=True)
 
 
