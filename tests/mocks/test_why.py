@@ -186,3 +186,23 @@ def test_answers_the_control_plane_gave_say_so(http: httpx.Client) -> None:
     assert http.get("/banqer/demo/v1/fichas", headers=bearer(token)).status_code == 429
     why = last_why(http)
     assert why["by"] == "rate_limit" and 1 <= why["retry_after"] <= 60
+
+
+@pytest.mark.parametrize(("client_id", "secret", "summary"), [
+    ("demo-client", "s3cr3t-not-this-one", "wrong client_secret for 'demo-client'"),
+    ("nobody", "demo-secret", "the realm 'demo' has no client 'nobody'"),
+])
+def test_the_realm_says_which_client_credential_was_wrong(http: httpx.Client, client_id: str, secret: str,
+                                                          summary: str) -> None:
+    form = {"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret}
+    assert http.post("/banqer-auth/realms/demo/protocol/openid-connect/token", data=form).status_code == 401
+    why = last_why(http)
+    assert (why["check"], why["summary"], why["error"]) == ("client", summary, "invalid_client")
+    assert secret not in http.get("/__mock__/requests").text  # the reason names no secret
+
+
+def test_other_realm_refusals_carry_the_oauth_description(http: httpx.Client) -> None:
+    form = {"grant_type": "password", "client_id": "demo-client", "client_secret": "demo-secret"}
+    assert http.post("/banqer-auth/realms/demo/protocol/openid-connect/token", data=form).status_code == 400
+    why = last_why(http)
+    assert why["check"] == "oauth" and why["error"] == "unsupported_grant_type"
