@@ -9,8 +9,8 @@ body limit) are explained by the control layer.
 
 Every ``why`` has ``by`` (who answered: ``api``, ``fault``, ``prefer``, ``rate_limit``,
 ``body_limit``) and ``summary`` (one sentence); an API's refusal also has ``check``
-(``validation``, ``token``, ``scope``, ``route``, ``graphql``, ``page_token``) and the details of
-that check.
+(``validation``, ``token``, ``scope``, ``route``, ``graphql``, ``page_token``, ``client``,
+``oauth``, ``request``) and the details of that check.
 """
 
 from __future__ import annotations
