@@ -272,7 +272,7 @@ async function refreshState() {
         `: ${f.remaining} of ${f.times} left`,
     }));
     $("faults").replaceChildren(...(items.length ? items : [el("li", { class: "none", text: "No fault queued." })]));
-    $("tokens").tBodies[0].replaceChildren(...Object.entries(tokens.tokens).map(([api, c]) => el("tr", {},
+    $("tokens").tBodies[0].replaceChildren(...Object.entries(tokens.tokens).map(([api, c]) => el("tr", { "data-api": api },
       el("td", { text: api }), el("td", { class: "num", text: String(c.issued) }),
       el("td", { class: "num", text: String(c.active) }), el("td", { class: "num", text: String(c.revoked) }))));
     const rules = Object.entries(limits).map(([api, r]) => el("li", { text: `${api}: ${r.limit} per ${r.per_seconds} s` }));

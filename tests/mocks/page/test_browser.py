@@ -33,7 +33,18 @@ def server() -> Iterator[ServerThread]:
 
 @pytest.fixture
 def page(tmp_path: Path) -> Iterator[Any]:
-    yield from browser_page(tmp_path / "profile")
+    errors: list[str] = []
+    for opened in browser_page(tmp_path / "profile"):
+        opened.on("pageerror", lambda error: errors.append(str(error)))
+        opened.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+        yield opened
+    assert not errors, f"the page reported errors: {errors}"
+
+
+@pytest.fixture
+def http(server: ServerThread) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server.url, timeout=10) as client:
+        yield client
 
 
 def banqer_token(http: httpx.Client) -> str:
@@ -42,14 +53,14 @@ def banqer_token(http: httpx.Client) -> str:
     return token
 
 
-def test_watch_a_call_read_why_it_was_refused_and_queue_a_fault(server: ServerThread, page: Any) -> None:
+def test_watch_a_call_read_why_it_was_refused_and_queue_a_fault(server: ServerThread, page: Any,
+                                                                http: httpx.Client) -> None:
     from playwright.sync_api import expect
 
     page.goto(f"{server.url}/__mock__/")
     expect(page.locator("h1")).to_have_text("specmock")
     expect(page.locator("#live")).to_have_text("live", timeout=PATIENCE_MS)
 
-    http = httpx.Client(base_url=server.url, timeout=10)
     bearer = {"Authorization": f"Bearer {banqer_token(http)}"}
     sent = time.monotonic()
     assert http.get("/banqer/demo/v1/fichas?atrasoMin=90&pageSize=2", headers=bearer).status_code == 200
@@ -87,6 +98,13 @@ def test_watch_a_call_read_why_it_was_refused_and_queue_a_fault(server: ServerTh
     expect(faulted.locator("td.why-cell")).to_contain_text("queued fault #1")
     expect(page.locator("#faults")).to_contain_text("No fault queued", timeout=PATIENCE_MS)
 
+    page.locator("#filter-status").select_option("err")
+    expect(page.locator("#requests tbody tr")).to_have_count(2)
+    page.locator("#filter-status").select_option("")
+    page.locator("#filter-api").select_option("banqer-auth")
+    expect(page.locator("#requests tbody tr")).to_have_count(1)
+    page.locator("#filter-api").select_option("")
+
     shot = os.environ.get("SPECMOCK_PAGE_SCREENSHOT")
     if shot:
         _screenshot(page, http, bearer, Path(shot))
@@ -106,3 +124,38 @@ def _screenshot(page: Any, http: httpx.Client, bearer: dict[str, str], out: Path
     page.wait_for_timeout(1500)  # the row highlight fades
     out.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(out))
+
+
+def test_the_steering_forms_show_the_state_they_change(server: ServerThread, page: Any, http: httpx.Client
+                                                       ) -> None:
+    from playwright.sync_api import expect
+
+    bearer = {"Authorization": f"Bearer {banqer_token(http)}"}
+    page.goto(f"{server.url}/__mock__/")
+    issued = page.locator("#tokens tr[data-api=banqer] td:nth-child(2)")
+    expect(issued).to_have_text("1", timeout=PATIENCE_MS)
+
+    page.locator("#clock-form input[name=seconds]").fill("7200")
+    page.locator("#clock-form button[type=submit]").click()
+    expect(page.locator("#clock")).to_have_text("clock +2 h", timeout=PATIENCE_MS)
+    assert http.get("/__mock__/clock").json()["offset"] == 7200
+
+    page.locator("#rate-form select[name=api]").select_option("pbm")
+    page.locator("#rate-form input[name=limit]").fill("3")
+    page.locator("#rate-form button[type=submit]").click()
+    expect(page.locator("#limits")).to_contain_text("pbm: 3 per 1 s", timeout=PATIENCE_MS)
+
+    # Two hours on, the first token (five minutes to live) has expired on the mock's clock.
+    assert http.get("/banqer/demo/v1/fichas", headers=bearer).status_code == 401
+    page.locator("#requests tbody tr[data-status='401']").click()
+    expect(page.locator("#why-details")).to_contain_text("expired", timeout=PATIENCE_MS)
+
+    fresh = {"Authorization": f"Bearer {banqer_token(http)}"}
+    page.locator("#tokens-form button[type=submit]").click()
+    expect(page.locator("#toast")).to_contain_text("1 token expired", timeout=PATIENCE_MS)
+    assert http.get("/banqer/demo/v1/fichas", headers=fresh).status_code == 401
+
+    page.locator("#reset").click()
+    expect(page.locator("#clock")).to_have_text("clock +0 s", timeout=PATIENCE_MS)
+    expect(page.locator("#requests tbody tr")).to_have_count(0, timeout=PATIENCE_MS)
+    expect(page.locator("#limits")).to_contain_text("No rate limit set.")
