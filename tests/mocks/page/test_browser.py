@@ -79,6 +79,12 @@ def test_watch_a_call_read_why_it_was_refused_and_queue_a_fault(server: ServerTh
     expect(page.locator("#why-problems")).to_contain_text("minimum: 0")
     expect(page.locator("#why-details")).to_contain_text("listFichas")
     expect(page.locator("#curl")).to_contain_text("'Authorization: Bearer ***'")
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.url)
+    page.locator("#copy-curl").click()
+    expect(page.locator("#toast")).to_contain_text("copied", timeout=PATIENCE_MS)
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied == page.locator("#curl").text_content()
+    assert copied.startswith(f"curl '{server.url}/banqer/demo/v1/fichas?atrasoMin=-1' ")
     expect(page.locator("#response-body")).to_contain_text("INVALID_ARGUMENT")
 
     form = page.locator("#fault-form")
