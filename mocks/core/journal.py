@@ -10,6 +10,7 @@ every request.
 
 from __future__ import annotations
 
+import copy
 import itertools
 import threading
 from collections import deque
@@ -50,9 +51,11 @@ class JournalEntry:
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id, "time": self.time, "api": self.api, "method": self.method, "path": self.path,
-            "query": self.query, "headers": dict(self.headers), "body": self.body, "status": self.status,
+            "query": self.query, "headers": dict(self.headers), "body": copy.deepcopy(self.body),
+            "status": self.status,
             "duration_ms": round(self.duration_ms, 3),  # rounded here, off the request path
-            "fault": self.fault, "extra": dict(self.extra), "base": self.base, "why": self.why,
+            "fault": self.fault, "extra": copy.deepcopy(self.extra), "base": self.base,
+            "why": copy.deepcopy(self.why),
             "response": self._response(),
         }
 
