@@ -206,3 +206,15 @@ def test_other_realm_refusals_carry_the_oauth_description(http: httpx.Client) ->
     assert http.post("/banqer-auth/realms/demo/protocol/openid-connect/token", data=form).status_code == 400
     why = last_why(http)
     assert why["check"] == "oauth" and why["error"] == "unsupported_grant_type"
+
+
+@pytest.mark.parametrize(("query", "rule"), [("page_size=abc", "type: integer"),
+                                             ("page_size=0", "minimum: 1")])
+def test_assine_paging_parameters_name_the_rule_and_operation(http: httpx.Client, query: str,
+                                                              rule: str) -> None:
+    token = http.post("/assine/oauth", json=ASSINE_LOGIN).json()["access_token"]
+    assert http.get(f"/assine/v1/user?{query}", headers=bearer(token)).status_code == 400
+    why = last_why(http)
+    assert (why["check"], why["problems"][0]["field"], why["problems"][0]["rule"]) == (
+        "validation", "page_size", rule)
+    assert why["operation"] == "listUsers"
