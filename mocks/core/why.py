@@ -2,8 +2,9 @@
 
 An API that refuses a request says why where it refuses: it puts a small dict under
 ``scope[WHY]`` (:func:`explain`), or raises its error carrying one, and its dispatcher puts it
-there. The control layer copies it into the journal entry once the answer is sent; it reads the
-scope only for answers that are not a success, so a request that passes costs nothing more.
+there. The control layer copies it into the journal entry once the answer is sent. On the
+``DirectAnswer`` path (Banqer's hot path) it looks only when the status is 400 or more, so a
+request that passes costs nothing more; nothing is computed for a request that passes anywhere.
 Answers the control layer gives itself (a queued fault, ``Prefer: code=``, the rate limit, the
 body limit) are explained by the control layer.
 
