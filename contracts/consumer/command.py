@@ -37,6 +37,7 @@ from typing import Any, ClassVar, NoReturn
 
 from specmock.redact import redact_text
 
+from . import assine, banqer, pbm
 from .assine import AssineAdapter
 from .banqer import BanqerAdapter
 from .fake_server import ClockOverrun
@@ -52,7 +53,9 @@ __all__ = [
     "PbmCommandAdapter",
     "RemoteError",
     "TypedRemoteError",
+    "contract_properties",
     "node_kit_path",
+    "run_contract",
 ]
 
 PROTOCOL = 1
@@ -479,3 +482,16 @@ COMMAND_ADAPTERS: dict[str, type[_CommandAdapter]] = {
     "pbm": PbmCommandAdapter,
     "assine": AssineCommandAdapter,
 }
+
+
+_SUITES = {"banqer": banqer.SUITE, "pbm": pbm.SUITE, "assine": assine.SUITE}
+
+
+def contract_properties(api: str) -> list[str]:
+    """The names of the properties of ``api``'s consumer contract, in the order they run."""
+    return list(_SUITES[api].properties)
+
+
+def run_contract(api: str, adapter: Any, only: list[str] | None = None) -> None:
+    """Run ``api``'s consumer contract (all properties, or those in ``only``) against ``adapter``."""
+    _SUITES[api].run(adapter, only)
