@@ -42,11 +42,12 @@ from .assine import AssineAdapter
 from .banqer import BanqerAdapter
 from .fake_server import ClockOverrun
 from .pbm import PbmAdapter
+from .properties import ContractSuite
 
 __all__ = [
+    "COMMAND_ADAPTERS",
     "AssineCommandAdapter",
     "BanqerCommandAdapter",
-    "COMMAND_ADAPTERS",
     "DriverClient",
     "DriverError",
     "DriverProcess",
@@ -108,10 +109,11 @@ _REMOTE_CLASSES: dict[tuple[str, bool], type[RemoteError]] = {}
 
 
 def _remote_error(payload: Any) -> RemoteError:
-    data = payload if isinstance(payload, dict) else {"message": repr(payload)}
+    data: dict[str, Any] = payload if isinstance(payload, dict) else {"message": repr(payload)}
     name = str(data.get("class") or "Error")
     typed = bool(data.get("typed"))
-    fields = data.get("fields") if isinstance(data.get("fields"), dict) else {}
+    raw = data.get("fields")
+    fields: dict[str, Any] = raw if isinstance(raw, dict) else {}
     base = TypedRemoteError if typed else RemoteError
     if not name.isidentifier():
         name = base.__name__
@@ -175,7 +177,9 @@ class DriverProcess:
         self._lines = queue.Queue()
         self._stderr = deque(maxlen=_STDERR_LINES)
         lines = self._lines
-        threading.Thread(target=_pump, args=(proc.stdout, lines.put, lambda: lines.put(None)), daemon=True).start()
+        threading.Thread(
+            target=_pump, args=(proc.stdout, lines.put, lambda: lines.put(None)), daemon=True
+        ).start()
         threading.Thread(target=_pump, args=(proc.stderr, self._stderr.append), daemon=True).start()
         self._finalizer = weakref.finalize(self, _kill, proc)
         atexit.register(self._finalizer)
@@ -280,7 +284,7 @@ class DriverProcess:
                 if reply.get("id") is None and "driver_error" in reply:
                     self.fail(step, f"the driver reported: {reply['driver_error']}")
                 self.fail(step, f"an answer to message {reply.get('id')!r} while waiting for {ident}")
-            return reply  # type: ignore[no-any-return]
+            return reply
 
     def _exit_text(self) -> str:
         proc = self._proc
@@ -419,13 +423,13 @@ class BanqerCommandAdapter(_CommandAdapter, BanqerAdapter):
             "client_id": client_id,
             "client_secret": client_secret,
         }
-        return self._make(config, sleep, now)  # type: ignore[no-any-return]
+        return self._make(config, sleep, now)
 
     def call_get(self, client: DriverClient, path: str) -> Any:
         return client.call("get", {"path": path}, f"call get {path}")
 
     def list_all(self, client: DriverClient, path: str, params: dict[str, str]) -> list[Any]:
-        return client.list({"path": path, "params": params}, f"list {path}")  # type: ignore[no-any-return]
+        return client.list({"path": path, "params": params}, f"list {path}")
 
 
 class PbmCommandAdapter(_CommandAdapter, PbmAdapter):
@@ -436,7 +440,7 @@ class PbmCommandAdapter(_CommandAdapter, PbmAdapter):
     def make_client(
         self, *, url: str, login: str, password: str, sleep: Callable[[float], None], now: Callable[[], float]
     ) -> DriverClient:
-        return self._make({"url": url, "login": login, "password": password}, sleep, now)  # type: ignore[no-any-return]
+        return self._make({"url": url, "login": login, "password": password}, sleep, now)
 
     def execute(self, client: DriverClient, query: str, variables: dict[str, Any] | None = None) -> Any:
         first = query.strip().split("(")[0].split("{")[0].strip() or "query"
@@ -444,7 +448,7 @@ class PbmCommandAdapter(_CommandAdapter, PbmAdapter):
 
 
 class AssineCommandAdapter(_CommandAdapter, AssineAdapter):
-    """The Assine contract through a driver: ``get`` ``{path}``, ``list`` ``{path, params: [[k, v], ...]}``."""
+    """The Assine contract through a driver: ``get`` ``{path}``, ``list`` ``{path, params: [[k, v]]}``."""
 
     api = "assine"
 
@@ -466,14 +470,14 @@ class AssineCommandAdapter(_CommandAdapter, AssineAdapter):
             "client_id": client_id,
             "client_secret": client_secret,
         }
-        return self._make(config, sleep, now)  # type: ignore[no-any-return]
+        return self._make(config, sleep, now)
 
     def call_get(self, client: DriverClient, path: str) -> Any:
         return client.call("get", {"path": path}, f"call get {path}")
 
     def list_all(self, client: DriverClient, path: str, params: list[tuple[str, str]]) -> list[Any]:
         pairs = [list(pair) for pair in params]
-        return client.list({"path": path, "params": pairs}, f"list {path}")  # type: ignore[no-any-return]
+        return client.list({"path": path, "params": pairs}, f"list {path}")
 
 
 #: The command adapter of each API, by the name ``specmock contract --api`` takes.
@@ -484,7 +488,7 @@ COMMAND_ADAPTERS: dict[str, type[_CommandAdapter]] = {
 }
 
 
-_SUITES = {"banqer": banqer.SUITE, "pbm": pbm.SUITE, "assine": assine.SUITE}
+_SUITES: dict[str, ContractSuite[Any]] = {"banqer": banqer.SUITE, "pbm": pbm.SUITE, "assine": assine.SUITE}
 
 
 def contract_properties(api: str) -> list[str]:

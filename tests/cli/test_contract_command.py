@@ -38,8 +38,19 @@ def test_a_broken_client_exits_1_with_the_titled_failure(capsys: pytest.CaptureF
 
 
 def test_a_broken_driver_exits_2_naming_the_step(capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["contract", "--api", "banqer", "--step-timeout", "1", "--", sys.executable, MISBEHAVING,
-                 "garbage-on-call"])
+    code = main(
+        [
+            "contract",
+            "--api",
+            "banqer",
+            "--step-timeout",
+            "1",
+            "--",
+            sys.executable,
+            MISBEHAVING,
+            "garbage-on-call",
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2
     assert err.startswith("specmock contract: driver error in step 'call get /v1/credores': ")
@@ -51,7 +62,10 @@ def test_a_broken_driver_exits_2_naming_the_step(capsys: pytest.CaptureFixture[s
     [
         (["--api", "banqer"], "contract needs a driver command after --"),
         (["--", "node", "driver.mjs"], "contract needs --api (one of banqer, pbm, assine)"),
-        (["--api", "banqer", "--property", "nope", "--", "node", "d.mjs"], "no property 'nope' in the banqer"),
+        (
+            ["--api", "banqer", "--property", "nope", "--", "node", "d.mjs"],
+            "no property 'nope' in the banqer",
+        ),
         (["--api", "soap", "--", "node", "d.mjs"], "argument --api: invalid choice: 'soap'"),
         (["--api", "banqer", "--step-timeout", "soon", "--", "node", "d.mjs"], "invalid timeout 'soon'"),
         (["--api", "banqer", "--max-attempts", "0", "--", "node", "d.mjs"], "invalid count '0'"),

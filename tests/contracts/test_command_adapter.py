@@ -17,7 +17,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from specmock.contracts.consumer import BanqerConsumerContract, ContractViolation, FakeClock, run_banqer_contract
+from specmock.contracts.consumer import (
+    BanqerConsumerContract,
+    ContractViolation,
+    FakeClock,
+    run_banqer_contract,
+)
 from specmock.contracts.consumer.command import (
     BanqerCommandAdapter,
     DriverClient,
@@ -139,7 +144,9 @@ def test_the_seed_makes_the_random_source_repeatable(echo: BanqerCommandAdapter,
 
 @given(seconds=st.lists(st.floats(0, 30, allow_nan=False).map(lambda s: round(s, 3)), max_size=6))
 @property_settings(max_examples=25)
-def test_waits_are_virtual_and_reported_to_the_suite_clock(echo: BanqerCommandAdapter, seconds: list[float]) -> None:
+def test_waits_are_virtual_and_reported_to_the_suite_clock(
+    echo: BanqerCommandAdapter, seconds: list[float]
+) -> None:
     clock = FakeClock()
     client = toy(echo, clock)
     clock.advance(12.5)  # time passing between calls reaches the driver's Date.now()
