@@ -301,6 +301,8 @@ def _add_contract_command(commands: argparse._SubParsersAction[_Parser]) -> None
                           help="attempts per call the client is made with and judged by (default: 3)")
     contract.add_argument("--seed", type=_seed, default=None,
                           help="seed handed to the driver for the client's random source (jitter)")
+    contract.add_argument("--max-examples", type=_count, default=None, metavar="N",
+                          help="generated server behaviours per property (default: Hypothesis' 100)")
     contract.add_argument("--step-timeout", type=_step_timeout, default=10.0, metavar="S",
                           help="seconds to wait for each message of the driver (default: 10)")
     contract.add_argument("--kit-path", action="store_true",
@@ -338,6 +340,11 @@ def _cmd_contract(args: argparse.Namespace) -> int:
         print(f"specmock: no property {unknown[0]!r} in the {args.api} contract "
               f"(one of {', '.join(names)})", file=sys.stderr)
         return EXIT_USAGE
+    if args.max_examples is not None:
+        from hypothesis import settings
+
+        settings.register_profile("specmock-contract", settings(), max_examples=args.max_examples)
+        settings.load_profile("specmock-contract")
     adapter = COMMAND_ADAPTERS[args.api](
         command, max_attempts=args.max_attempts, seed=args.seed, step_timeout=args.step_timeout
     )

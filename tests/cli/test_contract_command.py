@@ -87,5 +87,13 @@ def test_kit_path_and_help(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         main(["contract", "--help"])
     help_text = capsys.readouterr().out
-    for words in ("--api", "--max-attempts", "--seed", "--step-timeout", "docs/driver-protocol.md", "Exit 0"):
+    for words in (
+        "--api",
+        "--max-attempts",
+        "--max-examples",
+        "--seed",
+        "--step-timeout",
+        "docs/driver-protocol.md",
+        "Exit 0",
+    ):
         assert words in help_text

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -24,9 +25,11 @@ from specmock.contracts.consumer import (
     run_banqer_contract,
 )
 from specmock.contracts.consumer.command import (
+    AssineCommandAdapter,
     BanqerCommandAdapter,
     DriverClient,
     DriverError,
+    PbmCommandAdapter,
     RemoteError,
     TypedRemoteError,
     node_kit_path,
@@ -238,3 +241,74 @@ def test_a_command_that_does_not_exist_is_a_driver_error() -> None:
         run_banqer_contract(adapter, only=["retries"])
     assert info.value.step == "start"
     assert "cannot run 'specmock-no-such-driver-command'" in str(info.value)
+
+
+# -- the documented example runs as written ----------------------------------------------------------
+
+
+def test_the_documented_node_driver_runs_as_written(node: Path, tmp_path: Path) -> None:
+    # The README's command, with fewer examples per property.
+    docs = Path(__file__).parents[2] / "docs"
+    shutil.copy(docs / "node-driver-example.mjs", tmp_path / "banqer-driver.mjs")
+    shutil.copy(NODE_CLIENTS / "banqer-client.mjs", tmp_path / "banqer-client.mjs")
+    (tmp_path / "node_modules").symlink_to(node / "node_modules", target_is_directory=True)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "specmock",
+            "contract",
+            "--api",
+            "banqer",
+            "--max-examples",
+            "10",
+            "--",
+            "node",
+            "banqer-driver.mjs",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "6 of 6 properties hold" in done.stdout
+
+
+def test_pbm_and_assine_adapters_speak_the_same_protocol(echo: BanqerCommandAdapter) -> None:
+    clock = FakeClock()
+    pbm = PbmCommandAdapter(["node", str(ECHO_DRIVER)])
+    assine = AssineCommandAdapter(["node", str(ECHO_DRIVER)])
+    try:
+        client = pbm.make_client(
+            url="http://127.0.0.1:1/graphql", login="l", password="p", sleep=clock.sleep, now=clock.now
+        )
+        assert client.call("config", {}, "call config") == {
+            "url": "http://127.0.0.1:1/graphql",
+            "login": "l",
+            "password": "p",
+            "max_attempts": 3,
+            "random": "undefined",
+        }
+        query = "query Farmacias($uf: String!) { farmacias(uf: $uf) { cnpj } }"
+        assert pbm.execute(client, query, {"uf": "SP"}) == {
+            "echo": "execute",
+            "args": {"query": query, "variables": {"uf": "SP"}},
+        }
+        client = assine.make_client(
+            base_url="http://127.0.0.1:1",
+            username="u",
+            password="p",
+            client_id="app",
+            client_secret="app",
+            sleep=clock.sleep,
+            now=clock.now,
+        )
+        pairs = [("filter[0][type]", "eq"), ("filter[0][field]", "status")]
+        assert assine.call_get(client, "/v1/user") == {"echo": "get", "args": {"path": "/v1/user"}}
+        assert assine.list_all(client, "/v1/document", pairs) == [
+            {"path": "/v1/document", "params": [list(p) for p in pairs]}
+        ]
+    finally:
+        pbm.stop()
+        assine.stop()

@@ -13,6 +13,7 @@ class ToyError extends Error {
 
 serveDriver({
   errorTypes: [ToyError],
+  list: (client, args) => [args],
   make: (config) => ({ config }),
   call: async (client, operation, args) => {
     const { config } = client;
@@ -42,7 +43,7 @@ serveDriver({
       case 'throw-untyped':
         throw new TypeError("Cannot read properties of undefined (reading 'x')");
       default:
-        throw new Error(`unknown operation ${operation}`);
+        return { echo: operation, args };
     }
   },
 });
