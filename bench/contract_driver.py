@@ -103,7 +103,7 @@ def driver_bench(args: argparse.Namespace, say: Callable[[str], None]) -> int:
     finally:
         driver.stop()
     say(
-        f"Banqer consumer contract, {args.max_examples} examples per property, medians of {args.rounds} rounds:"
+        f"Banqer consumer contract, {args.max_examples} examples per property, median of {args.rounds} rounds"
     )
     say(render(ratio_rows(timings["python"], timings["driver"])))
     return 0
