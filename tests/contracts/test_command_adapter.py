@@ -34,7 +34,7 @@ from specmock.contracts.consumer.command import (
     TypedRemoteError,
     node_kit_path,
 )
-from specmock.contracts.consumer.fake_server import EPOCH, property_settings
+from specmock.contracts.consumer.fake_server import EPOCH, ClockOverrun, property_settings
 from tests.node_kit import NODE_CLIENTS, node_clients
 
 DRIVERS = Path(__file__).parent / "drivers"
@@ -160,6 +160,16 @@ def test_waits_are_virtual_and_reported_to_the_suite_clock(
         t += s
         want.append(t * 1000)
     assert seen == pytest.approx(want, abs=1.0)
+    assert client.call("now", {}, "call now") == pytest.approx(clock.now() * 1000, abs=1.0)
+
+
+def test_a_call_that_waits_forever_is_stopped_like_a_python_client(echo: BanqerCommandAdapter) -> None:
+    clock = FakeClock()
+    client = toy(echo, clock)
+    with pytest.raises(ClockOverrun):
+        client.call("spin", {}, "call spin")
+    assert len(clock.sleeps) == FakeClock.MAX_SLEEPS + 1
+    # The driver dropped the call and goes on serving.
     assert client.call("now", {}, "call now") == pytest.approx(clock.now() * 1000, abs=1.0)
 
 

@@ -33,6 +33,9 @@ serveDriver({
         }
         return seen;
       }
+      case 'spin':
+        // A retry loop that never ends: the suite stops it after FakeClock.MAX_SLEEPS waits.
+        for (;;) await new Promise((resolve) => setTimeout(resolve, 1000));
       case 'now':
         return Date.now();
       case 'log':
