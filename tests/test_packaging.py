@@ -33,6 +33,7 @@ def test_wheel_has_one_import_name_and_the_specs(wheel: Path) -> None:
     for spec in specs.SPEC_FILES:
         assert f"specmock/specs/{spec}" in names
     assert "specmock/py.typed" in names
+    assert "specmock/contracts/consumer/node/specmock-driver.mjs" in names  # the Node driver kit
     entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
     assert "specmock = specmock.cli:main" in text
