@@ -20,7 +20,6 @@ broken rule, so it ends the run at once.
 
 from __future__ import annotations
 
-import atexit
 import json
 import os
 import queue
@@ -181,8 +180,7 @@ class DriverProcess:
             target=_pump, args=(proc.stdout, lines.put, lambda: lines.put(None)), daemon=True
         ).start()
         threading.Thread(target=_pump, args=(proc.stderr, self._stderr.append), daemon=True).start()
-        self._finalizer = weakref.finalize(self, _kill, proc)
-        atexit.register(self._finalizer)
+        self._finalizer = weakref.finalize(self, _kill, proc)  # also runs at exit
         reply = self.request("start", {"op": "hello", "protocol": PROTOCOL})
         if not isinstance(reply, dict) or reply.get("protocol") != PROTOCOL:
             self.fail("start", f"the driver speaks protocol {reply!r}, not {{'protocol': {PROTOCOL}}}")
