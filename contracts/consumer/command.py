@@ -294,7 +294,7 @@ class DriverProcess:
                 code = None
         time.sleep(0.05)  # the stderr reader's last lines
         said = " | ".join(line.rstrip() for line in self._stderr if line.strip())
-        what = "the driver exited" + (f" with code {code}" if code is not None else "")
+        what = f"the driver exited with code {code}" if code is not None else "the driver closed its stdout"
         return what + (f"; stderr: {said}" if said else " (nothing on stderr)")
 
     def fail(self, step: str, problem: str) -> NoReturn:
@@ -322,6 +322,14 @@ def _kill(proc: subprocess.Popen[str]) -> None:
         except (OSError, subprocess.TimeoutExpired):
             proc.kill()
             proc.wait()
+
+
+def _is_json(value: Any) -> bool:
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def _short(value: Any) -> str:
@@ -358,6 +366,7 @@ class _CommandAdapter:
     api: ClassVar[str]
     error_types: tuple[type[BaseException], ...] = (TypedRemoteError,)
     max_attempts: int
+    seed: int | None
 
     def __init__(
         self,
@@ -378,11 +387,24 @@ class _CommandAdapter:
     def _secrets(self) -> list[str]:
         return [getattr(self, name, "") for name in ("client_secret", "password")]
 
-    def _make(self, config: dict[str, Any], sleep: Callable[[float], None], now: Callable[[], float]) -> Any:
+    def _make(
+        self,
+        config: dict[str, Any],
+        sleep: Callable[[float], None],
+        now: Callable[[], float],
+        extra: Mapping[str, Any],
+    ) -> Any:
+        """``extra``: keywords the suite adds to ``make_client``. JSON values go to the driver as
+        they are; a random source (``random``) becomes a ``seed`` drawn from it, so the suite's
+        seed decides the driver's jitter too."""
         config = {**config, "max_attempts": self.max_attempts}
-        seed = getattr(self, "seed", None)
-        if seed is not None:
-            config["seed"] = seed
+        if self.seed is not None:
+            config["seed"] = self.seed
+        for key, value in extra.items():
+            if key == "random" and callable(getattr(value, "getrandbits", None)):
+                config.setdefault("seed", value.getrandbits(32))
+            elif _is_json(value):
+                config[key] = value
         reply = self.driver.request("make", {"op": "make", "api": self.api, "config": config, "now": now()})
         handle = reply.get("client") if isinstance(reply, dict) else None
         if not isinstance(handle, str):
@@ -413,6 +435,7 @@ class BanqerCommandAdapter(_CommandAdapter, BanqerAdapter):
         client_secret: str,
         sleep: Callable[[float], None],
         now: Callable[[], float],
+        **extra: Any,
     ) -> DriverClient:
         config = {
             "api_base": api_base,
@@ -421,7 +444,7 @@ class BanqerCommandAdapter(_CommandAdapter, BanqerAdapter):
             "client_id": client_id,
             "client_secret": client_secret,
         }
-        return self._make(config, sleep, now)
+        return self._make(config, sleep, now, extra)
 
     def call_get(self, client: DriverClient, path: str) -> Any:
         return client.call("get", {"path": path}, f"call get {path}")
@@ -436,9 +459,16 @@ class PbmCommandAdapter(_CommandAdapter, PbmAdapter):
     api = "pbm"
 
     def make_client(
-        self, *, url: str, login: str, password: str, sleep: Callable[[float], None], now: Callable[[], float]
+        self,
+        *,
+        url: str,
+        login: str,
+        password: str,
+        sleep: Callable[[float], None],
+        now: Callable[[], float],
+        **extra: Any,
     ) -> DriverClient:
-        return self._make({"url": url, "login": login, "password": password}, sleep, now)
+        return self._make({"url": url, "login": login, "password": password}, sleep, now, extra)
 
     def execute(self, client: DriverClient, query: str, variables: dict[str, Any] | None = None) -> Any:
         first = query.strip().split("(")[0].split("{")[0].strip() or "query"
@@ -460,6 +490,7 @@ class AssineCommandAdapter(_CommandAdapter, AssineAdapter):
         client_secret: str,
         sleep: Callable[[float], None],
         now: Callable[[], float],
+        **extra: Any,
     ) -> DriverClient:
         config = {
             "base_url": base_url,
@@ -468,7 +499,7 @@ class AssineCommandAdapter(_CommandAdapter, AssineAdapter):
             "client_id": client_id,
             "client_secret": client_secret,
         }
-        return self._make(config, sleep, now)
+        return self._make(config, sleep, now, extra)
 
     def call_get(self, client: DriverClient, path: str) -> Any:
         return client.call("get", {"path": path}, f"call get {path}")

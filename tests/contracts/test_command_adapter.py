@@ -7,6 +7,7 @@ protocol, not the kit, is what the suite relies on.
 
 from __future__ import annotations
 
+import random
 import re
 import shutil
 import subprocess
@@ -128,6 +129,33 @@ def test_make_passes_the_suite_values_max_attempts_and_the_seed(echo: BanqerComm
     assert config["seed"] == 7
     assert config["random"] == "function"
     assert config["api_base"] == "http://127.0.0.1:1" and config["tenant"] == "t"
+
+
+def test_values_the_suite_adds_reach_the_driver_and_its_random_source_becomes_a_seed(node: Path) -> None:
+    adapter = BanqerCommandAdapter(["node", str(ECHO_DRIVER)])
+    clock = FakeClock()
+    try:
+        made = [
+            adapter.make_client(
+                api_base="http://127.0.0.1:1",
+                auth_base="http://127.0.0.1:2",
+                tenant="t",
+                client_id="id",
+                client_secret="s3cr3t-value",
+                sleep=clock.sleep,
+                now=clock.now,
+                random=random.Random(42),
+                backoff_cap=30.0,
+                hook=object(),  # not JSON: not sent
+            )
+            for _ in range(2)
+        ]
+        configs = [client.call("config", {}, "call config") for client in made]
+    finally:
+        adapter.stop()
+    assert configs[0] == configs[1]
+    assert configs[0]["seed"] == random.Random(42).getrandbits(32)
+    assert configs[0]["backoff_cap"] == 30.0 and "hook" not in configs[0]
 
 
 def test_the_seed_makes_the_random_source_repeatable(echo: BanqerCommandAdapter, node: Path) -> None:
