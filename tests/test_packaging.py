@@ -36,6 +36,7 @@ def test_wheel_has_one_import_name_and_the_specs(wheel: Path) -> None:
     assert "specmock/py.typed" in names
     for page_file in ASSETS:  # the mock's page is package data: served from an installed wheel too
         assert f"specmock/mocks/page/{page_file}" in names
+    assert "specmock/contracts/consumer/node/specmock-driver.mjs" in names  # the Node driver kit
     entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
     assert "specmock = specmock.cli:main" in text
