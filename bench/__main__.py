@@ -6,6 +6,7 @@ python -m bench soak             100,000 mixed requests, RSS sampled every 10,00
 python -m bench profile          py-spy samples of the mock while wrk drives one scenario
 python -m bench startup          where the start-up time goes, phase by phase
 python -m bench tokens           token issuing rate as the registry grows past 100,000 tokens
+python -m bench driver           the Banqer consumer contract through the Node driver vs in Python
 """
 
 from __future__ import annotations
@@ -464,6 +465,11 @@ def build_parser() -> argparse.ArgumentParser:
     issuing = commands.add_parser("tokens", help="token issuing rate as the registry grows (in-process)")
     issuing.add_argument("--tokens", type=int, default=200_000, help="records issued (default 200,000)")
     issuing.add_argument("--logins", type=int, default=500, help="Assine logins timed per measurement")
+    driver = commands.add_parser(
+        "driver", help="the Banqer consumer contract through the Node driver vs the Python reference client"
+    )
+    driver.add_argument("--rounds", type=int, default=3)
+    driver.add_argument("--max-examples", type=int, default=25, help="examples per property")
     return parser
 
 
@@ -491,6 +497,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         env = tuned_env() if args.tuned else {}
         return startup(args, ROOT, env, say, lambda: mock_server(env))
+    if args.command == "driver":
+        from bench.contract_driver import driver_bench
+
+        return driver_bench(args, say)
     return run(args)
 
 

@@ -1,9 +1,16 @@
-"""The bounded request journal: what reached the mock, with secrets redacted.
+"""The bounded request journal: what reached the mock, how it was answered and why, secrets redacted.
+
+A response is kept as sent (its raw headers and its body) and rendered, redacted, only when the
+journal is read: recording it costs the request path nothing but references. Only the first
+:data:`RESPONSE_PREVIEW` bytes of a body are ever shown; a body streamed through the control layer
+is kept only that far. A body given whole (``DirectAnswer``: Banqer's, at most one list page, most
+often the very bytes its answer cache holds) is kept by reference, as copying its start would cost
+every request.
 
 Bounded twice: by entries (``maxlen``) and by bytes (``max_bytes``, measured as the characters of
-an entry's fields). A field longer than :data:`FIELD_CHARS` (a 4 MiB ``User-Agent``, a path) is
-cut with a visible marker, so one request can never take the whole budget; the oldest entries
-go first when either bound is reached.
+an entry's fields plus what its kept answer may take). A field longer than :data:`FIELD_CHARS` (a
+4 MiB ``User-Agent``, a path) is cut with a visible marker, so one request can never take the
+whole budget; the oldest entries go first when either bound is reached.
 
 Each entry's ``id`` is one more than the previous one's and is never reused while the server
 runs (clearing the journal or resetting the mock does not restart it): ``page(after=id)`` is a
@@ -12,21 +19,27 @@ cursor that stays valid whatever happens in between.
 
 from __future__ import annotations
 
+import copy
 import itertools
 import json
 import threading
 from collections import deque
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["FIELD_CHARS", "PAGE_BYTES", "Journal", "JournalEntry", "JournalPage"]
+from specmock.redact import redact_header, redact_text
 
+__all__ = ["FIELD_CHARS", "PAGE_BYTES", "RESPONSE_PREVIEW", "Journal", "JournalEntry", "JournalPage"]
+
+#: Bytes of a response body the journal keeps (the start of a longer one, marked as cut).
+RESPONSE_PREVIEW = 4096
 #: Longest text kept for one field (path, query, a header's value, a body given as text).
 FIELD_CHARS = 2048
-#: What an entry costs besides its fields (numbers, names, the dict itself), counted in its size.
-_ENTRY_OVERHEAD = 256
+#: What an entry costs besides its request fields: numbers, names, the dict itself, and its answer
+#: (recorded after the entry is added: its headers and the body's first bytes, all that is shown).
+_ENTRY_OVERHEAD = 256 + 512 + RESPONSE_PREVIEW
 #: A page of :meth:`Journal.page` stops once its entries reach this many bytes (one entry at least).
-PAGE_BYTES = 1 << 20
+PAGE_BYTES = 8 << 20
 
 
 def cut(text: str, limit: int = FIELD_CHARS) -> str:
@@ -46,18 +59,61 @@ class JournalEntry:
     query: str
     headers: dict[str, str]
     body: Any
+    #: The path the API is mounted at for this request (``/banqer/demo``): ``base + path`` was called.
+    base: str = ""
     status: int = 0
     duration_ms: float = 0.0
     fault: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    #: Why the mock answered so (see :mod:`specmock.mocks.core.why`), when it refused or was steered.
+    why: dict[str, Any] | None = None
+    #: The answer as sent: raw headers, and the body (or its first bytes; only these are ever shown).
+    response_headers: list[tuple[bytes, bytes]] | None = None
+    response_body: bytes = b""
+    response_size: int = 0
     #: Bytes this entry counts for in the journal's budget (set when it is added).
     size: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        del data["size"]
-        data["duration_ms"] = round(self.duration_ms, 3)  # rounded here, off the request path
-        return data
+        return {
+            "id": self.id, "time": self.time, "api": self.api, "method": self.method, "path": self.path,
+            "query": self.query, "headers": dict(self.headers), "body": copy.deepcopy(self.body),
+            "status": self.status,
+            "duration_ms": round(self.duration_ms, 3),  # rounded here, off the request path
+            "fault": self.fault, "extra": copy.deepcopy(self.extra), "base": self.base,
+            "why": copy.deepcopy(self.why),
+            "response": self._response(),
+        }
+
+    def _response(self) -> dict[str, Any] | None:
+        raw = self.response_headers
+        if raw is None:
+            return None
+        headers: dict[str, str] = {}
+        for key, value in raw:
+            name, text = key.decode("latin-1").lower(), redact_header(key.decode("latin-1"),
+                                                                       value.decode("latin-1"))
+            headers[name] = f"{headers[name]}, {text}" if name in headers else text
+        kept = self.response_body[:RESPONSE_PREVIEW]
+        cut = self.response_size > len(kept)
+        return {"headers": headers, "size": self.response_size, "truncated": cut,
+                "body": _response_body(headers.get("content-type", ""), kept, cut)}
+
+
+def _response_body(content_type: str, body: bytes, cut: bool) -> Any:
+    if not body:
+        return None
+    if not cut:
+        from specmock.mocks.core.middleware import _journal_body  # the request bodies' rendering
+
+        return _journal_body(content_type.lower(), body)
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(body) - 3:  # not a character split by the cut
+            return f"<{len(body)} bytes, not UTF-8>"
+        text = body[: exc.start].decode("utf-8")
+    return redact_text(text)
 
 
 def _body_size(body: Any) -> int:
@@ -77,7 +133,7 @@ def _fitted(entry: JournalEntry) -> int:
         entry.path = cut(entry.path)
     if len(entry.query) > FIELD_CHARS:
         entry.query = cut(entry.query)
-    size = _ENTRY_OVERHEAD + len(entry.path) + len(entry.query)
+    size = _ENTRY_OVERHEAD + len(entry.path) + len(entry.query) + len(entry.base)
     for name, value in entry.headers.items():
         if len(value) > FIELD_CHARS:
             value = entry.headers[name] = cut(value)
@@ -127,9 +183,12 @@ class Journal:
                 self.bytes -= entries.popleft().size
         return entry
 
-    def entries(self, api: str | None = None) -> list[JournalEntry]:
+    def entries(self, api: str | None = None, after: int = 0) -> list[JournalEntry]:
+        """Entries kept (oldest first), of ``api`` if given, numbered above ``after``."""
         with self._lock:
             items = list(self._entries)
+        if after:
+            items = [e for e in items if e.id > after]
         return [e for e in items if api is None or e.api == api]
 
     def page(self, after: int = 0, limit: int = 1000, api: str | None = None,
@@ -152,6 +211,10 @@ class Journal:
             size += entry.size
             cursor = entry.id
         return JournalPage(chosen, cursor, more, oldest)
+
+    def get(self, entry_id: int) -> JournalEntry | None:
+        with self._lock:
+            return next((e for e in self._entries if e.id == entry_id), None)
 
     def clear(self) -> None:
         with self._lock:
