@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import ssl
 import time
 import zlib
 from collections.abc import AsyncIterator, Mapping
@@ -276,11 +277,17 @@ class ProxyApp:
 
 
 def _failure_kind(exc: httpx.TransportError) -> str:
-    text = f"{exc!r} {exc.__cause__!r}".lower()
-    if "ssl" in text or "certificate" in text or "tls" in text:
+    causes: list[BaseException] = []
+    cause: BaseException | None = exc
+    while cause is not None and len(causes) < 10:
+        causes.append(cause)
+        cause = cause.__cause__ or cause.__context__
+    if any(isinstance(c, ssl.SSLError) for c in causes) or "ssl" in repr(exc).lower():
         return "TLS error"
+    if any(isinstance(c, ConnectionRefusedError) for c in causes):
+        return "connection refused"
     if isinstance(exc, httpx.ConnectError):
-        return "connection refused" if "refused" in text else "connection failed"
+        return "connection failed"
     return "upstream protocol error"
 
 

@@ -163,7 +163,7 @@ class OpenApiChecker:
         if exchange.status:
             self._check_response(route, exchange, findings, touched)
         contradicted = {f.assumption for f in findings if f.assumption}
-        return Check(route.operation_id, label, findings, touched - contradicted)
+        return Check(route.operation_id, label, findings, {self.doc.reference(p) for p in touched} - contradicted)
 
     def _finding(self, route: _Route, kind: str, pointer: str, spec: str, seen: str, at: str = "") -> Finding:
         assumption = self.doc.assumption(pointer)
@@ -185,20 +185,24 @@ class OpenApiChecker:
     def _check_request(self, route: _Route, operation: Operation, exchange: Exchange,
                        path_params: dict[str, str], findings: list[Finding], touched: set[str]) -> None:
         query = parse_qs(exchange.query, keep_blank_values=True)
-        values, errors = operation.validate_params(query, path_params, exchange.request_headers)
+        _, errors = operation.validate_params(query, path_params, exchange.request_headers)
         pointers = self._param_pointers(route)
         for error in errors:
             pointer = pointers.get((error.location, error.name), route.pointer)
             raw = _raw(error.location, error.name, query, path_params, exchange.request_headers)
-            schema = self.doc.node(pointer).get("schema", {}) if pointer != route.pointer else {}
-            findings.append(self._finding(
-                route, "request", pointer, f"{error.location} parameter '{error.name}': {_summary(schema)}",
-                "absent" if raw is None else describe(raw, key=error.name), f"{error.location} {error.name}",
-            ))
+            schema_pointer, schema = join(pointer, "schema"), {}
+            if pointer != route.pointer and "schema" in self.doc.node(pointer):
+                schema_pointer, schema = self.doc.resolve(schema_pointer, self.doc.node(pointer)["schema"])
+            assumption = self.doc.assumption(pointer) or self.doc.assumption(schema_pointer)
+            findings.append(Finding(
+                self.api, route.operation_id, "request", self.doc.reference(pointer),
+                clean(f"{error.location} parameter '{error.name}': {_summary(schema)}"),
+                clean("absent" if raw is None else describe(raw, key=error.name)), assumption is not None,
+                self.doc.reference(assumption) if assumption else None, f"{error.location} {error.name}"))
         for (location, name), pointer in pointers.items():
-            if _raw(location, name, query, path_params, exchange.request_headers) is not None:
-                if (assumed := self.doc.assumption(pointer)) is not None:
-                    touched.add(assumed)
+            present = _raw(location, name, query, path_params, exchange.request_headers) is not None
+            if present and (assumed := self.doc.assumption(pointer)) is not None:
+                touched.add(assumed)
         body_pointer = join(route.pointer, "requestBody")
         node = self.doc.node(route.pointer).get("requestBody")
         if node is None:
