@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from specmock import __version__
 
 if TYPE_CHECKING:
+    import socket
     import threading
 
     import uvicorn
@@ -332,7 +333,7 @@ def _cmd_proxy(args: argparse.Namespace) -> int:
     print(f"  drift report {base}/__mock__/drift", flush=True)
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on",
                             timeout_graceful_shutdown=2)
-    uvicorn.Server(config).run(sockets=[sock])
+    _run_until_stopped(uvicorn.Server(config), sock)
     report = app.report
     failures = sum(item["count"] for item in report.to_dict()["upstream_failures"])
     print(f"specmock: proxy stopped: {report.exchanges} exchanges, {report.drift} distinct findings, "
@@ -345,6 +346,26 @@ def _cmd_proxy(args: argparse.Namespace) -> int:
             return 1
         print(f"specmock: drift report written to {', '.join(str(p) for p in written)}")
     return EXIT_DRIFT if args.fail_on == "drift" and report.drift else 0
+
+
+def _run_until_stopped(server: uvicorn.Server, sock: socket.socket) -> None:
+    """Serve until Ctrl-C or SIGTERM, then return (so the report is still written).
+
+    uvicorn raises the signal again once it has stopped; with these handlers in place that only
+    returns here instead of ending the process.
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        server.run(sockets=[sock])
+        return
+    previous = {sig: signal.signal(sig, lambda signum, frame: None) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        server.run(sockets=[sock])
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

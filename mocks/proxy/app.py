@@ -20,7 +20,7 @@ import time
 import zlib
 from collections.abc import AsyncIterator, Mapping
 from typing import Any, Protocol
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, parse_qsl, urlencode
 
 import httpx
 from starlette.types import Receive, Scope, Send
@@ -29,7 +29,7 @@ from specmock.mocks.core.journal import Journal, JournalEntry
 from specmock.mocks.proxy.drift import DriftReport
 from specmock.mocks.proxy.openapi_check import Check, Exchange
 from specmock.mocks.proxy.upstreams import ProxyTarget, error_response
-from specmock.redact import redact_header, redact_text
+from specmock.redact import MASK, redact_header
 
 __all__ = ["MAX_CHECKED_BODY", "ProxyApp", "create_proxy_app"]
 
@@ -217,7 +217,7 @@ class ProxyApp:
                  extra: dict[str, Any]) -> JournalEntry:
         return self.journal.add(JournalEntry(
             0, time.time(), target.api, exchange.method, target.mount + exchange.path,
-            redact_text(exchange.query),
+            _query_shape(exchange.query),
             {name: redact_header(name, value) for name, value in exchange.request_headers.items()},
             None, exchange.status, (time.perf_counter() - started) * 1000, False, extra))
 
@@ -274,6 +274,14 @@ class ProxyApp:
             await _send_json(send, 405, {"error": f"method {method} is not allowed here"})
         else:
             await _send_json(send, 404, {"error": "the proxy serves /__mock__/drift and /__mock__/requests"})
+
+
+def _query_shape(query: str) -> str:
+    """The query string with every value but small numbers masked: GraphQL variables, filters and
+    tokens can hold secrets under any name, and the journal only needs to tell requests apart."""
+    pairs = parse_qsl(query, keep_blank_values=True)
+    return urlencode([(name, value if value.isdigit() and len(value) <= 6 else MASK) for name, value in pairs],
+                     safe="*")
 
 
 def _failure_kind(exc: httpx.TransportError) -> str:
