@@ -26,6 +26,9 @@ from specmock.mocks.proxy.spec_walk import SpecDocument, join
 __all__ = ["Check", "Exchange", "OpenApiChecker"]
 
 _METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
+#: Bodies up to this size have their check result kept, at most this many results.
+_CACHED_BODY = 64 * 1024
+_CACHED_RESULTS = 256
 #: Errors reported per body; the rest of a broken body only repeats them.
 _MAX_BODY_ERRORS = 10
 
@@ -108,6 +111,9 @@ class OpenApiChecker:
         self._routes.sort(key=lambda r: -r.literal)
         self._validators: dict[str, Draft202012Validator] = {}
         self._headers: dict[str, Operation] = {}
+        # The check of a body is a pure function of its bytes: answers repeat (polling, paging the
+        # same filters), so recent results are kept, by schema and body.
+        self._results: dict[tuple[str, bytes], tuple[list[Any], frozenset[str]]] = {}
         self._lock = threading.Lock()
 
     # -- compiled parts, made on first use ----------------------------------------------------
@@ -277,24 +283,42 @@ class OpenApiChecker:
         if exchange.response_body is None or "schema" not in content[declared] or not json_like(kind):
             return
         schema_pointer = join(pointer, "content", declared, "schema")
+        if (schema_pointer, exchange.response_body) in self._results:  # seen before: no need to parse it
+            self._validate(route, "body", schema_pointer, None, findings, touched,
+                           self._validator(schema_pointer), exchange.response_body)
+            return
         try:
             instance = json.loads(exchange.response_body)
         except (ValueError, RecursionError):
             findings.append(self._finding(route, "body", schema_pointer, f"a {declared} body",
                                           f"{len(exchange.response_body)} bytes that are not JSON"))
             return
-        self._validate(route, "body", schema_pointer, instance, findings, touched, self._validator(schema_pointer))
+        self._validate(route, "body", schema_pointer, instance, findings, touched,
+                       self._validator(schema_pointer), exchange.response_body)
 
     # -- schemas ------------------------------------------------------------------------------
 
     def _validate(self, route: _Route, kind: str, schema_pointer: str, instance: Any,
-                  findings: list[Finding], touched: set[str], validator: Draft202012Validator) -> None:
-        found = validate(self.doc, validator, schema_pointer, instance)
+                  findings: list[Finding], touched: set[str], validator: Draft202012Validator,
+                  raw: bytes | None = None) -> None:
+        key = (schema_pointer, raw) if raw is not None and len(raw) <= _CACHED_BODY else None
+        cached = self._results.get(key) if key is not None else None
+        if cached is None:
+            if instance is None and raw is not None:
+                instance = json.loads(raw)
+            cached = (validate(self.doc, validator, schema_pointer, instance),
+                      frozenset(self.doc.touched_assumptions(schema_pointer, instance)))
+            if key is not None:
+                with self._lock:
+                    self._results[key] = cached
+                    while len(self._results) > _CACHED_RESULTS:
+                        self._results.pop(next(iter(self._results)))
+        found, exercised = cached
         for keyword_pointer, assumption, spec, seen, at in found:
             findings.append(Finding(
                 self.api, route.operation_id, kind, self.doc.reference(keyword_pointer), clean(spec),
                 clean(seen), assumption is not None, self.doc.reference(assumption) if assumption else None, at))
-        touched |= self.doc.touched_assumptions(schema_pointer, instance)
+        touched |= exercised
 
 
 def validate(doc: SpecDocument, validator: Draft202012Validator, schema_pointer: str,

@@ -23,6 +23,7 @@ __all__ = [
     "join",
 ]
 
+_MISSING = object()
 #: Array items looked at when collecting exercised assumptions (a page of 200 fichas repeats itself).
 _ITEMS_SEEN = 20
 
@@ -46,8 +47,17 @@ class SpecDocument:
     def __init__(self, file_name: str, document: Mapping[str, Any]) -> None:
         self.file_name = file_name
         self.document = document
+        # The document never changes: lookups (a few per member of every answer) are kept.
+        self._nodes: dict[str, Any] = {}
+        self._assumptions: dict[str, str | None] = {}
 
     def node(self, pointer: str) -> Any:
+        found = self._nodes.get(pointer, _MISSING)
+        if found is _MISSING:
+            found = self._nodes[pointer] = self._walk(pointer)
+        return found
+
+    def _walk(self, pointer: str) -> Any:
         node: Any = self.document
         for token in pointer.split("/")[1:] if pointer else []:
             token = _unescape(token)
@@ -104,6 +114,12 @@ class SpecDocument:
 
     def assumption(self, pointer: str) -> str | None:
         """The pointer of the assumed part ``pointer`` belongs to (itself or an ancestor), if any."""
+        if pointer in self._assumptions:
+            return self._assumptions[pointer]
+        found = self._assumptions[pointer] = self._find_assumption(pointer)
+        return found
+
+    def _find_assumption(self, pointer: str) -> str | None:
         tokens = pointer.split("/")
         for end in range(len(tokens), 0, -1):
             candidate = "/".join(tokens[:end])
