@@ -14,7 +14,7 @@ from typing import Any
 from bench.procs import Server
 from bench.report import PROXY
 
-__all__ = ["PROXY", "PROXY_SCENARIOS", "proxy_server", "proxy_request"]
+__all__ = ["PROXY", "PROXY_SCENARIOS", "proxy_request", "proxy_server"]
 
 #: Scenarios sent through the proxy.
 PROXY_SCENARIOS = ("banqer-list",)
@@ -23,8 +23,20 @@ PROXY_SCENARIOS = ("banqer-list",)
 def proxy_server(env: dict[str, str], mock_url: str, cwd: Path, log_dir: Path) -> Server:
     return Server(
         PROXY,
-        [sys.executable, "-m", "specmock", "proxy", "--host", "127.0.0.1", "--port", "{port}",
-         "--api", "banqer", "--upstream", mock_url + "/banqer/{tenant}"],
+        [
+            sys.executable,
+            "-m",
+            "specmock",
+            "proxy",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "{port}",
+            "--api",
+            "banqer",
+            "--upstream",
+            mock_url + "/banqer/{tenant}",
+        ],
         health_path="/__mock__/drift",
         env=env,
         cwd=cwd,

@@ -342,7 +342,8 @@ def _cmd_proxy(args: argparse.Namespace) -> int:
         try:
             written = report.write(args.report)
         except OSError as exc:
-            print(f"specmock: cannot write the report to {args.report}: {exc.strerror or exc}", file=sys.stderr)
+            reason = exc.strerror or exc
+            print(f"specmock: cannot write the report to {args.report}: {reason}", file=sys.stderr)
             return 1
         print(f"specmock: drift report written to {', '.join(str(p) for p in written)}")
     return EXIT_DRIFT if args.fail_on == "drift" and report.drift else 0
@@ -360,7 +361,8 @@ def _run_until_stopped(server: uvicorn.Server, sock: socket.socket) -> None:
     if threading.current_thread() is not threading.main_thread():
         server.run(sockets=[sock])
         return
-    previous = {sig: signal.signal(sig, lambda signum, frame: None) for sig in (signal.SIGINT, signal.SIGTERM)}
+    stops = (signal.SIGINT, signal.SIGTERM)
+    previous = {sig: signal.signal(sig, lambda signum, frame: None) for sig in stops}
     try:
         server.run(sockets=[sock])
     finally:

@@ -41,10 +41,21 @@ MAX_CHECKED_BODY = 8 * 1024 * 1024
 #: Request bodies kept for checking, at most (larger ones still reach the upstream whole).
 MAX_CHECKED_REQUEST = 8 * 1024 * 1024
 #: RFC 9110 §7.6.1 hop-by-hop fields, plus Host (the upstream's own is sent).
-HOP_BY_HOP = frozenset({
-    b"connection", b"keep-alive", b"proxy-authenticate", b"proxy-authorization", b"proxy-connection",
-    b"te", b"trailer", b"trailers", b"transfer-encoding", b"upgrade", b"host",
-})
+HOP_BY_HOP = frozenset(
+    {
+        b"connection",
+        b"keep-alive",
+        b"proxy-authenticate",
+        b"proxy-authorization",
+        b"proxy-connection",
+        b"te",
+        b"trailer",
+        b"trailers",
+        b"transfer-encoding",
+        b"upgrade",
+        b"host",
+    }
+)
 #: Headers httpx adds by default; removed again unless the client sent them itself.
 _HTTPX_DEFAULTS = ("accept", "accept-encoding", "user-agent", "connection")
 
@@ -64,8 +75,9 @@ def build_checker(api: str) -> Checker:
         return PbmChecker()
     from specmock.mocks.proxy.openapi_check import OpenApiChecker
 
-    return OpenApiChecker(api, specs.OPENAPI_SPECS[api], specs.load(api),
-                          optional_prefix="/v1" if api == "assine" else "")
+    return OpenApiChecker(
+        api, specs.OPENAPI_SPECS[api], specs.load(api), optional_prefix="/v1" if api == "assine" else ""
+    )
 
 
 class _ClientGone(Exception):
@@ -75,8 +87,15 @@ class _ClientGone(Exception):
 class ProxyApp:
     """An ASGI app; one per proxy process (or per test)."""
 
-    def __init__(self, targets: list[ProxyTarget], *, timeout: float = 30.0, journal_size: int = 1000,
-                 transport: httpx.AsyncBaseTransport | None = None, verify_tls: bool = True) -> None:
+    def __init__(
+        self,
+        targets: list[ProxyTarget],
+        *,
+        timeout: float = 30.0,
+        journal_size: int = 1000,
+        transport: httpx.AsyncBaseTransport | None = None,
+        verify_tls: bool = True,
+    ) -> None:
         self.targets = sorted(targets, key=lambda t: -len(t.mount))
         self.timeout = timeout
         self.report = DriftReport()
@@ -89,8 +108,11 @@ class ProxyApp:
     def _http(self) -> httpx.AsyncClient:
         if self._client is None:
             self._client = httpx.AsyncClient(
-                timeout=httpx.Timeout(self.timeout), follow_redirects=False, transport=self._transport,
-                verify=self._verify, limits=httpx.Limits(max_connections=200, max_keepalive_connections=100),
+                timeout=httpx.Timeout(self.timeout),
+                follow_redirects=False,
+                transport=self._transport,
+                verify=self._verify,
+                limits=httpx.Limits(max_connections=200, max_keepalive_connections=100),
             )
         return self._client
 
@@ -111,10 +133,12 @@ class ProxyApp:
             return
         for target in self.targets:
             if (found := target.pattern.match(path)) is not None:
-                await self._forward(target, found.groupdict(), path[found.end():], scope, receive, send)
+                await self._forward(target, found.groupdict(), path[found.end() :], scope, receive, send)
                 return
         mounted = ", ".join(t.mount for t in reversed(self.targets))
-        await _send_json(send, 404, {"error": f"specmock proxy: nothing is proxied at this path; mounted: {mounted}"})
+        await _send_json(
+            send, 404, {"error": f"specmock proxy: nothing is proxied at this path; mounted: {mounted}"}
+        )
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
@@ -128,16 +152,28 @@ class ProxyApp:
 
     # -- forwarding ---------------------------------------------------------------------------
 
-    async def _forward(self, target: ProxyTarget, params: dict[str, str], rest: str, scope: Scope,
-                       receive: Receive, send: Send) -> None:
+    async def _forward(
+        self,
+        target: ProxyTarget,
+        params: dict[str, str],
+        rest: str,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+    ) -> None:
         started = time.perf_counter()
         method: str = scope["method"]
         raw_query = scope.get("query_string", b"").decode("latin-1")
         incoming: list[tuple[bytes, bytes]] = scope["headers"]
-        named = {token.strip().lower().encode("latin-1")
-                 for name, value in incoming if name == b"connection"
-                 for token in value.decode("latin-1").split(",")}
-        forwarded = [(name, value) for name, value in incoming if name not in HOP_BY_HOP and name not in named]
+        named = {
+            token.strip().lower().encode("latin-1")
+            for name, value in incoming
+            if name == b"connection"
+            for token in value.decode("latin-1").split(",")
+        }
+        forwarded = [
+            (name, value) for name, value in incoming if name not in HOP_BY_HOP and name not in named
+        ]
         lower = {name.decode("latin-1"): value.decode("latin-1") for name, value in incoming}
         has_body = "content-length" in lower or "transfer-encoding" in lower
         sent_body: list[bytes] = []
@@ -158,8 +194,12 @@ class ProxyApp:
                     return
 
         client = self._http()
-        request = client.build_request(method, target.url(params, rest, raw_query), headers=forwarded,
-                                       content=body() if has_body else None)
+        request = client.build_request(
+            method,
+            target.url(params, rest, raw_query),
+            headers=forwarded,
+            content=body() if has_body else None,
+        )
         for name in _HTTPX_DEFAULTS:
             if name not in lower and name in request.headers:
                 del request.headers[name]
@@ -177,9 +217,17 @@ class ProxyApp:
         kept: list[bytes] | None = []
         size = 0
         try:
-            await send({"type": "http.response.start", "status": response.status_code,
-                        "headers": [(name.lower(), value) for name, value in response.headers.raw
-                                    if name.lower() not in HOP_BY_HOP]})
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": response.status_code,
+                    "headers": [
+                        (name.lower(), value)
+                        for name, value in response.headers.raw
+                        if name.lower() not in HOP_BY_HOP
+                    ],
+                }
+            )
             async for chunk in response.aiter_raw():
                 if kept is not None:
                     size += len(chunk)
@@ -209,20 +257,43 @@ class ProxyApp:
         except Exception:  # a checker bug must not cost the client its answer, nor hide the rest
             log.exception("specmock proxy: checking a %s exchange failed", target.api)
             return
-        entry = self._journal(target, exchange, started, {
-            "operation": check.operation, "findings": [f.to_dict() for f in check.findings]})
+        entry = self._journal(
+            target,
+            exchange,
+            started,
+            {"operation": check.operation, "findings": [f.to_dict() for f in check.findings]},
+        )
         self.report.record(target.api, check, entry.id)
 
-    def _journal(self, target: ProxyTarget, exchange: Exchange, started: float,
-                 extra: dict[str, Any]) -> JournalEntry:
-        return self.journal.add(JournalEntry(
-            0, time.time(), target.api, exchange.method, target.mount + exchange.path,
-            _query_shape(exchange.query),
-            {name: redact_header(name, value) for name, value in exchange.request_headers.items()},
-            None, exchange.status, (time.perf_counter() - started) * 1000, False, extra))
+    def _journal(
+        self, target: ProxyTarget, exchange: Exchange, started: float, extra: dict[str, Any]
+    ) -> JournalEntry:
+        return self.journal.add(
+            JournalEntry(
+                0,
+                time.time(),
+                target.api,
+                exchange.method,
+                target.mount + exchange.path,
+                _query_shape(exchange.query),
+                {name: redact_header(name, value) for name, value in exchange.request_headers.items()},
+                None,
+                exchange.status,
+                (time.perf_counter() - started) * 1000,
+                False,
+                extra,
+            )
+        )
 
-    def _record_failure(self, target: ProxyTarget, exchange: Exchange, status: int, kind: str,
-                        exc: BaseException, started: float) -> None:
+    def _record_failure(
+        self,
+        target: ProxyTarget,
+        exchange: Exchange,
+        status: int,
+        kind: str,
+        exc: BaseException,
+        started: float,
+    ) -> None:
         detail = f"{kind}: {type(exc).__name__}"
         exchange.status = status
         entry = self._journal(target, exchange, started, {"upstream_failure": detail})
@@ -235,11 +306,23 @@ class ProxyApp:
         found = match(exchange.method, exchange.path) if match else None
         return f"{found[0].method} {found[0].template}" if found else f"{exchange.method} {target.mount}"
 
-    async def _upstream_failed(self, target: ProxyTarget, exchange: Exchange, scope: Scope, send: Send,
-                               status: int, kind: str, exc: BaseException, started: float) -> None:
+    async def _upstream_failed(
+        self,
+        target: ProxyTarget,
+        exchange: Exchange,
+        scope: Scope,
+        send: Send,
+        status: int,
+        kind: str,
+        exc: BaseException,
+        started: float,
+    ) -> None:
         upstream = target.upstream.split("://", 1)[-1].split("/", 1)[0]
-        message = (f"specmock proxy: the upstream {upstream} did not answer in time" if status == 504 else
-                   f"specmock proxy: the upstream {upstream} could not be reached ({kind})")
+        message = (
+            f"specmock proxy: the upstream {upstream} did not answer in time"
+            if status == 504
+            else f"specmock proxy: the upstream {upstream} could not be reached ({kind})"
+        )
         response = error_response(target.api, status, message, exchange.path)
 
         async def nothing() -> dict[str, Any]:
@@ -267,9 +350,14 @@ class ProxyApp:
             entries = [e.to_dict() for e in self.journal.entries(api)]
             await _send_json(send, 200, {"total": self.journal.total, "requests": entries})
         elif path == ADMIN and method in ("GET", "HEAD"):
-            await _send_json(send, 200, {"proxy": {t.api: {"mount": t.mount, "upstream": t.upstream}
-                                                   for t in self.targets},
-                                         "endpoints": ["/__mock__/drift", "/__mock__/requests"]})
+            await _send_json(
+                send,
+                200,
+                {
+                    "proxy": {t.api: {"mount": t.mount, "upstream": t.upstream} for t in self.targets},
+                    "endpoints": ["/__mock__/drift", "/__mock__/requests"],
+                },
+            )
         elif path in (ADMIN, ADMIN + "/drift", ADMIN + "/requests"):
             await _send_json(send, 405, {"error": f"method {method} is not allowed here"})
         else:
@@ -280,8 +368,9 @@ def _query_shape(query: str) -> str:
     """The query string with every value but small numbers masked: GraphQL variables, filters and
     tokens can hold secrets under any name, and the journal only needs to tell requests apart."""
     pairs = parse_qsl(query, keep_blank_values=True)
-    return urlencode([(name, value if value.isdigit() and len(value) <= 6 else MASK) for name, value in pairs],
-                     safe="*")
+    return urlencode(
+        [(name, value if value.isdigit() and len(value) <= 6 else MASK) for name, value in pairs], safe="*"
+    )
 
 
 def _failure_kind(exc: httpx.TransportError) -> str:

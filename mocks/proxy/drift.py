@@ -63,8 +63,9 @@ class DriftReport:
             for finding in check.findings:
                 group = entry.groups.get(finding.key)
                 if group is None:
-                    group = entry.groups[finding.key] = _Group(finding, example={
-                        "request": request_id, "at": finding.at, "seen": finding.seen})
+                    group = entry.groups[finding.key] = _Group(
+                        finding, example={"request": request_id, "at": finding.at, "seen": finding.seen}
+                    )
                 group.count += 1
             for assumption in {f.assumption for f in check.findings if f.assumption}:
                 self._contradicted[assumption] += 1
@@ -73,13 +74,23 @@ class DriftReport:
                 self._held[assumption] += 1
                 self._assumption_api[assumption] = api
 
-    def record_failure(self, api: str, route: str, kind: str, status: int, detail: str, request_id: int) -> None:
+    def record_failure(
+        self, api: str, route: str, kind: str, status: int, detail: str, request_id: int
+    ) -> None:
         with self._lock:
             self.exchanges += 1
             key = (api, route, kind)
-            entry = self._failures.setdefault(key, {"api": api, "request": route, "kind": kind,
-                                                    "answered": status, "count": 0,
-                                                    "example": {"request": request_id, "detail": detail}})
+            entry = self._failures.setdefault(
+                key,
+                {
+                    "api": api,
+                    "request": route,
+                    "kind": kind,
+                    "answered": status,
+                    "count": 0,
+                    "example": {"request": request_id, "detail": detail},
+                },
+            )
             entry["count"] += 1
 
     @property
@@ -92,27 +103,40 @@ class DriftReport:
         with self._lock:
             operations = []
             for op in sorted(self._operations.values(), key=lambda o: (o.api, o.operation)):
-                findings = [{**group.finding.to_dict(), "count": group.count, "example": group.example}
-                            for group in sorted(op.groups.values(), key=lambda g: (-g.count, g.finding.pointer))]
+                findings = [
+                    {**group.finding.to_dict(), "count": group.count, "example": group.example}
+                    for group in sorted(op.groups.values(), key=lambda g: (-g.count, g.finding.pointer))
+                ]
                 for item in findings:
                     item.pop("api")
                     item.pop("operation")
                     item.pop("at")
-                operations.append({"api": op.api, "operation": op.operation, "route": op.route,
-                                   "exchanges": op.exchanges, "findings": findings})
+                operations.append(
+                    {
+                        "api": op.api,
+                        "operation": op.operation,
+                        "route": op.route,
+                        "exchanges": op.exchanges,
+                        "findings": findings,
+                    }
+                )
             names = set(self._held) | set(self._contradicted)
             assumptions = [
-                {"assumption": name, "api": self._assumption_api.get(name, ""),
-                 "verdict": "contradicted" if self._contradicted[name] else "held",
-                 "held": self._held[name], "contradicted": self._contradicted[name]}
+                {
+                    "assumption": name,
+                    "api": self._assumption_api.get(name, ""),
+                    "verdict": "contradicted" if self._contradicted[name] else "held",
+                    "held": self._held[name],
+                    "contradicted": self._contradicted[name],
+                }
                 for name in sorted(names, key=lambda n: (-self._contradicted[n], n))
             ]
             failures = sorted(self._failures.values(), key=lambda f: (f["api"], f["request"], f["kind"]))
             return {
                 "exchanges": self.exchanges,
                 "drift": sum(len(op.groups) for op in self._operations.values()),
-                "operations": [op for op in operations if op["findings"]] + [op for op in operations
-                                                                             if not op["findings"]],
+                "operations": [op for op in operations if op["findings"]]
+                + [op for op in operations if not op["findings"]],
                 "assumptions": assumptions,
                 "upstream_failures": [dict(f, example=dict(f["example"])) for f in failures],
             }
@@ -122,38 +146,50 @@ class DriftReport:
 
     def to_markdown(self) -> str:
         data = self.to_dict()
-        lines = ["# Drift report", "",
-                 f"{data['exchanges']} exchanges seen, {data['drift']} distinct findings, "
-                 f"{sum(f['count'] for f in data['upstream_failures'])} upstream failures.", ""]
+        lines = [
+            "# Drift report",
+            "",
+            f"{data['exchanges']} exchanges seen, {data['drift']} distinct findings, "
+            f"{sum(f['count'] for f in data['upstream_failures'])} upstream failures.",
+            "",
+        ]
         drifting = [op for op in data["operations"] if op["findings"]]
         if not drifting:
             lines += ["No exchange disagreed with the specs.", ""]
         for op in drifting:
             lines += [f"## {op['api']} {op['operation']} (`{op['route']}`, {op['exchanges']} exchanges)", ""]
             for item in op["findings"]:
-                verdict = (f" — assumption `{item['assumption']}` is contradicted"
-                           if item["assumed"] else " — not an assumption: the spec states it from public material")
+                verdict = (
+                    f" — assumption `{item['assumption']}` is contradicted"
+                    if item["assumed"]
+                    else " — not an assumption: the spec states it from public material"
+                )
                 lines += [
                     f"- **{item['kind']}** `{item['pointer']}`: the spec says {_md(item['spec'])}; "
                     f"seen {_md(item['seen'])} ({item['count']}×){verdict}.",
                     f"  Example: request #{item['example']['request']}"
-                    + (f", at `{item['example']['at']}`" if item["example"]["at"] else "") + ".",
+                    + (f", at `{item['example']['at']}`" if item["example"]["at"] else "")
+                    + ".",
                 ]
             lines.append("")
         if data["assumptions"]:
             lines += ["## Assumptions exercised", ""]
             for item in data["assumptions"]:
                 if item["verdict"] == "contradicted":
-                    lines.append(f"- assumption `{item['assumption']}` is contradicted "
-                                 f"{item['contradicted']} times (held {item['held']} times)")
+                    lines.append(
+                        f"- assumption `{item['assumption']}` is contradicted "
+                        f"{item['contradicted']} times (held {item['held']} times)"
+                    )
                 else:
                     lines.append(f"- assumption `{item['assumption']}` held {item['held']} times")
             lines.append("")
         if data["upstream_failures"]:
             lines += ["## Upstream failures (not drift)", ""]
             for item in data["upstream_failures"]:
-                lines.append(f"- {item['api']} `{item['request']}`: {item['kind']}, answered {item['answered']} "
-                             f"({item['count']}×): {_md(item['example']['detail'])}")
+                lines.append(
+                    f"- {item['api']} `{item['request']}`: {item['kind']}, answered {item['answered']} "
+                    f"({item['count']}×): {_md(item['example']['detail'])}"
+                )
             lines.append("")
         return "\n".join(lines)
 

@@ -3,7 +3,8 @@
 What was seen is described, never copied: a string is "a string of 11 characters (digits only)",
 not the CPF it was; an object is the list of its member names. Only values that cannot identify
 anyone pass as they are: null, booleans, small numbers, codes in ``UPPER_SNAKE`` or
-``lower_snake`` form (``UNAUTHENTICATED``, ``invalid_token``) and values the spec itself lists.
+``lower_snake`` form (``MISSING_SCOPE``, ``invalid_token``) and values the spec itself lists (its
+``enum`` or ``const``).
 Everything is also passed through :func:`specmock.redact.redact_text` before it is kept.
 """
 
@@ -21,7 +22,8 @@ from specmock.redact import is_secret_key, redact_text
 
 __all__ = ["Finding", "describe", "explain"]
 
-_CODE = re.compile(r"\A(?:[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[a-z][a-z0-9]*(?:_[a-z0-9]+)+|[A-Z]{2,20}|[0-9]{1,3})\Z")
+_CODE = re.compile(r"\A(?:[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[a-z][a-z0-9]*(?:_[a-z0-9]+)+|[0-9]{1,3})\Z")
+_CODE_MAX = 40
 _SAFE_NUMBER = 10**6
 _SHOWN = 200
 
@@ -70,7 +72,7 @@ def describe(value: Any, allowed: Any = None, key: str | None = None) -> str:
         return f"a number of {len(str(abs(int(value))))} digits"
     if isinstance(value, str):
         listed = isinstance(allowed, list) and value in allowed
-        if listed or _CODE.match(value):
+        if listed or (len(value) <= _CODE_MAX and _CODE.match(value)):
             return json.dumps(value)
         what = "digits only" if value.isdigit() else None
         return f"a string of {len(value)} characters" + (f" ({what})" if what else "")
@@ -95,8 +97,10 @@ def explain(error: ValidationError) -> tuple[str, str]:
     if keyword == "required":
         present = instance if isinstance(instance, Mapping) else {}
         missing = [name for name in expected if name not in present]
-        return (f"required members {_listed(expected)}",
-                f"member {', '.join(repr(m) for m in missing) or '?'} missing")
+        return (
+            f"required members {_listed(expected)}",
+            f"member {', '.join(repr(m) for m in missing) or '?'} missing",
+        )
     if keyword in ("additionalProperties", "unevaluatedProperties") and expected is False:
         declared = error.schema.get("properties", {}) if isinstance(error.schema, Mapping) else {}
         extra = [str(k) for k in instance if k not in declared] if isinstance(instance, Mapping) else []
@@ -106,10 +110,26 @@ def explain(error: ValidationError) -> tuple[str, str]:
         allowed = expected if keyword == "enum" else [expected]
         return (f"{keyword} {_listed(expected)}", describe(instance, allowed=allowed))
     if keyword in ("anyOf", "oneOf"):
-        return (f"{keyword} of {len(expected)} schemas", f"{describe(instance)} matching none"
-                if keyword == "anyOf" else f"{describe(instance)} not matching exactly one")
-    if keyword in ("type", "format", "pattern", "minimum", "maximum", "exclusiveMinimum",
-                   "exclusiveMaximum", "minLength", "maxLength", "minItems", "maxItems", "multipleOf"):
+        return (
+            f"{keyword} of {len(expected)} schemas",
+            f"{describe(instance)} matching none"
+            if keyword == "anyOf"
+            else f"{describe(instance)} not matching exactly one",
+        )
+    if keyword in (
+        "type",
+        "format",
+        "pattern",
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "minLength",
+        "maxLength",
+        "minItems",
+        "maxItems",
+        "multipleOf",
+    ):
         return (f"{keyword} {_listed(expected)}", describe(instance))
     return (f"{keyword} {_clip(json.dumps(expected, ensure_ascii=False, default=str))}", describe(instance))
 

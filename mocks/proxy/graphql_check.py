@@ -21,6 +21,7 @@ from urllib.parse import parse_qs
 from graphql import (
     DocumentNode,
     ExecutionResult,
+    FieldNode,
     GraphQLError,
     GraphQLField,
     GraphQLSchema,
@@ -35,7 +36,15 @@ from referencing.jsonschema import DRAFT202012
 
 from specmock import specs
 from specmock.mocks.proxy.findings import Finding, clean
-from specmock.mocks.proxy.openapi_check import Check, Exchange, json_like, media_type, validate as validate_json
+from specmock.mocks.proxy.openapi_check import (
+    Check,
+    Exchange,
+    json_like,
+    media_type,
+)
+from specmock.mocks.proxy.openapi_check import (
+    validate as validate_json,
+)
 from specmock.mocks.proxy.spec_walk import SpecDocument
 
 __all__ = ["PbmChecker"]
@@ -66,7 +75,9 @@ class PbmChecker:
         self.schema: GraphQLSchema = build_pbm_schema()
         document = specs.load(RESPONSES_FILE)
         self.responses = SpecDocument(RESPONSES_FILE, document)
-        self._registry = Registry().with_resource(document["$id"], Resource.from_contents(document, DRAFT202012))
+        self._registry = Registry().with_resource(
+            document["$id"], Resource.from_contents(document, DRAFT202012)
+        )
         self._id = document["$id"]
         self._validators: dict[str, Draft202012Validator] = {}
 
@@ -104,8 +115,9 @@ class PbmChecker:
             chosen = _operation(document, payload.get("operationName"))
             if chosen is not None:
                 root = self._root_types.get(chosen.operation.value, "Query")
-                root_fields = [f.name.value for f in chosen.selection_set.selections
-                               if getattr(f, "name", None) is not None and f.kind == "field"]
+                root_fields = [
+                    f.name.value for f in chosen.selection_set.selections if isinstance(f, FieldNode)
+                ]
                 operation = ", ".join(root_fields) or "(none)"
                 for name in root_fields:
                     touched |= self._field_assumption(root, name)
@@ -115,9 +127,15 @@ class PbmChecker:
                 errors = []
             for error in errors:
                 coordinate = self._coordinate_of(error, root_fields)
-                findings.append(self._sdl_finding(operation, "graphql", coordinate,
-                                                  "the document validates against the SDL",
-                                                  _safe_message(error.message)))
+                findings.append(
+                    self._sdl_finding(
+                        operation,
+                        "graphql",
+                        coordinate,
+                        "the document validates against the SDL",
+                        _safe_message(error.message),
+                    )
+                )
         if exchange.status:
             self._check_response(exchange, operation, document, payload, findings, touched)
         contradicted = {f.assumption for f in findings if f.assumption}
@@ -140,21 +158,40 @@ class PbmChecker:
             return f"{found.group(1)}.{found.group(2)}"
         return f"Query.{root_fields[0]}" if root_fields else "Query"
 
-    def _sdl_finding(self, operation: str, kind: str, coordinate: str, spec: str, seen: str,
-                     at: str = "") -> Finding:
+    def _sdl_finding(
+        self, operation: str, kind: str, coordinate: str, spec: str, seen: str, at: str = ""
+    ) -> Finding:
         parent, _, name = coordinate.partition(".")
         name = name.split("(", 1)[0]
         field = self._field(parent, name) if name else None
-        description = field.description if field else getattr(self.schema.get_type(parent), "description", None)
+        description = (
+            field.description if field else getattr(self.schema.get_type(parent), "description", None)
+        )
         assumed = _described_assumed(description)
         reference = f"{SDL_FILE}#{coordinate}"
-        return Finding(self.api, operation, kind, reference, clean(spec), clean(seen), assumed,
-                       reference if assumed else None, at)
+        return Finding(
+            self.api,
+            operation,
+            kind,
+            reference,
+            clean(spec),
+            clean(seen),
+            assumed,
+            reference if assumed else None,
+            at,
+        )
 
     # -- response -----------------------------------------------------------------------------
 
-    def _check_response(self, exchange: Exchange, operation: str, document: DocumentNode | None,
-                        payload: Any, findings: list[Finding], touched: set[str]) -> None:
+    def _check_response(
+        self,
+        exchange: Exchange,
+        operation: str,
+        document: DocumentNode | None,
+        payload: Any,
+        findings: list[Finding],
+        touched: set[str],
+    ) -> None:
         body = exchange.response_body
         if body is None or exchange.method == "HEAD" or exchange.status in (204, 304):
             return
@@ -165,41 +202,80 @@ class PbmChecker:
             instance = _NOT_JSON
         if instance is _NOT_JSON:
             pointer = "/$defs/Response"
-            findings.append(Finding(self.api, operation, "content-type", self.responses.reference(pointer),
-                                    "a JSON GraphQL response body (application/json)",
-                                    clean(f"content type {kind or '(none)'!r}, {len(body)} bytes"), False))
+            findings.append(
+                Finding(
+                    self.api,
+                    operation,
+                    "content-type",
+                    self.responses.reference(pointer),
+                    "a JSON GraphQL response body (application/json)",
+                    clean(f"content type {kind or '(none)'!r}, {len(body)} bytes"),
+                    False,
+                )
+            )
             return
         definition = _definition_for(instance)
         pointer = f"/$defs/{definition}"
         for keyword_pointer, assumption, spec, seen, at in validate_json(
-                self.responses, self._validator(definition), pointer, instance):
-            findings.append(Finding(self.api, operation, "body", self.responses.reference(keyword_pointer),
-                                    clean(spec), clean(seen), assumption is not None,
-                                    self.responses.reference(assumption) if assumption else None, at))
-        touched |= {self.responses.reference(p) for p in self.responses.touched_assumptions(pointer, instance)}
+            self.responses, self._validator(definition), pointer, instance
+        ):
+            findings.append(
+                Finding(
+                    self.api,
+                    operation,
+                    "body",
+                    self.responses.reference(keyword_pointer),
+                    clean(spec),
+                    clean(seen),
+                    assumption is not None,
+                    self.responses.reference(assumption) if assumption else None,
+                    at,
+                )
+            )
+        touched |= {
+            self.responses.reference(p) for p in self.responses.touched_assumptions(pointer, instance)
+        }
         if (assumed := self.responses.assumption(pointer)) is not None:
             touched.add(self.responses.reference(assumed))
-        data = instance.get("data") if isinstance(instance, Mapping) else None
-        if document is not None and isinstance(data, Mapping) and not instance.get("errors"):
+        body_map = instance if isinstance(instance, Mapping) else {}
+        data = body_map.get("data")
+        if document is not None and isinstance(data, Mapping) and not body_map.get("errors"):
             self._check_data(document, payload, data, operation, findings, touched)
 
-    def _check_data(self, document: DocumentNode, payload: Mapping[str, Any], data: Mapping[str, Any],
-                    operation: str, findings: list[Finding], touched: set[str]) -> None:
+    def _check_data(
+        self,
+        document: DocumentNode,
+        payload: Mapping[str, Any],
+        data: Mapping[str, Any],
+        operation: str,
+        findings: list[Finding],
+        touched: set[str],
+    ) -> None:
         coordinates: dict[tuple[str | int, ...], str] = {}
 
         def read(source: Any, info: Any, **_: Any) -> Any:
             key = info.path.key
             coordinates[tuple(info.path.as_list())] = f"{info.parent_type.name}.{info.field_name}"
             field = info.parent_type.fields.get(info.field_name)
-            if field is not None and _described_assumed(field.description) and isinstance(source, Mapping) \
-                    and key in source:
+            if (
+                field is not None
+                and _described_assumed(field.description)
+                and isinstance(source, Mapping)
+                and key in source
+            ):
                 touched.add(f"{SDL_FILE}#{info.parent_type.name}.{info.field_name}")
             return source.get(key) if isinstance(source, Mapping) else None
 
         variables = payload.get("variables") if isinstance(payload.get("variables"), Mapping) else None
         try:
-            result = execute(self.schema, document, root_value=data, variable_values=variables,
-                             operation_name=payload.get("operationName"), field_resolver=read)
+            result = execute(
+                self.schema,
+                document,
+                root_value=data,
+                variable_values=variables,
+                operation_name=payload.get("operationName"),
+                field_resolver=read,
+            )
         except (GraphQLError, RecursionError, TypeError):
             return
         if not isinstance(result, ExecutionResult):
@@ -208,8 +284,16 @@ class PbmChecker:
             path = tuple(error.path or ())
             coordinate = coordinates.get(path, "Query")
             at = "/data/" + "/".join(str(p) for p in path)
-            findings.append(self._sdl_finding(operation, "body", coordinate, f"the SDL type of {coordinate}",
-                                              _safe_message(error.message), at))
+            findings.append(
+                self._sdl_finding(
+                    operation,
+                    "body",
+                    coordinate,
+                    f"the SDL type of {coordinate}",
+                    _safe_message(error.message),
+                    at,
+                )
+            )
 
 
 _NOT_JSON = object()
@@ -218,15 +302,22 @@ _NOT_JSON = object()
 def _definition_for(body: Any) -> str:
     if not isinstance(body, Mapping) or not isinstance(body.get("errors"), list):
         return "Response"
-    codes = {(item.get("extensions") or {}).get("code") for item in body["errors"]
-             if isinstance(item, Mapping) and isinstance(item.get("extensions"), Mapping)}
+    codes = {
+        (item.get("extensions") or {}).get("code")
+        for item in body["errors"]
+        if isinstance(item, Mapping) and isinstance(item.get("extensions"), Mapping)
+    }
     if "UNAUTHENTICATED" in codes:
         return "UnauthenticatedResponse"
     if "GRAPHQL_VALIDATION_FAILED" in codes:
         return "ValidationFailedResponse"
     if "GRAPHQL_PARSE_FAILED" in codes:
         return "ParseFailedResponse"
-    if "data" in body and body["data"] is None and codes <= {"BAD_REQUEST", "FORBIDDEN", "INTERNAL_SERVER_ERROR"}:
+    if (
+        "data" in body
+        and body["data"] is None
+        and codes <= {"BAD_REQUEST", "FORBIDDEN", "INTERNAL_SERVER_ERROR"}
+    ):
         return "ExecutionErrorResponse"
     return "Response"
 

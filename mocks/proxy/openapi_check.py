@@ -92,8 +92,9 @@ def _template_pattern(template: str) -> re.Pattern[str]:
 class OpenApiChecker:
     """Checks exchanges of one API against one bundled OpenAPI file."""
 
-    def __init__(self, api: str, file_name: str, document: Mapping[str, Any],
-                 optional_prefix: str = "") -> None:
+    def __init__(
+        self, api: str, file_name: str, document: Mapping[str, Any], optional_prefix: str = ""
+    ) -> None:
         self.api = api
         self.doc = SpecDocument(file_name, document)
         self.spec = OpenApiSpec(document)
@@ -103,11 +104,16 @@ class OpenApiChecker:
             for method, op in item.items():
                 if method not in _METHODS:
                     continue
-                self._routes.append(_Route(
-                    method.upper(), template, _template_pattern(template),
-                    op.get("operationId", f"{method.upper()} {template}"), join("/paths", template, method),
-                    len(re.sub(r"\{[^}]+\}", "", template)),
-                ))
+                self._routes.append(
+                    _Route(
+                        method.upper(),
+                        template,
+                        _template_pattern(template),
+                        op.get("operationId", f"{method.upper()} {template}"),
+                        join("/paths", template, method),
+                        len(re.sub(r"\{[^}]+\}", "", template)),
+                    )
+                )
         self._routes.sort(key=lambda r: -r.literal)
         self._validators: dict[str, Draft202012Validator] = {}
         self._headers: dict[str, Operation] = {}
@@ -153,9 +159,15 @@ class OpenApiChecker:
             method = "GET" if exchange.method == "HEAD" else exchange.method
             matched = self.match(method, exchange.path) if method != exchange.method else None
         if matched is None:
-            finding = Finding(self.api, "(none)", "unknown-operation", self.doc.reference("/paths"),
-                              "declares no operation for this method and path",
-                              clean(f"{exchange.method} {_path_shape(exchange.path)}"), False)
+            finding = Finding(
+                self.api,
+                "(none)",
+                "unknown-operation",
+                self.doc.reference("/paths"),
+                "declares no operation for this method and path",
+                clean(f"{exchange.method} {_path_shape(exchange.path)}"),
+                False,
+            )
             return Check("(none)", f"{exchange.method} ?", [finding], set())
         route, path_params = matched
         findings: list[Finding] = []
@@ -169,13 +181,23 @@ class OpenApiChecker:
         if exchange.status:
             self._check_response(route, exchange, findings, touched)
         contradicted = {f.assumption for f in findings if f.assumption}
-        return Check(route.operation_id, label, findings, {self.doc.reference(p) for p in touched} - contradicted)
+        return Check(
+            route.operation_id, label, findings, {self.doc.reference(p) for p in touched} - contradicted
+        )
 
     def _finding(self, route: _Route, kind: str, pointer: str, spec: str, seen: str, at: str = "") -> Finding:
         assumption = self.doc.assumption(pointer)
-        return Finding(self.api, route.operation_id, kind, self.doc.reference(pointer), clean(spec),
-                       clean(seen), assumption is not None,
-                       self.doc.reference(assumption) if assumption else None, at)
+        return Finding(
+            self.api,
+            route.operation_id,
+            kind,
+            self.doc.reference(pointer),
+            clean(spec),
+            clean(seen),
+            assumption is not None,
+            self.doc.reference(assumption) if assumption else None,
+            at,
+        )
 
     # -- request ------------------------------------------------------------------------------
 
@@ -188,8 +210,15 @@ class OpenApiChecker:
                 found[(param["in"], param["name"])] = pointer
         return found
 
-    def _check_request(self, route: _Route, operation: Operation, exchange: Exchange,
-                       path_params: dict[str, str], findings: list[Finding], touched: set[str]) -> None:
+    def _check_request(
+        self,
+        route: _Route,
+        operation: Operation,
+        exchange: Exchange,
+        path_params: dict[str, str],
+        findings: list[Finding],
+        touched: set[str],
+    ) -> None:
         query = parse_qs(exchange.query, keep_blank_values=True)
         _, errors = operation.validate_params(query, path_params, exchange.request_headers)
         pointers = self._param_pointers(route)
@@ -200,11 +229,19 @@ class OpenApiChecker:
             if pointer != route.pointer and "schema" in self.doc.node(pointer):
                 schema_pointer, schema = self.doc.resolve(schema_pointer, self.doc.node(pointer)["schema"])
             assumption = self.doc.assumption(pointer) or self.doc.assumption(schema_pointer)
-            findings.append(Finding(
-                self.api, route.operation_id, "request", self.doc.reference(pointer),
-                clean(f"{error.location} parameter '{error.name}': {_summary(schema)}"),
-                clean("absent" if raw is None else describe(raw, key=error.name)), assumption is not None,
-                self.doc.reference(assumption) if assumption else None, f"{error.location} {error.name}"))
+            findings.append(
+                Finding(
+                    self.api,
+                    route.operation_id,
+                    "request",
+                    self.doc.reference(pointer),
+                    clean(f"{error.location} parameter '{error.name}': {_summary(schema)}"),
+                    clean("absent" if raw is None else describe(raw, key=error.name)),
+                    assumption is not None,
+                    self.doc.reference(assumption) if assumption else None,
+                    f"{error.location} {error.name}",
+                )
+            )
         for (location, name), pointer in pointers.items():
             present = _raw(location, name, query, path_params, exchange.request_headers) is not None
             if present and (assumed := self.doc.assumption(pointer)) is not None:
@@ -218,14 +255,27 @@ class OpenApiChecker:
         kind = media_type(exchange.request_headers.get("content-type"))
         if not exchange.request_body:
             if body.get("required"):
-                findings.append(self._finding(route, "request", join(body_pointer, "required"),
-                                              "a request body is required", "no body"))
+                findings.append(
+                    self._finding(
+                        route,
+                        "request",
+                        join(body_pointer, "required"),
+                        "a request body is required",
+                        "no body",
+                    )
+                )
             return
         declared = next((m for m in content if _matches(media_type(m), kind)), None)
         if declared is None:
-            findings.append(self._finding(route, "request", join(body_pointer, "content"),
-                                          f"request content types {sorted(content)}",
-                                          f"content type {kind or '(none)'!r}"))
+            findings.append(
+                self._finding(
+                    route,
+                    "request",
+                    join(body_pointer, "content"),
+                    f"request content types {sorted(content)}",
+                    f"content type {kind or '(none)'!r}",
+                )
+            )
             return
         schema_pointer = join(body_pointer, "content", declared, "schema")
         if declared not in operation.body_validators:
@@ -233,39 +283,60 @@ class OpenApiChecker:
         instance = _request_instance(kind, exchange.request_body)
         if instance is _UNREADABLE:
             return
-        self._validate(route, "request", schema_pointer, instance, findings, touched,
-                       operation.body_validators[declared])
+        self._validate(
+            route, "request", schema_pointer, instance, findings, touched, operation.body_validators[declared]
+        )
 
     # -- response -----------------------------------------------------------------------------
 
-    def _check_response(self, route: _Route, exchange: Exchange, findings: list[Finding],
-                        touched: set[str]) -> None:
+    def _check_response(
+        self, route: _Route, exchange: Exchange, findings: list[Finding], touched: set[str]
+    ) -> None:
         responses_pointer = join(route.pointer, "responses")
         responses = self.doc.node(route.pointer).get("responses") or {}
         status = str(exchange.status)
-        key = next((k for k in (status, status[0] + "XX", status[0] + "xx", "default") if k in responses), None)
+        key = next(
+            (k for k in (status, status[0] + "XX", status[0] + "xx", "default") if k in responses), None
+        )
         if key is None:
-            findings.append(self._finding(route, "status", responses_pointer,
-                                          f"statuses {', '.join(sorted(responses))}", f"status {status}"))
+            findings.append(
+                self._finding(
+                    route,
+                    "status",
+                    responses_pointer,
+                    f"statuses {', '.join(sorted(responses))}",
+                    f"status {status}",
+                )
+            )
             return
         pointer, response = self.doc.resolve(join(responses_pointer, key), responses[key])
         if (assumed := self.doc.assumption(pointer)) is not None:
             touched.add(assumed)
         headers = exchange.response_headers or {}
-        declared_headers = {name: header for name, header in (response.get("headers") or {}).items()
-                            if name.lower() != "content-type"}
+        declared_headers = {
+            name: header
+            for name, header in (response.get("headers") or {}).items()
+            if name.lower() != "content-type"
+        }
         if declared_headers:
             checks = self._header_checks(pointer, declared_headers)
             _, errors = checks.validate_params({}, None, headers)
             for error in errors:
-                header_pointer, header = self.doc.resolve(join(pointer, "headers", error.name),
-                                                          declared_headers[error.name])
+                header_pointer, header = self.doc.resolve(
+                    join(pointer, "headers", error.name), declared_headers[error.name]
+                )
                 seen = headers.get(error.name.lower())
-                findings.append(self._finding(
-                    route, "header", header_pointer,
-                    f"header '{error.name}': {'required, ' if header.get('required') else ''}"
-                    f"{_summary(self.doc.resolve(header_pointer, header.get('schema', {}))[1])}",
-                    "absent" if seen is None else describe(seen, key=error.name), f"header {error.name}"))
+                findings.append(
+                    self._finding(
+                        route,
+                        "header",
+                        header_pointer,
+                        f"header '{error.name}': {'required, ' if header.get('required') else ''}"
+                        f"{_summary(self.doc.resolve(header_pointer, header.get('schema', {}))[1])}",
+                        "absent" if seen is None else describe(seen, key=error.name),
+                        f"header {error.name}",
+                    )
+                )
             for name, header in declared_headers.items():
                 if name.lower() in headers:
                     header_pointer, _ = self.doc.resolve(join(pointer, "headers", name), header)
@@ -277,37 +348,77 @@ class OpenApiChecker:
         kind = media_type(headers.get("content-type"))
         declared = next((m for m in content if _matches(media_type(m), kind)), None)
         if declared is None:
-            findings.append(self._finding(route, "content-type", join(pointer, "content"),
-                                          f"content types {sorted(content)}", f"content type {kind or '(none)'!r}"))
+            findings.append(
+                self._finding(
+                    route,
+                    "content-type",
+                    join(pointer, "content"),
+                    f"content types {sorted(content)}",
+                    f"content type {kind or '(none)'!r}",
+                )
+            )
             return
         if exchange.response_body is None or "schema" not in content[declared] or not json_like(kind):
             return
         schema_pointer = join(pointer, "content", declared, "schema")
         if (schema_pointer, exchange.response_body) in self._results:  # seen before: no need to parse it
-            self._validate(route, "body", schema_pointer, None, findings, touched,
-                           self._validator(schema_pointer), exchange.response_body)
+            self._validate(
+                route,
+                "body",
+                schema_pointer,
+                None,
+                findings,
+                touched,
+                self._validator(schema_pointer),
+                exchange.response_body,
+            )
             return
         try:
             instance = json.loads(exchange.response_body)
         except (ValueError, RecursionError):
-            findings.append(self._finding(route, "body", schema_pointer, f"a {declared} body",
-                                          f"{len(exchange.response_body)} bytes that are not JSON"))
+            findings.append(
+                self._finding(
+                    route,
+                    "body",
+                    schema_pointer,
+                    f"a {declared} body",
+                    f"{len(exchange.response_body)} bytes that are not JSON",
+                )
+            )
             return
-        self._validate(route, "body", schema_pointer, instance, findings, touched,
-                       self._validator(schema_pointer), exchange.response_body)
+        self._validate(
+            route,
+            "body",
+            schema_pointer,
+            instance,
+            findings,
+            touched,
+            self._validator(schema_pointer),
+            exchange.response_body,
+        )
 
     # -- schemas ------------------------------------------------------------------------------
 
-    def _validate(self, route: _Route, kind: str, schema_pointer: str, instance: Any,
-                  findings: list[Finding], touched: set[str], validator: Draft202012Validator,
-                  raw: bytes | None = None) -> None:
+    def _validate(
+        self,
+        route: _Route,
+        kind: str,
+        schema_pointer: str,
+        instance: Any,
+        findings: list[Finding],
+        touched: set[str],
+        validator: Draft202012Validator,
+        raw: bytes | None = None,
+    ) -> None:
         key = (schema_pointer, raw) if raw is not None and len(raw) <= _CACHED_BODY else None
         cached = self._results.get(key) if key is not None else None
         if cached is None:
             if instance is None and raw is not None:
                 instance = json.loads(raw)
-            cached = (validate(self.doc, validator, schema_pointer, instance),
-                      frozenset(self.doc.touched_assumptions(schema_pointer, instance)))
+            cached = (
+                validate(self.doc, validator, schema_pointer, instance),
+                frozenset(self.doc.touched_assumptions(schema_pointer, instance)),
+            )
             if key is not None:
                 with self._lock:
                     self._results[key] = cached
@@ -315,21 +426,34 @@ class OpenApiChecker:
                         self._results.pop(next(iter(self._results)))
         found, exercised = cached
         for keyword_pointer, assumption, spec, seen, at in found:
-            findings.append(Finding(
-                self.api, route.operation_id, kind, self.doc.reference(keyword_pointer), clean(spec),
-                clean(seen), assumption is not None, self.doc.reference(assumption) if assumption else None, at))
+            findings.append(
+                Finding(
+                    self.api,
+                    route.operation_id,
+                    kind,
+                    self.doc.reference(keyword_pointer),
+                    clean(spec),
+                    clean(seen),
+                    assumption is not None,
+                    self.doc.reference(assumption) if assumption else None,
+                    at,
+                )
+            )
         touched |= exercised
 
 
-def validate(doc: SpecDocument, validator: Draft202012Validator, schema_pointer: str,
-             instance: Any) -> list[tuple[str, str | None, str, str, str]]:
+def validate(
+    doc: SpecDocument, validator: Draft202012Validator, schema_pointer: str, instance: Any
+) -> list[tuple[str, str | None, str, str, str]]:
     """(keyword pointer, assumption pointer, spec says, seen, where) for each distinct violation."""
     out: list[tuple[str, str | None, str, str, str]] = []
     seen_keys: set[tuple[str, str]] = set()
     try:
         errors = list(validator.iter_errors(instance))
     except RecursionError:
-        return [(schema_pointer, doc.assumption(schema_pointer), "a JSON value", "a value nested too deeply", "")]
+        return [
+            (schema_pointer, doc.assumption(schema_pointer), "a JSON value", "a value nested too deeply", "")
+        ]
     for top in errors:
         error = jsonschema.exceptions.best_match([top]) or top
         keyword_pointer = doc.schema_pointer(schema_pointer, error.absolute_schema_path)
@@ -371,8 +495,13 @@ def _request_instance(kind: str, body: bytes) -> Any:
     return _UNREADABLE
 
 
-def _raw(location: str, name: str, query: Mapping[str, list[str]], path_params: Mapping[str, str],
-         headers: Mapping[str, str]) -> Any:
+def _raw(
+    location: str,
+    name: str,
+    query: Mapping[str, list[str]],
+    path_params: Mapping[str, str],
+    headers: Mapping[str, str],
+) -> Any:
     if location == "query":
         items = query.get(name)
         return items[-1] if items else None
@@ -386,8 +515,22 @@ def _raw(location: str, name: str, query: Mapping[str, list[str]], path_params: 
 def _summary(schema: Any) -> str:
     if not isinstance(schema, Mapping):
         return "any value"
-    kept = {k: schema[k] for k in ("type", "format", "enum", "const", "pattern", "minimum", "maximum",
-                                   "minLength", "maxLength", "$ref") if k in schema}
+    kept = {
+        k: schema[k]
+        for k in (
+            "type",
+            "format",
+            "enum",
+            "const",
+            "pattern",
+            "minimum",
+            "maximum",
+            "minLength",
+            "maxLength",
+            "$ref",
+        )
+        if k in schema
+    }
     return json.dumps(kept, ensure_ascii=False) if kept else "any value"
 
 
@@ -396,4 +539,6 @@ _ID_SEGMENT = re.compile(r"(?<=/)[^/]*[0-9][^/]*")
 
 def _path_shape(path: str) -> str:
     """A path with every segment holding a digit (ids, CPFs, indices stay as ``{n}`` only) hidden."""
-    return _ID_SEGMENT.sub(lambda m: m.group(0) if m.group(0).isdigit() and len(m.group(0)) <= 4 else "{…}", path)
+    return _ID_SEGMENT.sub(
+        lambda m: m.group(0) if m.group(0).isdigit() and len(m.group(0)) <= 4 else "{…}", path
+    )

@@ -61,10 +61,7 @@ class SpecDocument:
         node: Any = self.document
         for token in pointer.split("/")[1:] if pointer else []:
             token = _unescape(token)
-            if isinstance(node, list):
-                node = node[int(token)]
-            else:
-                node = node[token]
+            node = node[int(token)] if isinstance(node, list) else node[token]
         return node
 
     def reference(self, pointer: str) -> str:

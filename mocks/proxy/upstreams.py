@@ -62,7 +62,9 @@ def parse_targets(apis: list[str], upstreams: list[str]) -> list[ProxyTarget]:
     if not apis:
         raise UpstreamError("at least one --api with its --upstream is needed")
     if len(apis) != len(upstreams):
-        raise UpstreamError(f"{len(apis)} --api but {len(upstreams)} --upstream: give one --upstream per --api")
+        raise UpstreamError(
+            f"{len(apis)} --api but {len(upstreams)} --upstream: give one --upstream per --api"
+        )
     targets: list[ProxyTarget] = []
     for api, upstream in zip(apis, upstreams, strict=True):
         if api not in MOUNTS:
@@ -76,8 +78,10 @@ def parse_targets(apis: list[str], upstreams: list[str]) -> list[ProxyTarget]:
             raise UpstreamError(f"--upstream {upstream!r} for {api} must not have a query or fragment")
         unknown = set(_PARAM.findall(upstream)) - set(_PARAM.findall(MOUNTS[api]))
         if unknown:
-            raise UpstreamError(f"--upstream {upstream!r} uses {{{sorted(unknown)[0]}}}, which {api}'s mount "
-                                f"{MOUNTS[api]} does not have")
+            raise UpstreamError(
+                f"--upstream {upstream!r} uses {{{sorted(unknown)[0]}}}, which {api}'s mount "
+                f"{MOUNTS[api]} does not have"
+            )
         targets.append(ProxyTarget(api, upstream.rstrip("/")))
     return targets
 
@@ -112,5 +116,8 @@ def _assine(status: int, message: str, path: str) -> Response:
 
 
 _ERRORS: dict[str, Callable[[int, str, str], Any]] = {
-    "banqer": _banqer, "banqer-auth": _realm, "pbm": _pbm, "assine": _assine,
+    "banqer": _banqer,
+    "banqer-auth": _realm,
+    "pbm": _pbm,
+    "assine": _assine,
 }

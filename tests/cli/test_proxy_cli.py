@@ -28,10 +28,26 @@ def upstream() -> Iterator[str]:
 
 def start_proxy(upstream: str, *args: str) -> tuple[subprocess.Popen[str], str]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "specmock", "proxy", "--port", "0",
-         "--api", "banqer", "--upstream", upstream + "/banqer/{tenant}",
-         "--api", "banqer-auth", "--upstream", upstream + "/banqer-auth", *args],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "specmock",
+            "proxy",
+            "--port",
+            "0",
+            "--api",
+            "banqer",
+            "--upstream",
+            upstream + "/banqer/{tenant}",
+            "--api",
+            "banqer-auth",
+            "--upstream",
+            upstream + "/banqer-auth",
+            *args,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     assert process.stdout is not None
     first = process.stdout.readline()
@@ -47,8 +63,10 @@ def stop(process: subprocess.Popen[str]) -> tuple[int, str, str]:
 
 
 def token(base: str) -> dict[str, str]:
-    answer = httpx.post(f"{base}/banqer-auth/realms/demo/protocol/openid-connect/token", data={
-        "grant_type": "client_credentials", "client_id": "demo-client", "client_secret": "demo-secret"})
+    answer = httpx.post(
+        f"{base}/banqer-auth/realms/demo/protocol/openid-connect/token",
+        data={"grant_type": "client_credentials", "client_id": "demo-client", "client_secret": "demo-secret"},
+    )
     assert answer.status_code == 200, answer.text
     return {"Authorization": f"Bearer {answer.json()['access_token']}"}
 
@@ -72,8 +90,10 @@ def test_drift_is_written_on_exit_and_fails_the_run(upstream: str, tmp_path: Pat
     [operation] = [op for op in written["operations"] if op["findings"]]
     assert operation["operation"] == "listFichas" and operation["exchanges"] == 2
     markdown = (tmp_path / "drift.md").read_text(encoding="utf-8")
-    assert "assumption `banqer.openapi.yaml#/components/schemas/FichaPage/properties/fichas` is contradicted" \
+    assert (
+        "assumption `banqer.openapi.yaml#/components/schemas/FichaPage/properties/fichas` is contradicted"
         in markdown
+    )
     assert "demo-secret" not in markdown + report.read_text(encoding="utf-8")
 
 
@@ -89,16 +109,21 @@ def test_clean_traffic_exits_0_even_with_fail_on_drift(upstream: str, tmp_path: 
     assert "No exchange disagreed with the specs." in (tmp_path / "r.md").read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--api", "banqer"], "1 --api but 0 --upstream"),
-    (["--api", "banqer", "--upstream", "ftp://x"], "is not an http:// or https:// URL"),
-    (["--api", "pbm", "--upstream", "http://x/{tenant}"], "uses {tenant}"),
-    (["--api", "pbm", "--upstream", "http://x", "--api", "pbm", "--upstream", "http://y"], "given twice"),
-    (["--api", "nope", "--upstream", "http://x"], "invalid choice: 'nope'"),
-    ([], "at least one --api"),
-    (["--api", "pbm", "--upstream", "http://x", "--report", "/nonexistent-dir/r.json"], "no directory"),
-])
-def test_wrong_use_is_one_line_and_exit_2(args: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--api", "banqer"], "1 --api but 0 --upstream"),
+        (["--api", "banqer", "--upstream", "ftp://x"], "is not an http:// or https:// URL"),
+        (["--api", "pbm", "--upstream", "http://x/{tenant}"], "uses {tenant}"),
+        (["--api", "pbm", "--upstream", "http://x", "--api", "pbm", "--upstream", "http://y"], "given twice"),
+        (["--api", "nope", "--upstream", "http://x"], "invalid choice: 'nope'"),
+        ([], "at least one --api"),
+        (["--api", "pbm", "--upstream", "http://x", "--report", "/nonexistent-dir/r.json"], "no directory"),
+    ],
+)
+def test_wrong_use_is_one_line_and_exit_2(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     with pytest.raises(SystemExit) if "invalid choice" in message else _returns() as outcome:
         code = main(["proxy", *args])
     code = getattr(outcome, "value", None).code if "invalid choice" in message else code  # type: ignore[union-attr]

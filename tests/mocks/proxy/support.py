@@ -47,8 +47,11 @@ class Chain:
         return data
 
     def findings(self) -> list[dict[str, Any]]:
-        return [dict(item, operation=op["operation"]) for op in self.drift()["operations"]
-                for item in op["findings"]]
+        return [
+            dict(item, operation=op["operation"])
+            for op in self.drift()["operations"]
+            for item in op["findings"]
+        ]
 
     def reset(self) -> None:
         assert httpx.post(f"{self.mock.url}/__mock__/reset", timeout=TIMEOUT).status_code in (200, 204)
@@ -60,8 +63,11 @@ class ProxyThread(ServerThread):
 
     def __init__(self, app: ProxyApp) -> None:
         super().__init__(app)  # type: ignore[arg-type]
-        self._server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False,
-                                                     lifespan="on", timeout_graceful_shutdown=2))
+        self._server = uvicorn.Server(
+            uvicorn.Config(
+                app, log_level="warning", access_log=False, lifespan="on", timeout_graceful_shutdown=2
+            )
+        )
 
 
 @contextlib.contextmanager

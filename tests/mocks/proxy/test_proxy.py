@@ -18,7 +18,9 @@ from specmock.mocks.server import ServerThread
 from tests.mocks.proxy.support import TIMEOUT, Chain, ProxyThread, chain
 
 FICHA = "8aa4b425-5fed-4cea-b970-044b36ea9d73"
-PROGRAM_FORM = "query { WsAcesso_consultProgramForm(args: {programCode: 126, originCode: 37}) { code message status } }"
+PROGRAM_FORM = (
+    "query { WsAcesso_consultProgramForm(args: {programCode: 126, originCode: 37}) { code message status } }"
+)
 
 
 @pytest.fixture(scope="module")
@@ -34,21 +36,31 @@ def proxied(served: Chain) -> Chain:
 
 
 def banqer_token(proxied: Chain) -> dict[str, str]:
-    answer = proxied.http.post("/banqer-auth/realms/demo/protocol/openid-connect/token", data={
-        "grant_type": "client_credentials", "client_id": "demo-client", "client_secret": "demo-secret"})
+    answer = proxied.http.post(
+        "/banqer-auth/realms/demo/protocol/openid-connect/token",
+        data={"grant_type": "client_credentials", "client_id": "demo-client", "client_secret": "demo-secret"},
+    )
     assert answer.status_code == 200, answer.text
     return {"Authorization": f"Bearer {answer.json()['access_token']}"}
 
 
 def pbm_token(proxied: Chain) -> dict[str, str]:
-    with PbmClient(f"{proxied.url}/pbm/graphql", "usuario_exemplo", "senha_exemplo", timeout=TIMEOUT) as client:
+    with PbmClient(
+        f"{proxied.url}/pbm/graphql", "usuario_exemplo", "senha_exemplo", timeout=TIMEOUT
+    ) as client:
         return {"Authorization": f"Bearer {client.create_token()}"}
 
 
 def reference_traffic(url: str) -> int:
     """Every reference client's everyday calls through ``url``; the number of fichas read."""
-    with BanqerClient("demo", "demo-client", "demo-secret", api_base=f"{url}/banqer/demo",
-                      auth_base=f"{url}/banqer-auth", timeout=TIMEOUT) as banqer:
+    with BanqerClient(
+        "demo",
+        "demo-client",
+        "demo-secret",
+        api_base=f"{url}/banqer/demo",
+        auth_base=f"{url}/banqer-auth",
+        timeout=TIMEOUT,
+    ) as banqer:
         assert banqer.list_credores()
         fichas = list(banqer.paginate("/v1/fichas", page_size=100))
         assert fichas
@@ -72,8 +84,14 @@ def test_clean_reference_traffic_gives_an_empty_report(proxied: Chain) -> None:
     assert report["upstream_failures"] == []
     assert report["exchanges"] >= 12
     seen = {op["operation"] for op in report["operations"]}
-    assert {"listCredores", "listFichas", "getFicha", "createToken", "WsAcesso_consultProgramForm",
-            "createAccessToken"} <= seen, seen
+    assert {
+        "listCredores",
+        "listFichas",
+        "getFicha",
+        "createToken",
+        "WsAcesso_consultProgramForm",
+        "createAccessToken",
+    } <= seen, seen
     held = {item["assumption"]: item for item in report["assumptions"]}
     # Money (saldoDevedor's JSON type) is exercised by every page of fichas and the detail.
     money = held["banqer.openapi.yaml#/components/schemas/Money"]
@@ -102,11 +120,25 @@ async def echo_headers(scope: dict[str, Any], receive: Any, send: Any) -> None:
         body += message.get("body", b"")
         if not message.get("more_body"):
             break
-    content = json.dumps({"headers": [[k.decode(), v.decode()] for k, v in scope["headers"]],
-                          "path": scope["path"], "query": scope["query_string"].decode(),
-                          "body": body.decode()}).encode()
-    await send({"type": "http.response.start", "status": 200, "headers": [
-        (b"content-type", b"application/json"), (b"x-upstream", b"yes"), (b"keep-alive", b"timeout=9")]})
+    content = json.dumps(
+        {
+            "headers": [[k.decode(), v.decode()] for k, v in scope["headers"]],
+            "path": scope["path"],
+            "query": scope["query_string"].decode(),
+            "body": body.decode(),
+        }
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"x-upstream", b"yes"),
+                (b"keep-alive", b"timeout=9"),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": content})
 
 
@@ -114,25 +146,45 @@ def test_hop_by_hop_headers_are_dropped_and_the_rest_passes_unchanged() -> None:
     with ServerThread(echo_headers) as upstream:  # type: ignore[arg-type]
         app = create_proxy_app(parse_targets(["banqer"], [f"{upstream.url}/base/{{tenant}}"]))
         with ProxyThread(app) as proxy, httpx.Client(base_url=proxy.url, timeout=TIMEOUT) as http:
-            answer = http.post("/banqer/acme/v1/fichas?a=1&b=%C3%A7", content=b'{"x": 1}', headers={
-                "Content-Type": "application/json", "X-Trace": "abc-1", "Keep-Alive": "timeout=5",
-                "Connection": "keep-alive, X-Drop-Me", "X-Drop-Me": "1", "TE": "trailers"})
+            answer = http.post(
+                "/banqer/acme/v1/fichas?a=1&b=%C3%A7",
+                content=b'{"x": 1}',
+                headers={
+                    "Content-Type": "application/json",
+                    "X-Trace": "abc-1",
+                    "Keep-Alive": "timeout=5",
+                    "Connection": "keep-alive, X-Drop-Me",
+                    "X-Drop-Me": "1",
+                    "TE": "trailers",
+                },
+            )
     assert answer.status_code == 200
     echoed = answer.json()
     headers = dict(echoed["headers"])
     assert headers["x-trace"] == "abc-1" and headers["content-type"] == "application/json"
     assert not {"keep-alive", "x-drop-me", "te"} & set(headers)
     assert headers["host"] == upstream.url.split("://", 1)[1]
-    sent = {k.lower() for k in answer.request.headers} - {"keep-alive", "x-drop-me", "te", "connection", "host"}
+    sent = {k.lower() for k in answer.request.headers} - {
+        "keep-alive",
+        "x-drop-me",
+        "te",
+        "connection",
+        "host",
+    }
     assert set(headers) - {"host", "connection"} == sent  # nothing added, nothing else dropped
-    assert (echoed["path"], echoed["query"], echoed["body"]) == ("/base/acme/v1/fichas", "a=1&b=%C3%A7", '{"x": 1}')
+    assert (echoed["path"], echoed["query"], echoed["body"]) == (
+        "/base/acme/v1/fichas",
+        "a=1&b=%C3%A7",
+        '{"x": 1}',
+    )
     assert answer.headers["x-upstream"] == "yes" and "keep-alive" not in answer.headers
 
 
 def test_redirects_are_passed_to_the_client_not_followed(proxied: Chain) -> None:
     auth = banqer_token(proxied)
-    proxied.fault(api="banqer", path="/v1/credores", status=302, headers={"Location": "/elsewhere"},
-                  body="moved")
+    proxied.fault(
+        api="banqer", path="/v1/credores", status=302, headers={"Location": "/elsewhere"}, body="moved"
+    )
     answer = proxied.http.get("/banqer/demo/v1/credores", headers=auth)
     assert answer.status_code == 302
     assert answer.headers["location"] == "/elsewhere"
@@ -148,66 +200,130 @@ CASES: dict[str, dict[str, Any]] = {
     "a body missing a required, assumed member": {
         "fault": {"api": "banqer", "path": "/v1/fichas", "status": 200, "body": {"nextPageToken": "x"}},
         "request": ("banqer", "/banqer/demo/v1/fichas"),
-        "expect": {"operation": "listFichas", "kind": "body",
-                   "pointer": BANQER + "/components/schemas/FichaPage/required", "assumed": True,
-                   "assumption": BANQER + "/components/schemas/FichaPage/properties/fichas"},
+        "expect": {
+            "operation": "listFichas",
+            "kind": "body",
+            "pointer": BANQER + "/components/schemas/FichaPage/required",
+            "assumed": True,
+            "assumption": BANQER + "/components/schemas/FichaPage/properties/fichas",
+        },
     },
     "a body missing a required public member": {
         "fault": {"api": "banqer", "path": "/v1/credores", "status": 200, "body": {"nextPageToken": "x"}},
         "request": ("banqer", "/banqer/demo/v1/credores"),
-        "expect": {"operation": "listCredores", "kind": "body",
-                   "pointer": BANQER + "/components/schemas/CredorPage/required", "assumed": False,
-                   "assumption": None},
+        "expect": {
+            "operation": "listCredores",
+            "kind": "body",
+            "pointer": BANQER + "/components/schemas/CredorPage/required",
+            "assumed": False,
+            "assumption": None,
+        },
     },
     "a value of an assumed JSON type": {
-        "fault": {"api": "banqer", "path": f"/v1/fichas/{FICHA}", "status": 200,
-                  "body": {"idFichaCobrancaExibicao": "123", "saldoDevedor": "1534.27"}},
+        "fault": {
+            "api": "banqer",
+            "path": f"/v1/fichas/{FICHA}",
+            "status": 200,
+            "body": {"idFichaCobrancaExibicao": "123", "saldoDevedor": "1534.27"},
+        },
         "request": ("banqer", f"/banqer/demo/v1/fichas/{FICHA}"),
-        "expect": {"operation": "getFicha", "kind": "body",
-                   "pointer": BANQER + "/components/schemas/Money/type", "assumed": True,
-                   "assumption": BANQER + "/components/schemas/Money"},
+        "expect": {
+            "operation": "getFicha",
+            "kind": "body",
+            "pointer": BANQER + "/components/schemas/Money/type",
+            "assumed": True,
+            "assumption": BANQER + "/components/schemas/Money",
+        },
     },
     "an undeclared status": {
         "fault": {"api": "banqer", "path": f"/v1/fichas/{FICHA}", "status": 418},
         "request": ("banqer", f"/banqer/demo/v1/fichas/{FICHA}"),
-        "expect": {"operation": "getFicha", "kind": "status",
-                   "pointer": BANQER + "/paths/~1v1~1fichas~1{id}/get/responses", "assumed": False,
-                   "assumption": None},
+        "expect": {
+            "operation": "getFicha",
+            "kind": "status",
+            "pointer": BANQER + "/paths/~1v1~1fichas~1{id}/get/responses",
+            "assumed": False,
+            "assumption": None,
+        },
     },
     "a wrong content type": {
-        "fault": {"api": "banqer", "path": "/v1/credores", "status": 200, "body": "<p>ok</p>",
-                  "headers": {"Content-Type": "text/html"}},
+        "fault": {
+            "api": "banqer",
+            "path": "/v1/credores",
+            "status": 200,
+            "body": "<p>ok</p>",
+            "headers": {"Content-Type": "text/html"},
+        },
         "request": ("banqer", "/banqer/demo/v1/credores"),
-        "expect": {"operation": "listCredores", "kind": "content-type",
-                   "pointer": BANQER + "/components/responses/CredorPage/content", "assumed": False,
-                   "assumption": None},
+        "expect": {
+            "operation": "listCredores",
+            "kind": "content-type",
+            "pointer": BANQER + "/components/responses/CredorPage/content",
+            "assumed": False,
+            "assumption": None,
+        },
     },
     "a 401 without its assumed challenge header": {
-        "fault": {"api": "banqer", "path": "/v1/credores", "status": 401,
-                  "body": {"message": "Não autorizado.", "details": [{"reason": "UNAUTHENTICATED"}]}},
+        "fault": {
+            "api": "banqer",
+            "path": "/v1/credores",
+            "status": 401,
+            "body": {"message": "Não autorizado.", "details": [{"reason": "UNAUTHENTICATED"}]},
+        },
         "request": ("banqer", "/banqer/demo/v1/credores"),
-        "expect": {"operation": "listCredores", "kind": "header",
-                   "pointer": BANQER + "/components/headers/WwwAuthenticateInvalidToken", "assumed": True,
-                   "assumption": BANQER + "/components/headers/WwwAuthenticateInvalidToken"},
+        "expect": {
+            "operation": "listCredores",
+            "kind": "header",
+            "pointer": BANQER + "/components/headers/WwwAuthenticateInvalidToken",
+            "assumed": True,
+            "assumption": BANQER + "/components/headers/WwwAuthenticateInvalidToken",
+        },
     },
     "a PBM UNAUTHENTICATED error of another shape": {
-        "fault": {"api": "pbm", "path": "*", "status": 200, "body": {
-            "errors": [{"message": "Token expired", "path": ["WsAcesso_consultProgramForm"],
-                        "extensions": {"code": "UNAUTHENTICATED",
-                                       "originalError": {"message": "Unauthorized", "statusCode": 401}}}],
-            "data": None}},
+        "fault": {
+            "api": "pbm",
+            "path": "*",
+            "status": 200,
+            "body": {
+                "errors": [
+                    {
+                        "message": "Token expired",
+                        "path": ["WsAcesso_consultProgramForm"],
+                        "extensions": {
+                            "code": "UNAUTHENTICATED",
+                            "originalError": {"message": "Unauthorized", "statusCode": 401},
+                        },
+                    }
+                ],
+                "data": None,
+            },
+        },
         "request": ("pbm", PROGRAM_FORM),
-        "expect": {"operation": "WsAcesso_consultProgramForm", "kind": "body",
-                   "pointer": PBM_SCHEMA + "/$defs/UnauthenticatedError/properties/message/const",
-                   "assumed": False, "assumption": None},
+        "expect": {
+            "operation": "WsAcesso_consultProgramForm",
+            "kind": "body",
+            "pointer": PBM_SCHEMA + "/$defs/UnauthenticatedError/properties/message/const",
+            "assumed": False,
+            "assumption": None,
+        },
     },
     "a PBM field of another type than the SDL's": {
-        "fault": {"api": "pbm", "path": "*", "status": 200, "body": {
-            "data": {"WsAcesso_consultProgramForm": {"code": "zero", "message": None, "status": "00"}}}},
+        "fault": {
+            "api": "pbm",
+            "path": "*",
+            "status": 200,
+            "body": {
+                "data": {"WsAcesso_consultProgramForm": {"code": "zero", "message": None, "status": "00"}}
+            },
+        },
         "request": ("pbm", PROGRAM_FORM),
-        "expect": {"operation": "WsAcesso_consultProgramForm", "kind": "body",
-                   "pointer": "pbm.graphql#WsAcesso_ProgramFormResponse.code", "assumed": True,
-                   "assumption": "pbm.graphql#WsAcesso_ProgramFormResponse.code"},
+        "expect": {
+            "operation": "WsAcesso_consultProgramForm",
+            "kind": "body",
+            "pointer": "pbm.graphql#WsAcesso_ProgramFormResponse.code",
+            "assumed": True,
+            "assumption": "pbm.graphql#WsAcesso_ProgramFormResponse.code",
+        },
     },
 }
 
@@ -250,9 +366,16 @@ def test_request_drift_names_the_parameter(proxied: Chain) -> None:
 
 def test_seen_values_are_described_not_copied(proxied: Chain) -> None:
     auth = banqer_token(proxied)
-    proxied.fault(api="banqer", path=f"/v1/fichas/{FICHA}", status=200, body={
-        "idFichaCobrancaExibicao": "1", "saldoDevedor": 1.5,
-        "devedor": {"nome": "Maria da Silva", "cpfCnpj": "529.982.247-25"}})
+    proxied.fault(
+        api="banqer",
+        path=f"/v1/fichas/{FICHA}",
+        status=200,
+        body={
+            "idFichaCobrancaExibicao": "1",
+            "saldoDevedor": 1.5,
+            "devedor": {"nome": "Maria da Silva", "cpfCnpj": "529.982.247-25"},
+        },
+    )
     proxied.http.get(f"/banqer/demo/v1/fichas/{FICHA}", headers=auth)
     [found] = proxied.findings()
     assert found["pointer"] == BANQER + "/components/schemas/CpfCnpj/pattern"
@@ -272,7 +395,9 @@ def _closed_port() -> int:
 def test_an_unreachable_upstream_is_a_502_in_each_apis_shape_and_not_drift() -> None:
     base = f"http://127.0.0.1:{_closed_port()}"
     apis = ["banqer", "banqer-auth", "pbm", "assine"]
-    app = create_proxy_app(parse_targets(apis, [f"{base}/b/{{tenant}}", f"{base}/a", f"{base}/p", f"{base}/s"]))
+    app = create_proxy_app(
+        parse_targets(apis, [f"{base}/b/{{tenant}}", f"{base}/a", f"{base}/p", f"{base}/s"])
+    )
     with ProxyThread(app) as proxy, httpx.Client(base_url=proxy.url, timeout=TIMEOUT) as http:
         banqer = http.get("/banqer/demo/v1/credores")
         assert banqer.status_code == 502 and banqer.json()["details"][0]["reason"] == "UNAVAILABLE"
