@@ -20,7 +20,7 @@ import time
 import zlib
 from collections.abc import AsyncIterator, Mapping
 from typing import Any, Protocol
-from urllib.parse import parse_qs, parse_qsl, urlencode
+from urllib.parse import parse_qs, parse_qsl, unquote, urlencode
 
 import httpx
 from starlette.types import Receive, Scope, Send
@@ -131,9 +131,11 @@ class ProxyApp:
         if path == ADMIN or path.startswith(ADMIN + "/"):
             await self._admin(scope, receive, send)
             return
+        # Matched on the path as sent (percent-escapes kept), so that it reaches the upstream as sent.
+        raw_path = (scope.get("raw_path") or path.encode("utf-8")).decode("latin-1").split("?", 1)[0]
         for target in self.targets:
-            if (found := target.pattern.match(path)) is not None:
-                await self._forward(target, found.groupdict(), path[found.end() :], scope, receive, send)
+            if (found := target.pattern.match(raw_path)) is not None:
+                await self._forward(target, found.groupdict(), raw_path[found.end() :], scope, receive, send)
                 return
         mounted = ", ".join(t.mount for t in reversed(self.targets))
         await _send_json(
@@ -203,7 +205,7 @@ class ProxyApp:
         for name in _HTTPX_DEFAULTS:
             if name not in lower and name in request.headers:
                 del request.headers[name]
-        exchange = Exchange(method, rest or "/", raw_query, lower, b"")
+        exchange = Exchange(method, unquote(rest) or "/", raw_query, lower, b"", full_path=scope["path"])
         try:
             response = await client.send(request, stream=True)
         except _ClientGone:
@@ -274,7 +276,7 @@ class ProxyApp:
                 time.time(),
                 target.api,
                 exchange.method,
-                target.mount + exchange.path,
+                exchange.full_path or exchange.path,
                 _query_shape(exchange.query),
                 {name: redact_header(name, value) for name, value in exchange.request_headers.items()},
                 None,

@@ -45,6 +45,7 @@ class Exchange:
     status: int = 0
     response_headers: Mapping[str, str] | None = None  # lower-case names
     response_body: bytes | None = None  # None: too large to keep, not checked
+    full_path: str = ""  # the path as the client sent it, mount included (for the journal)
 
 
 @dataclass

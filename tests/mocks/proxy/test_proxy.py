@@ -124,6 +124,7 @@ async def echo_headers(scope: dict[str, Any], receive: Any, send: Any) -> None:
         {
             "headers": [[k.decode(), v.decode()] for k, v in scope["headers"]],
             "path": scope["path"],
+            "raw_path": scope.get("raw_path", b"").decode(),
             "query": scope["query_string"].decode(),
             "body": body.decode(),
         }
@@ -147,7 +148,7 @@ def test_hop_by_hop_headers_are_dropped_and_the_rest_passes_unchanged() -> None:
         app = create_proxy_app(parse_targets(["banqer"], [f"{upstream.url}/base/{{tenant}}"]))
         with ProxyThread(app) as proxy, httpx.Client(base_url=proxy.url, timeout=TIMEOUT) as http:
             answer = http.post(
-                "/banqer/acme/v1/fichas?a=1&b=%C3%A7",
+                "/banqer/acme/v1/fichas%2Fx?a=1&b=%C3%A7",
                 content=b'{"x": 1}',
                 headers={
                     "Content-Type": "application/json",
@@ -172,8 +173,8 @@ def test_hop_by_hop_headers_are_dropped_and_the_rest_passes_unchanged() -> None:
         "host",
     }
     assert set(headers) - {"host", "connection"} == sent  # nothing added, nothing else dropped
-    assert (echoed["path"], echoed["query"], echoed["body"]) == (
-        "/base/acme/v1/fichas",
+    assert (echoed["raw_path"], echoed["query"], echoed["body"]) == (
+        "/base/acme/v1/fichas%2Fx",
         "a=1&b=%C3%A7",
         '{"x": 1}',
     )
@@ -415,6 +416,19 @@ def test_an_unreachable_upstream_is_a_502_in_each_apis_shape_and_not_drift() -> 
     assert sum(f["count"] for f in failures) == 4
     assert {f["kind"] for f in failures} == {"connection refused"}
     assert {(f["api"], f["request"]) for f in failures} >= {("banqer", "GET /v1/credores")}
+
+
+def test_a_tls_failure_is_a_502_named_so() -> None:
+    with ServerThread(echo_headers) as plain:  # type: ignore[arg-type]
+        https = plain.url.replace("http://", "https://")  # a TLS handshake with a plain-HTTP server
+        app = create_proxy_app(parse_targets(["banqer"], [https + "/{tenant}"]))
+        with ProxyThread(app) as proxy, httpx.Client(base_url=proxy.url, timeout=TIMEOUT) as http:
+            answer = http.get("/banqer/demo/v1/credores")
+            report = http.get("/__mock__/drift").json()
+    assert answer.status_code == 502 and answer.json()["details"][0]["reason"] == "UNAVAILABLE"
+    assert "TLS error" in answer.json()["message"]
+    assert report["drift"] == 0
+    assert [(f["kind"], f["answered"]) for f in report["upstream_failures"]] == [("TLS error", 502)]
 
 
 def test_an_upstream_too_slow_is_a_504(served: Chain) -> None:
