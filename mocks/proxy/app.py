@@ -56,6 +56,7 @@ HOP_BY_HOP = frozenset(
         b"host",
     }
 )
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 #: Headers httpx adds by default; removed again unless the client sent them itself.
 _HTTPX_DEFAULTS = ("accept", "accept-encoding", "user-agent", "connection")
 
@@ -306,7 +307,10 @@ class ProxyApp:
         checker = self.checkers[target.api]
         match = getattr(checker, "match", None)
         found = match(exchange.method, exchange.path) if match else None
-        return f"{found[0].method} {found[0].template}" if found else f"{exchange.method} {target.mount}"
+        if found:
+            return f"{found[0].method} {found[0].template}"
+        method = exchange.method if exchange.method in _METHODS else "OTHER"  # keeps the report bounded
+        return f"{method} {target.mount}"
 
     async def _upstream_failed(
         self,

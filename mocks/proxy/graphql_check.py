@@ -118,7 +118,10 @@ class PbmChecker:
                 root_fields = [
                     f.name.value for f in chosen.selection_set.selections if isinstance(f, FieldNode)
                 ]
-                operation = ", ".join(root_fields) or "(none)"
+                # Named after the root fields the SDL knows: a report keyed by whatever a client
+                # sends would grow without bound.
+                known = [name for name in root_fields if self._field(root, name) is not None]
+                operation = ", ".join(dict.fromkeys(known)) or "(none)"
                 for name in root_fields:
                     touched |= self._field_assumption(root, name)
             try:
@@ -154,9 +157,13 @@ class PbmChecker:
 
     def _coordinate_of(self, error: GraphQLError, root_fields: list[str]) -> str:
         found = re.search(r'Field "([_A-Za-z][_0-9A-Za-z]*)\.([_A-Za-z][_0-9A-Za-z]*)"', error.message)
-        if found:
+        if found and self._field(found.group(1), found.group(2)) is not None:
             return f"{found.group(1)}.{found.group(2)}"
-        return f"Query.{root_fields[0]}" if root_fields else "Query"
+        for kind in ("Query", "Mutation"):  # only coordinates the SDL has: the report stays bounded
+            for name in root_fields:
+                if self._field(kind, name) is not None:
+                    return f"{kind}.{name}"
+        return "Query"
 
     def _sdl_finding(
         self, operation: str, kind: str, coordinate: str, spec: str, seen: str, at: str = ""

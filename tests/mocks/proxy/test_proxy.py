@@ -455,3 +455,20 @@ def test_paths_outside_the_mounts_and_admin_errors_are_clear(proxied: Chain) -> 
     markdown = proxied.http.get("/__mock__/drift?format=markdown")
     assert markdown.headers["content-type"].startswith("text/markdown")
     assert markdown.text.startswith("# Drift report")
+
+
+def test_unknown_operations_are_one_finding_and_the_report_stays_bounded(proxied: Chain) -> None:
+    auth = banqer_token(proxied)
+    proxied.http.delete("/__mock__/drift")
+    for n in range(30):
+        proxied.http.get(f"/banqer/demo/v1/nada-{n}", headers=auth)
+        proxied.http.post("/pbm/graphql", json={"query": f"{{ campo{n} }}"})
+    report = proxied.drift()
+    assert report["exchanges"] == 60
+    by_operation = {(op["api"], op["operation"]): op for op in report["operations"]}
+    assert set(by_operation) == {("banqer", "(none)"), ("pbm", "(none)")}
+    [unknown] = by_operation[("banqer", "(none)")]["findings"]
+    assert unknown["kind"] == "unknown-operation" and unknown["count"] == 30
+    assert unknown["pointer"] == BANQER + "/paths"
+    [invalid] = by_operation[("pbm", "(none)")]["findings"]
+    assert invalid["kind"] == "graphql" and invalid["count"] == 30
