@@ -57,8 +57,6 @@ HOP_BY_HOP = frozenset(
     }
 )
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
-#: Headers httpx adds by default; removed again unless the client sent them itself.
-_HTTPX_DEFAULTS = ("accept", "accept-encoding", "user-agent", "connection")
 
 
 class Checker(Protocol):
@@ -104,23 +102,22 @@ class ProxyApp:
         self.checkers: dict[str, Checker] = {t.api: build_checker(t.api) for t in targets}
         self._transport = transport
         self._verify = verify_tls
-        self._client: httpx.AsyncClient | None = None
+        self._pool: httpx.AsyncBaseTransport | None = None
+        self._timeouts = httpx.Timeout(timeout).as_dict()
 
-    def _http(self) -> httpx.AsyncClient:
-        if self._client is None:
-            self._client = httpx.AsyncClient(
-                timeout=httpx.Timeout(self.timeout),
-                follow_redirects=False,
-                transport=self._transport,
-                verify=self._verify,
-                limits=httpx.Limits(max_connections=200, max_keepalive_connections=100),
+    def _upstream(self) -> httpx.AsyncBaseTransport:
+        # httpx's transport itself, not its client: a proxy needs none of the client's cookies,
+        # authentication, redirect handling or default headers, and each costs time per request.
+        if self._pool is None:
+            self._pool = self._transport or httpx.AsyncHTTPTransport(
+                verify=self._verify, limits=httpx.Limits(max_connections=200, max_keepalive_connections=100)
             )
-        return self._client
+        return self._pool
 
     async def aclose(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        if self._pool is not None:
+            await self._pool.aclose()
+            self._pool = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -196,19 +193,16 @@ class ProxyApp:
                 if not message.get("more_body", False):
                     return
 
-        client = self._http()
-        request = client.build_request(
+        request = httpx.Request(
             method,
             target.url(params, rest, raw_query),
             headers=forwarded,
             content=body() if has_body else None,
+            extensions={"timeout": self._timeouts},
         )
-        for name in _HTTPX_DEFAULTS:
-            if name not in lower and name in request.headers:
-                del request.headers[name]
         exchange = Exchange(method, unquote(rest) or "/", raw_query, lower, b"", full_path=scope["path"])
         try:
-            response = await client.send(request, stream=True)
+            response = await self._upstream().handle_async_request(request)
         except _ClientGone:
             return
         except httpx.TimeoutException as exc:
@@ -231,6 +225,7 @@ class ProxyApp:
                     ],
                 }
             )
+            pending = b""  # one chunk held back, so that the last one goes out with more_body=False
             async for chunk in response.aiter_raw():
                 if kept is not None:
                     size += len(chunk)
@@ -238,8 +233,10 @@ class ProxyApp:
                         kept = None
                     else:
                         kept.append(chunk)
-                await send({"type": "http.response.body", "body": chunk, "more_body": True})
-            await send({"type": "http.response.body", "body": b"", "more_body": False})
+                if pending:
+                    await send({"type": "http.response.body", "body": pending, "more_body": True})
+                pending = chunk
+            await send({"type": "http.response.body", "body": pending, "more_body": False})
         except httpx.TransportError as exc:  # the answer broke off: the client sees a cut connection
             kind = "timeout" if isinstance(exc, httpx.TimeoutException) else "answer cut off"
             self._record_failure(target, exchange, response.status_code, kind, exc, started)
