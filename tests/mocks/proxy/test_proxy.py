@@ -120,6 +120,25 @@ async def echo_headers(scope: dict[str, Any], receive: Any, send: Any) -> None:
         body += message.get("body", b"")
         if not message.get("more_body"):
             break
+    if scope["path"].endswith("/stream"):  # three chunks, no Content-Length: chunked on the wire
+        await send(
+            {"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]}
+        )
+        for part in (b"one,", b"two,", b"three"):
+            await send({"type": "http.response.body", "body": part, "more_body": True})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+        return
+    if scope["path"].endswith("/large"):
+        big = b"x" * (9 * 1024 * 1024)
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"application/json")],
+            }
+        )
+        await send({"type": "http.response.body", "body": big})
+        return
     content = json.dumps(
         {
             "headers": [[k.decode(), v.decode()] for k, v in scope["headers"]],
@@ -179,6 +198,40 @@ def test_hop_by_hop_headers_are_dropped_and_the_rest_passes_unchanged() -> None:
         '{"x": 1}',
     )
     assert answer.headers["x-upstream"] == "yes" and "keep-alive" not in answer.headers
+
+
+def test_streamed_and_large_answers_pass_whole() -> None:
+    with ServerThread(echo_headers) as upstream:  # type: ignore[arg-type]
+        app = create_proxy_app(parse_targets(["banqer"], [f"{upstream.url}/{{tenant}}"]))
+        with ProxyThread(app) as proxy, httpx.Client(base_url=proxy.url, timeout=TIMEOUT) as http:
+            with http.stream("GET", "/banqer/acme/stream") as streamed:
+                parts = list(streamed.iter_raw())
+            large = http.get("/banqer/acme/large")
+            report = http.get("/__mock__/drift").json()
+    assert b"".join(parts) == b"one,two,three"
+    assert large.status_code == 200 and len(large.content) == 9 * 1024 * 1024
+    assert report["exchanges"] == 2 and report["upstream_failures"] == []
+
+
+def test_a_request_body_the_spec_refuses_is_named(proxied: Chain) -> None:
+    with AssineClient(f"{proxied.url}/assine", "demo@empresa.example", "demo-password", timeout=TIMEOUT) as c:
+        token = c.login()
+    proxied.http.delete("/__mock__/drift")
+    proxied.http.post(
+        "/assine/v1/access-token",
+        json={"password": "demo-password"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    findings = [f for f in proxied.findings() if f["kind"] == "request"]
+    assert [(f["operation"], f["pointer"], f["seen"], f["assumed"]) for f in findings] == [
+        (
+            "createAccessToken",
+            "assine.openapi.yaml#/components/schemas/AccessTokenCreateRequest/required",
+            "member 'expires' missing",
+            False,
+        )
+    ]
+    assert "demo-password" not in proxied.http.get("/__mock__/drift").text
 
 
 def test_redirects_are_passed_to_the_client_not_followed(proxied: Chain) -> None:
