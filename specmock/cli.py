@@ -340,13 +340,26 @@ def _cmd_proxy(args: argparse.Namespace) -> int:
           f"{failures} upstream failures")
     if args.report is not None:
         try:
-            written = report.write(args.report)
+            written = write_drift_report(report.to_json(), report.to_markdown(), args.report)
         except OSError as exc:
             reason = exc.strerror or exc
             print(f"specmock: cannot write the report to {args.report}: {reason}", file=sys.stderr)
             return 1
         print(f"specmock: drift report written to {', '.join(str(p) for p in written)}")
     return EXIT_DRIFT if args.fail_on == "drift" and report.drift else 0
+
+
+def write_drift_report(as_json: str, markdown: str, path: Path) -> list[Path]:
+    """The report as JSON and as Markdown beside it (``drift.json`` and ``drift.md`` for ``drift.json``,
+    ``drift.md`` or ``drift``); the files written."""
+    if path.suffix.lower() == ".md":
+        json_path, md_path = path.with_suffix(".json"), path
+    else:
+        json_path = path if path.suffix.lower() == ".json" else path.with_name(path.name + ".json")
+        md_path = json_path.with_suffix(".md")
+    json_path.write_text(as_json, encoding="utf-8")
+    md_path.write_text(markdown, encoding="utf-8")
+    return [json_path, md_path]
 
 
 def _run_until_stopped(server: uvicorn.Server, sock: socket.socket) -> None:

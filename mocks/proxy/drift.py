@@ -1,5 +1,8 @@
 """The drift report: findings grouped by operation, counted, one redacted example each.
 
+Rendered here as JSON and Markdown; the mock's code writes no file, so ``specmock proxy --report``
+writes them (``specmock/cli.py``).
+
 Also kept per assumption: how many exchanges exercised it without contradicting it ("held N
 times") and how many contradicted it. Upstream failures (refused, TLS, timeout) are counted apart:
 they say nothing about the spec.
@@ -11,7 +14,6 @@ import json
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from specmock.mocks.proxy.findings import Finding
@@ -192,17 +194,6 @@ class DriftReport:
                 )
             lines.append("")
         return "\n".join(lines)
-
-    def write(self, path: Path) -> list[Path]:
-        """The report as JSON at ``path`` (or next to it) and as Markdown beside it; the files written."""
-        if path.suffix.lower() == ".md":
-            markdown, as_json = path, path.with_suffix(".json")
-        else:
-            as_json = path if path.suffix.lower() == ".json" else path.with_name(path.name + ".json")
-            markdown = as_json.with_suffix(".md")
-        as_json.write_text(self.to_json(), encoding="utf-8")
-        markdown.write_text(self.to_markdown(), encoding="utf-8")
-        return [as_json, markdown]
 
 
 def _md(text: str) -> str:

@@ -26,7 +26,7 @@ def upstream() -> Iterator[str]:
         yield server.url
 
 
-def start_proxy(upstream: str, *args: str) -> tuple[subprocess.Popen[str], str]:
+def start_proxy(upstream: str, *args: str, cwd: Path | None = None) -> tuple[subprocess.Popen[str], str]:
     process = subprocess.Popen(
         [
             sys.executable,
@@ -48,6 +48,7 @@ def start_proxy(upstream: str, *args: str) -> tuple[subprocess.Popen[str], str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        cwd=cwd,
     )
     assert process.stdout is not None
     first = process.stdout.readline()
@@ -73,7 +74,7 @@ def token(base: str) -> dict[str, str]:
 
 def test_drift_is_written_on_exit_and_fails_the_run(upstream: str, tmp_path: Path) -> None:
     report = tmp_path / "drift.json"
-    process, base = start_proxy(upstream, "--report", str(report), "--fail-on", "drift")
+    process, base = start_proxy(upstream, "--report", str(report), "--fail-on", "drift", cwd=tmp_path)
     try:
         auth = token(base)
         assert httpx.get(base + FICHAS, headers=auth).status_code == 200
@@ -84,6 +85,7 @@ def test_drift_is_written_on_exit_and_fails_the_run(upstream: str, tmp_path: Pat
     finally:
         code, out, err = stop(process)
     assert code == 1, out + err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["drift.json", "drift.md"]  # nothing else written
     assert "3 exchanges, 1 distinct findings" in out
     written = json.loads(report.read_text(encoding="utf-8"))
     assert written["drift"] == live["drift"] == 1

@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 
+from specmock.cli import write_drift_report
 from tests.mocks.proxy.support import TIMEOUT, chain
 from tests.robustness.test_secrets import CONFIG, Workload, spellings
 
@@ -44,7 +45,9 @@ def test_no_secret_reaches_the_report_or_the_journal(tmp_path: Path) -> None:
         served = proxied.http.get("/__mock__/drift").text
         markdown = proxied.http.get("/__mock__/drift?format=markdown").text
         journal = proxied.http.get("/__mock__/requests").text
-        written = proxied.app.report.write(tmp_path / "drift.json")
+        written = write_drift_report(
+            proxied.app.report.to_json(), proxied.app.report.to_markdown(), tmp_path / "drift.json"
+        )
         report = proxied.app.report.to_dict()
     files = {path.name: path.read_text(encoding="utf-8") for path in written}
     assert set(files) == {"drift.json", "drift.md"}
