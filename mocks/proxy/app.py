@@ -262,26 +262,37 @@ class ProxyApp:
             exchange,
             started,
             {"operation": check.operation, "findings": [f.to_dict() for f in check.findings]},
+            _why_drift(check) if check.findings else None,
         )
         self.report.record(target.api, check, entry.id)
 
     def _journal(
-        self, target: ProxyTarget, exchange: Exchange, started: float, extra: dict[str, Any]
+        self,
+        target: ProxyTarget,
+        exchange: Exchange,
+        started: float,
+        extra: dict[str, Any],
+        why: dict[str, Any] | None = None,
     ) -> JournalEntry:
         return self.journal.add(
             JournalEntry(
-                0,
-                time.time(),
-                target.api,
-                exchange.method,
-                exchange.full_path or exchange.path,
-                _query_shape(exchange.query),
-                {name: redact_header(name, value) for name, value in exchange.request_headers.items()},
-                None,
-                exchange.status,
-                (time.perf_counter() - started) * 1000,
-                False,
-                extra,
+                id=0,
+                time=time.time(),
+                api=target.api,
+                method=exchange.method,
+                path=exchange.path,
+                query=_query_shape(exchange.query),
+                headers={
+                    name: redact_header(name, value) for name, value in exchange.request_headers.items()
+                },
+                body=None,
+                base=(exchange.full_path or "")[: len(exchange.full_path) - len(exchange.path)]
+                if exchange.full_path.endswith(exchange.path)
+                else "",
+                status=exchange.status,
+                duration_ms=(time.perf_counter() - started) * 1000,
+                extra=extra,
+                why=why,
             )
         )
 
@@ -296,7 +307,8 @@ class ProxyApp:
     ) -> None:
         detail = f"{kind}: {type(exc).__name__}"
         exchange.status = status
-        entry = self._journal(target, exchange, started, {"upstream_failure": detail})
+        why = {"by": "proxy", "check": "upstream", "summary": f"the upstream failed ({detail}); not drift"}
+        entry = self._journal(target, exchange, started, {"upstream_failure": detail}, why)
         route = self._route(target, exchange)
         self.report.record_failure(target.api, route, kind, status, detail, entry.id)
 
@@ -350,8 +362,28 @@ class ProxyApp:
             await _send(send, 204, b"", None)
         elif path == ADMIN + "/requests" and method in ("GET", "HEAD"):
             api = query.get("api", [None])[-1]
-            entries = [e.to_dict() for e in self.journal.entries(api)]
+            after = query.get("after", ["0"])[-1]
+            if not (after.isascii() and after.isdigit() and len(after) <= 18):
+                await _send_json(
+                    send, 400, {"error": "after must be the id of a journal entry (a whole number)"}
+                )
+                return
+            entries = [e.to_dict() for e in self.journal.entries(api, int(after))]
             await _send_json(send, 200, {"total": self.journal.total, "requests": entries})
+        elif path == ADMIN + "/requests" and method == "DELETE":
+            self.journal.clear()
+            await _send(send, 204, b"", None)
+        elif path.startswith(ADMIN + "/requests/") and method in ("GET", "HEAD"):
+            wanted = path[len(ADMIN + "/requests/") :]
+            entry = (
+                self.journal.get(int(wanted))
+                if wanted.isascii() and wanted.isdigit() and len(wanted) <= 18
+                else None
+            )
+            if entry is None:
+                await _send_json(send, 404, {"error": f"no journal entry {wanted[:40]!r}"})
+            else:
+                await _send_json(send, 200, entry.to_dict())
         elif path == ADMIN and method in ("GET", "HEAD"):
             await _send_json(
                 send,
@@ -365,6 +397,27 @@ class ProxyApp:
             await _send_json(send, 405, {"error": f"method {method} is not allowed here"})
         else:
             await _send_json(send, 404, {"error": "the proxy serves /__mock__/drift and /__mock__/requests"})
+
+
+def _why_drift(check: Check) -> dict[str, Any]:
+    """The findings of one exchange told as the mock's journal tells why it answered so."""
+    first = check.findings[0]
+    more = f" (and {len(check.findings) - 1} more)" if len(check.findings) > 1 else ""
+    return {
+        "by": "proxy",
+        "check": "drift",
+        "summary": f"{first.kind}: the spec says {first.spec}; seen {first.seen}{more}",
+        "operation": check.operation,
+        "problems": [
+            {
+                "location": f.kind,
+                "field": f.pointer,
+                "rule": f.spec,
+                "message": f.seen + (f" (assumption {f.assumption} contradicted)" if f.assumption else ""),
+            }
+            for f in check.findings
+        ],
+    }
 
 
 def _query_shape(query: str) -> str:

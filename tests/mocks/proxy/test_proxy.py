@@ -406,6 +406,11 @@ def test_an_altered_answer_gives_exactly_its_finding(proxied: Chain, case: str) 
     entries = proxied.http.get("/__mock__/requests").json()["requests"]
     flagged = [e for e in entries if e["extra"].get("findings")]
     assert len(flagged) == 1 and flagged[0]["extra"]["findings"][0]["pointer"] == found["pointer"]
+    # ...and says why, as the mock's journal does (the shape its page reads)
+    one = proxied.http.get(f"/__mock__/requests/{flagged[0]['id']}").json()
+    assert one["why"]["by"] == "proxy" and one["why"]["check"] == "drift"
+    assert [p["field"] for p in one["why"]["problems"]] == [found["pointer"]]
+    assert all(e["why"] is None for e in entries if e is not flagged[0] and not e["extra"].get("findings"))
 
 
 def test_request_drift_names_the_parameter(proxied: Chain) -> None:
