@@ -37,6 +37,10 @@ class ContractViolation(AssertionError):
         )
 
 
+class SuiteError(Exception):
+    """The suite itself broke (a handler of its fake server raised): not the client's fault."""
+
+
 class ClockOverrun(Exception):
     """Raised into the client when it sleeps absurdly often (a retry loop that never ends)."""
 
@@ -122,6 +126,14 @@ def json_answer(status: int, data: Any, label: str = "", **headers: str) -> Answ
     )
 
 
+class _Server(HTTPServer):
+    """pytest-httpserver's server, stopped within 50 ms (its default poll interval is 0.5 s)."""
+
+    def thread_target(self) -> None:
+        assert self.server is not None
+        self.server.serve_forever(poll_interval=0.05)
+
+
 class Harness:
     """Local HTTP servers (127.0.0.1) whose answers come from a per-example ``route`` function."""
 
@@ -143,14 +155,28 @@ class Harness:
             stack.callback(quiet.setLevel, quiet.level)
             quiet.setLevel(logging.WARNING)
             for name in self.names:
-                server = HTTPServer(host="127.0.0.1", port=0)
+                server = _Server(host="127.0.0.1", port=0)
                 server.start()
                 stack.callback(server.stop)
                 self.servers[name] = server
             yield self
 
+    def check_handler_errors(self) -> None:
+        """Raise :class:`SuiteError` when a handler of the suite raised in this example (the
+        client then got a 500 the script never asked for: its behaviour proves nothing)."""
+        for name, server in self.servers.items():
+            try:
+                server.check_handler_errors()
+            except Exception as exc:
+                server.clear_handler_errors()
+                raise SuiteError(
+                    f"the contract suite's fake server {name!r} failed while answering the client "
+                    f"({describe(exc)}); this is a bug of the suite, not of the client"
+                ) from exc
+
     def reset(self, route: Callable[[Exchange], Answer]) -> FakeClock:
         """New example: clear servers and records, install ``route``, return a fresh clock."""
+        self.check_handler_errors()
         self.exchanges = []
         self.clock = FakeClock()
         self._route = route
@@ -218,9 +244,13 @@ def property_settings(**overrides: Any) -> settings:
 class Checker:
     """Collects the first violation of one example; raised at a single place (stable shrinking)."""
 
-    def __init__(self, api: str, prop: str, script: Any) -> None:
+    def __init__(
+        self, api: str, prop: str, script: Any, suite_check: Callable[[], None] | None = None
+    ) -> None:
         self.api, self.prop, self.script = api, prop, script
         self.violation: ContractViolation | None = None
+        #: Runs before a verdict: raises when the suite itself failed (see ``Harness``).
+        self.suite_check = suite_check
 
     def check(self, ok: bool, title: str, received: Any, expected: Any) -> bool:
         if not ok and self.violation is None:
@@ -233,6 +263,8 @@ class Checker:
         return self.violation is not None
 
     def raise_if_failed(self) -> None:
+        if self.suite_check is not None:
+            self.suite_check()
         if self.violation is not None:
             raise self.violation
 

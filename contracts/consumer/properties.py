@@ -126,7 +126,7 @@ class ContractRun(abc.ABC, Generic[AdapterT]):
         return not self.is_token(ex)
 
     def checker(self, prop: str, script: Any) -> Checker:
-        return Checker(self.api_name, prop, script)
+        return Checker(self.api_name, prop, script, self.harness.check_handler_errors)
 
     def finish(self, call: Callable[[], Any]) -> Outcome:
         """Run ``call``, then close the client."""
