@@ -20,14 +20,21 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis.internal.conjecture import utils as _cu
 from hypothesis_jsonschema import _from_schema as _hjs
-from hypothesis_jsonschema._canonicalise import merged
 from hypothesis_jsonschema import from_schema
+from hypothesis_jsonschema._canonicalise import merged
 
 import specmock.specs as specs
 
 from .fake_server import Answer
 
-__all__ = ["ERROR_SCHEMAS", "component_schema", "malformed_bodies", "spec_bodies", "strategy_for"]
+__all__ = [
+    "COMMON_WRONG_SHAPES",
+    "ERROR_SCHEMAS",
+    "component_schema",
+    "malformed_bodies",
+    "spec_bodies",
+    "strategy_for",
+]
 
 #: Every error schema the suite draws bodies from, per spec: the health check of
 #: ``tests/contracts`` draws from each one.
@@ -80,8 +87,10 @@ def _memoized(build: Callable[..., Any]) -> Callable[..., Any]:
         key = (*map(id, parts), id(alphabet), id(custom_formats))
         hit = memo.get(key)
         if hit is None:
-            hit = memo[key] = ((parts, alphabet, custom_formats),
-                               build(schema, alphabet=alphabet, custom_formats=custom_formats))
+            hit = memo[key] = (
+                (parts, alphabet, custom_formats),
+                build(schema, alphabet=alphabet, custom_formats=custom_formats),
+            )
         return hit[1]
 
     cached.__wrapped__ = build  # type: ignore[attr-defined]
@@ -207,9 +216,15 @@ HTML_PAGE = (
 )
 
 
-def malformed_bodies(wrong_shapes: list[Any]) -> st.SearchStrategy[tuple[str, bytes, str]]:
+#: JSON no API's error schema allows; each API adds shapes close to its own errors.
+COMMON_WRONG_SHAPES: list[Any] = [[], "Internal Server Error", 42, None, {}]
+
+
+def malformed_bodies(api_shapes: list[Any]) -> st.SearchStrategy[tuple[str, bytes, str]]:
     """``(label, body, content type)`` of bodies no schema allows: empty, an HTML page from a
-    proxy, truncated JSON, JSON of the wrong shape, and a JSON content type on a text body."""
+    proxy, truncated JSON, JSON of the wrong shape (``COMMON_WRONG_SHAPES`` and ``api_shapes``),
+    and a JSON content type on a text body."""
+    wrong_shapes = [*COMMON_WRONG_SHAPES, *api_shapes]
     truncated = st.builds(
         lambda doc, cut: json.dumps(doc)[: max(1, min(cut, len(json.dumps(doc)) - 1))],
         st.sampled_from([*wrong_shapes, {"message": "Erro interno", "details": [{"reason": "INTERNAL"}]}]),
