@@ -105,6 +105,8 @@ class AssineClient(ReferenceClient):
     """Assine Online v1 client. ``sleep``, ``now`` (epoch seconds) and ``random`` are injectable."""
 
     _log = log
+    #: Share of ``expires_in`` after which the login token is renewed.
+    renew_fraction: float = RENEW_FRACTION
 
     @with_client_options
     def __init__(
@@ -175,7 +177,7 @@ class AssineClient(ReferenceClient):
         refresh = body.get("refresh_token")
         self._refresh = refresh if isinstance(refresh, str) and refresh else None
         self._redact.add(self._refresh)
-        self._keep_token(token, self.retry.now() + lifetime * RENEW_FRACTION)
+        self._keep_token(token, self.retry.now() + lifetime * self.renew_fraction)
         return token
 
     def login(self) -> str:

@@ -42,7 +42,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from .contract import title
-from .fake_server import Answer, Checker, Exchange, Harness, json_answer, property_settings
+from .fake_server import Answer, Checker, Exchange, Harness, json_answer, property_settings, shown_as_repr
 from .properties import (
     ConsumerContract,
     ContractAdapter,
@@ -288,6 +288,7 @@ class _Absent:
 _ABSENT: Any = _Absent()
 
 
+@shown_as_repr
 class PagePlan:
     """Pages of fichas and the filters of the listing; shown as the script it makes."""
 

@@ -99,9 +99,21 @@ class Exchange:
         return values[0] if values else None
 
 
+def shown_as_repr(cls: type) -> type:
+    """Hypothesis prints values of ``cls`` with their ``repr`` (the script), not field by field."""
+
+    def pretty(self: Any, printer: Any, cycle: bool) -> None:
+        printer.text(repr(self))
+
+    cls._repr_pretty_ = pretty  # type: ignore[attr-defined]
+    return cls
+
+
+@shown_as_repr
 @dataclass
 class Answer:
-    """A scripted HTTP answer. ``label`` is how it shows in failure messages."""
+    """A scripted HTTP answer. ``label`` is how it shows in failure messages (and in Hypothesis'
+    "Falsifying example" lines, through ``_repr_pretty_``)."""
 
     status: int
     body: bytes = b""

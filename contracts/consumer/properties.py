@@ -393,7 +393,7 @@ def token_failures(run_type: RunType[AdapterT]) -> Property[AdapterT]:
             run.token_failure = answer
             outcome = run.finish(run.call)
             words = dict(run.words)
-            c = run.checker("token_failures", [f"every {words['endpoint']} request answered {answer!r}"])
+            c = run.checker("token_failures", f"every {words['endpoint']} request answered {answer!r}")
             sent = len(run.tokens())
             if refused:
                 c.check(
@@ -465,7 +465,9 @@ def standard_properties(run_type: RunType[AdapterT]) -> dict[str, Property[Adapt
         "backoff": backoff(run_type),
         "token_failures": token_failures(run_type),
         "error_bodies": answered_once(run_type, "error_bodies", st.deferred(lambda: r.error_answers())),
-        "malformed_bodies": answered_once(run_type, "malformed_bodies", st.deferred(lambda: r.malformed_answers())),
+        "malformed_bodies": answered_once(
+            run_type, "malformed_bodies", st.deferred(lambda: r.malformed_answers())
+        ),
     }
 
 

@@ -28,7 +28,8 @@ __all__ = ["ReferenceAssineAdapter", "ReferenceBanqerAdapter", "ReferencePbmAdap
 
 
 class _ReferenceAdapter:
-    """``make_client(**keywords)`` is ``client_class(**keywords, http_client=<shared>, **options)``."""
+    """``make_client(**keywords)`` is ``client_class(**keywords, http_client=<shared>, **options)``
+    (``options`` win over the suite's keywords)."""
 
     error_types: tuple[type[BaseException], ...] = (ClientError,)
     default_client: ClassVar[type]
@@ -42,7 +43,7 @@ class _ReferenceAdapter:
         return httpx.Client(timeout=10.0)
 
     def make_client(self, **keywords: Any) -> Any:
-        return self.client_class(**keywords, http_client=self.http, **self.options)
+        return self.client_class(**{**keywords, "http_client": self.http, **self.options})
 
     def __repr__(self) -> str:
         extra = "".join(f", {k}={v!r}" for k, v in self.options.items())

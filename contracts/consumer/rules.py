@@ -12,7 +12,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from .contract import title
-from .fake_server import Answer, Checker, Exchange, FakeClock, describe, json_answer
+from .fake_server import Answer, Checker, Exchange, FakeClock, describe, json_answer, shown_as_repr
 from .schemas import answer_from_malformed, malformed_bodies
 
 #: The vendor's backoff cap, in seconds.
@@ -21,6 +21,7 @@ CAP = 30.0
 DEFAULT_RETRY_AFTER = 5.0
 
 
+@shown_as_repr
 @dataclass(frozen=True)
 class RetryAfter:
     """How a scripted 429 states its wait; ``expected`` is the least the client must wait."""
@@ -85,6 +86,7 @@ def malformed_answers(statuses: list[int], wrong_shapes: list[Any]) -> st.Search
     return st.builds(answer_from_malformed, st.sampled_from(statuses), malformed_bodies(wrong_shapes))
 
 
+@shown_as_repr
 @dataclass
 class Step:
     """One scripted API answer plus, for a 429, its Retry-After."""
