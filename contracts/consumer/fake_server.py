@@ -16,6 +16,8 @@ from hypothesis import HealthCheck, Phase, settings
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from .. import profiles
+
 #: The fake clock starts here (2023-11-14T22:13:20Z): whole seconds, so HTTP dates are exact.
 EPOCH = 1_700_000_000.0
 #: A client is stopped (the server answers 400) after this many requests in one example.
@@ -232,17 +234,22 @@ class Harness:
         return [e for e in self.exchanges if predicate(e)]
 
 
-def property_settings(**overrides: Any) -> settings:
+def property_settings(examples_at_most: int | None = None, **overrides: Any) -> settings:
     """Settings for one property: the active profile, no deadline (network), no fixture noise.
 
     Built when the property runs, so the profile loaded by the test run applies.
+    ``examples_at_most`` caps ``max_examples`` for a property whose input space is small.
     """
+    base = profiles.active()
+    if examples_at_most is not None:
+        overrides.setdefault("max_examples", min(base.max_examples, examples_at_most))
     return settings(
+        base,
         deadline=None,
         report_multiple_bugs=False,
         # The explain phase traces every line (client, httpx, server thread): 10x slower shrinking
         # for a note the Received/Expected text already gives.
-        phases=[p for p in settings().phases if p is not Phase.explain],
+        phases=[p for p in base.phases if p is not Phase.explain],
         suppress_health_check=[
             HealthCheck.too_slow,
             HealthCheck.data_too_large,
