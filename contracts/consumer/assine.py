@@ -36,30 +36,10 @@ from urllib.parse import urlencode
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from . import properties as props
+from . import rules
 from .contract import title
 from .fake_server import Answer, Checker, Exchange, Harness, json_answer, property_settings
-from .properties import (
-    ConsumerContract,
-    ContractAdapter,
-    ContractRun,
-    ContractSuite,
-    Route,
-    outage,
-    refusal,
-    renewal_by_share,
-    standard_properties,
-)
-from .rules import (
-    ANY_TEXT,
-    FieldRule,
-    Step,
-    check_collection,
-    check_no_revisit,
-    labelled,
-    malformed_answers,
-    retry_afters,
-    step_scripts,
-)
 from .schemas import spec_bodies
 
 __all__ = ["AssineAdapter", "AssineConsumerContract", "run_assine_contract"]
@@ -67,7 +47,7 @@ __all__ = ["AssineAdapter", "AssineConsumerContract", "run_assine_contract"]
 PROBLEM_TYPE = "http://www.w3.org/Protocols/rfc2616/rfc2616-sec10.html"
 
 
-class AssineAdapter(ContractAdapter):
+class AssineAdapter(props.ContractAdapter):
     """How the contract drives your Assine client. Implement the three abstract methods.
 
     ``make_client`` gets ``base_url``, ``username``, ``password``, ``client_id``,
@@ -99,19 +79,19 @@ WRONG_SHAPES: list[Any] = [
 
 
 def _problem(status: int, problem_title: str, detail: str) -> Answer:
-    return labelled(
+    return rules.labelled(
         status, {"type": PROBLEM_TYPE, "title": problem_title, "status": status, "detail": detail}
     )
 
 
 def _spec_problems(statuses: list[int], schema: str = "ApiProblem") -> st.SearchStrategy[Answer]:
     return st.builds(
-        labelled, st.sampled_from(statuses), spec_bodies("assine", f"components/schemas/{schema}")
+        rules.labelled, st.sampled_from(statuses), spec_bodies("assine", f"components/schemas/{schema}")
     )
 
 
 def _problems(statuses: list[int]) -> st.SearchStrategy[Answer]:
-    return st.one_of(_spec_problems(statuses), malformed_answers(statuses, WRONG_SHAPES))
+    return st.one_of(_spec_problems(statuses), rules.malformed_answers(statuses, WRONG_SHAPES))
 
 
 def _entity() -> Answer:
@@ -125,7 +105,7 @@ def _grant(ex: Exchange) -> str | None:
     return body.get("grant_type") if isinstance(body, dict) else None
 
 
-class _Run(ContractRun[AssineAdapter]):
+class _Run(props.ContractRun[AssineAdapter]):
     """The API on server ``api``; its ``/oauth`` logs in, and refreshes when ``refresh_ok``."""
 
     api_name = "Assine"
@@ -142,9 +122,9 @@ class _Run(ContractRun[AssineAdapter]):
         "endpoint": "login",
     }
     error_rules = (
-        FieldRule("title", "/title", str, "UNKNOWN"),
-        FieldRule("detail", "/detail", str, ANY_TEXT),
-        FieldRule("validation_messages", "/validation_messages", dict),
+        rules.FieldRule("title", "/title", str, "UNKNOWN"),
+        rules.FieldRule("detail", "/detail", str, rules.ANY_TEXT),
+        rules.FieldRule("validation_messages", "/validation_messages", dict),
     )
     ok = _entity()
     unauthorized_answer = _problem(401, "invalid_token", "The access token provided has expired")
@@ -155,7 +135,7 @@ class _Run(ContractRun[AssineAdapter]):
         self,
         adapter: AssineAdapter,
         harness: Harness,
-        route_api: Route,
+        route_api: props.Route,
         expires_in: float | None = None,
         **options: Any,
     ) -> None:
@@ -236,17 +216,17 @@ class _Run(ContractRun[AssineAdapter]):
 
     @classmethod
     def malformed_answers(cls) -> st.SearchStrategy[Answer]:
-        return malformed_answers([400, 403, 404, 409, 422], WRONG_SHAPES)
+        return rules.malformed_answers([400, 403, 404, 409, 422], WRONG_SHAPES)
 
     @classmethod
-    def retry_scripts(cls, max_attempts: int) -> st.SearchStrategy[list[Step]]:
+    def retry_scripts(cls, max_attempts: int) -> st.SearchStrategy[list[rules.Step]]:
         retryable = st.one_of(
-            _problems([401]).map(Step),
-            st.builds(Step, _problems([429]), retry_afters()),
-            _problems([500, 502, 503]).map(Step),
+            _problems([401]).map(rules.Step),
+            st.builds(rules.Step, _problems([429]), rules.retry_afters()),
+            _problems([500, 502, 503]).map(rules.Step),
         )
-        final = st.one_of(st.just(_entity()), _problems([400, 403, 404, 409, 422])).map(Step)
-        return step_scripts(retryable, final, max_attempts)
+        final = st.one_of(st.just(_entity()), _problems([400, 403, 404, 409, 422])).map(rules.Step)
+        return rules.step_scripts(retryable, final, max_attempts)
 
     @classmethod
     def token_failures(cls) -> st.SearchStrategy[tuple[Answer, bool]]:
@@ -255,20 +235,22 @@ class _Run(ContractRun[AssineAdapter]):
 
         return st.sampled_from(
             [
-                refusal(
+                props.refusal(
                     400,
                     problem(400, "invalid_client", "The client credentials are invalid"),
                     "400 invalid_client",
                 ),
-                refusal(
+                props.refusal(
                     401,
                     problem(401, "invalid_grant", "Invalid username and password combination"),
                     "401 invalid_grant",
                 ),
-                outage(503, problem(503, "Service Unavailable", "Try again later"), "503"),
-                outage(502, "<html>502 Bad Gateway</html>", "502 HTML"),
-                outage(429, problem(429, "Too Many Requests", "Slow down"), "429", **{"Retry-After": "1"}),
-                outage(200, {"token_type": "Bearer"}, "200 without access_token"),
+                props.outage(503, problem(503, "Service Unavailable", "Try again later"), "503"),
+                props.outage(502, "<html>502 Bad Gateway</html>", "502 HTML"),
+                props.outage(
+                    429, problem(429, "Too Many Requests", "Slow down"), "429", **{"Retry-After": "1"}
+                ),
+                props.outage(200, {"token_type": "Bearer"}, "200 without access_token"),
             ]
         )
 
@@ -321,7 +303,7 @@ class _Run(ContractRun[AssineAdapter]):
 FILTERS = [("filter[0][field]", "id"), ("filter[0][type]", "eq"), ("filter[0][value]", "$USER_ID")]
 
 
-def _hal_route(base: str, pages: list[list[dict[str, Any]]], loop_to: int | None) -> Route:
+def _hal_route(base: str, pages: list[list[dict[str, Any]]], loop_to: int | None) -> props.Route:
     """``/v1/user`` as HAL ``pages`` whose links start with ``base``; the last page's ``next``
     goes back to page ``loop_to``, if any."""
 
@@ -389,7 +371,9 @@ def check_pagination(adapter: AssineAdapter, harness: Harness) -> None:
     def pagination(pages: list[list[dict[str, Any]]]) -> None:
         run, outcome = _list_users(adapter, harness, pages, None)
         c = run.checker("pagination", f"{len(pages)} HAL pages of sizes {[len(p) for p in pages]}")
-        check_collection(c, run.api(), pages, outcome, filters=_filters, id_key="id", holder="collection")
+        rules.check_collection(
+            c, run.api(), pages, outcome, filters=_filters, id_key="id", holder="collection"
+        )
         c.raise_if_failed()
 
     pagination()
@@ -405,7 +389,7 @@ def check_pagination_loop(adapter: AssineAdapter, harness: Harness) -> None:
         loop_to = 2 + back % (len(pages) - 1)  # a page reached through a next link before
         run, outcome = _list_users(adapter, harness, pages, loop_to)
         c = run.checker("pagination_loop", f"{len(pages)} HAL pages; the last links back to page {loop_to}")
-        check_no_revisit(
+        rules.check_no_revisit(
             c,
             [ex.param("page") or "1" for ex in run.api()],
             len(pages),
@@ -420,20 +404,20 @@ def check_pagination_loop(adapter: AssineAdapter, harness: Harness) -> None:
     pagination_loop()
 
 
-SUITE = ContractSuite(
+SUITE = props.ContractSuite(
     "assine",
     ("api",),
     {
-        **standard_properties(_Run),
+        **props.standard_properties(_Run),
         "pagination": check_pagination,
         "pagination_loop": check_pagination_loop,
-        "token_renewal": renewal_by_share(_Run),
+        "token_renewal": props.renewal_by_share(_Run),
     },
 )
 run_assine_contract = SUITE.run
 
 
-class AssineConsumerContract(ConsumerContract, suite=SUITE):
+class AssineConsumerContract(props.ConsumerContract, suite=SUITE):
     """Subclass in a test module (named ``Test...``) and set ``adapter``; one test per property."""
 
     adapter: AssineAdapter

@@ -41,37 +41,16 @@ from typing import Any, ClassVar
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from . import properties as props
+from . import rules
 from .contract import title
 from .fake_server import Answer, Checker, Exchange, Harness, json_answer, property_settings, shown_as_repr
-from .properties import (
-    ConsumerContract,
-    ContractAdapter,
-    ContractRun,
-    ContractSuite,
-    Route,
-    outage,
-    refusal,
-    renewal_by_share,
-    standard_properties,
-)
-from .rules import (
-    ANY_TEXT,
-    FieldRule,
-    Step,
-    check_collection,
-    check_no_revisit,
-    check_token_count,
-    labelled,
-    malformed_answers,
-    retry_afters,
-    step_scripts,
-)
 from .schemas import spec_bodies
 
 __all__ = ["BanqerAdapter", "BanqerConsumerContract", "run_banqer_contract"]
 
 
-class BanqerAdapter(ContractAdapter):
+class BanqerAdapter(props.ContractAdapter):
     """How the contract drives your Banqer client. Implement the three abstract methods.
 
     ``make_client`` gets ``api_base``, ``auth_base``, ``tenant``, ``client_id``, ``client_secret``,
@@ -96,7 +75,7 @@ class BanqerAdapter(ContractAdapter):
 
 
 def _problem(status: int, reason: str, message: str) -> Answer:
-    return labelled(status, {"message": message, "details": [{"reason": reason}]})
+    return rules.labelled(status, {"message": message, "details": [{"reason": reason}]})
 
 
 #: Bodies close to Banqer's ``Error`` that it does not allow.
@@ -111,12 +90,14 @@ WRONG_SHAPES: list[Any] = [
 
 
 def _spec_errors(statuses: list[int]) -> st.SearchStrategy[Answer]:
-    return st.builds(labelled, st.sampled_from(statuses), spec_bodies("banqer", "components/schemas/Error"))
+    return st.builds(
+        rules.labelled, st.sampled_from(statuses), spec_bodies("banqer", "components/schemas/Error")
+    )
 
 
 def _errors(statuses: list[int]) -> st.SearchStrategy[Answer]:
     """Error answers with spec bodies or malformed ones."""
-    return st.one_of(_spec_errors(statuses), malformed_answers(statuses, WRONG_SHAPES))
+    return st.one_of(_spec_errors(statuses), rules.malformed_answers(statuses, WRONG_SHAPES))
 
 
 def _credores() -> st.SearchStrategy[Answer]:
@@ -131,7 +112,7 @@ def _credores() -> st.SearchStrategy[Answer]:
     return body.map(lambda b: json_answer(200, b, f"200 {len(b['credores'])} credores"))
 
 
-class _Run(ContractRun[BanqerAdapter]):
+class _Run(props.ContractRun[BanqerAdapter]):
     """The API on server ``api``, the realm's token endpoint on server ``auth``."""
 
     api_name = "Banqer"
@@ -147,8 +128,8 @@ class _Run(ContractRun[BanqerAdapter]):
         "endpoint": "token endpoint",
     }
     error_rules = (
-        FieldRule("reason", "/details/0/reason", str, "UNKNOWN"),
-        FieldRule("message", "/message", str, ANY_TEXT),
+        rules.FieldRule("reason", "/details/0/reason", str, "UNKNOWN"),
+        rules.FieldRule("message", "/message", str, rules.ANY_TEXT),
     )
     ok = json_answer(200, {"credores": []}, "200 0 credores")
     unauthorized_answer = _problem(401, "UNAUTHENTICATED", "Token expirado")
@@ -159,7 +140,7 @@ class _Run(ContractRun[BanqerAdapter]):
         self,
         adapter: BanqerAdapter,
         harness: Harness,
-        route_api: Route,
+        route_api: props.Route,
         expires_in: float = 3600,
         **options: Any,
     ) -> None:
@@ -212,17 +193,17 @@ class _Run(ContractRun[BanqerAdapter]):
 
     @classmethod
     def malformed_answers(cls) -> st.SearchStrategy[Answer]:
-        return malformed_answers([400, 403, 404, 422], WRONG_SHAPES)
+        return rules.malformed_answers([400, 403, 404, 422], WRONG_SHAPES)
 
     @classmethod
-    def retry_scripts(cls, max_attempts: int) -> st.SearchStrategy[list[Step]]:
+    def retry_scripts(cls, max_attempts: int) -> st.SearchStrategy[list[rules.Step]]:
         retryable = st.one_of(
-            _errors([401]).map(Step),
-            st.builds(Step, _errors([429]), retry_afters()),
-            _errors([500, 502, 503, 504]).map(Step),
+            _errors([401]).map(rules.Step),
+            st.builds(rules.Step, _errors([429]), rules.retry_afters()),
+            _errors([500, 502, 503, 504]).map(rules.Step),
         )
-        final = st.one_of(_credores(), _errors([400, 403, 404])).map(Step)
-        return step_scripts(retryable, final, max_attempts)
+        final = st.one_of(_credores(), _errors([400, 403, 404])).map(rules.Step)
+        return rules.step_scripts(retryable, final, max_attempts)
 
     @classmethod
     def token_failures(cls) -> st.SearchStrategy[tuple[Answer, bool]]:
@@ -232,18 +213,18 @@ class _Run(ContractRun[BanqerAdapter]):
         }
         return st.sampled_from(
             [
-                refusal(401, invalid, "401 invalid_client"),
-                refusal(400, invalid, "400 invalid_client"),
-                refusal(400, {"error": "unauthorized_client"}, "400 unauthorized_client"),
-                outage(503, {"error": "temporarily_unavailable"}, "503"),
-                outage(500, "<html>Internal Server Error</html>", "500 HTML"),
-                outage(429, {"error": "slow_down"}, "429", **{"Retry-After": "1"}),
-                outage(200, {"token_type": "Bearer"}, "200 without access_token"),
+                props.refusal(401, invalid, "401 invalid_client"),
+                props.refusal(400, invalid, "400 invalid_client"),
+                props.refusal(400, {"error": "unauthorized_client"}, "400 unauthorized_client"),
+                props.outage(503, {"error": "temporarily_unavailable"}, "503"),
+                props.outage(500, "<html>Internal Server Error</html>", "500 HTML"),
+                props.outage(429, {"error": "slow_down"}, "429", **{"Retry-After": "1"}),
+                props.outage(200, {"token_type": "Bearer"}, "200 without access_token"),
             ]
         )
 
     def check_logins(self, c: Checker, renewals: int) -> None:
-        check_token_count(c, len(self.tokens()), renewals, self.words)
+        rules.check_token_count(c, len(self.tokens()), renewals, self.words)
         path = f"/realms/{self.adapter.tenant}/protocol/openid-connect/token"
         want = {
             "grant_type": "client_credentials",
@@ -348,7 +329,7 @@ def check_pagination(adapter: BanqerAdapter, harness: Harness) -> None:
             got = {name: ex.param(name) for name in plan.params}
             return got == plan.params, got, plan.params
 
-        check_collection(
+        rules.check_collection(
             c, api, plan.pages, outcome, filters=filters, id_key="idFichaCobrancaExibicao", holder="server"
         )
         c.raise_if_failed()
@@ -368,7 +349,7 @@ def check_pagination_loop(adapter: BanqerAdapter, harness: Harness) -> None:
         c = run.checker(
             "pagination_loop", f"{len(pages)} pages; the last one repeats nextPageToken {again!r}"
         )
-        check_no_revisit(
+        rules.check_no_revisit(
             c,
             [ex.param("pageToken") or "" for ex in run.api()],
             len(pages),
@@ -383,20 +364,20 @@ def check_pagination_loop(adapter: BanqerAdapter, harness: Harness) -> None:
     pagination_loop()
 
 
-SUITE = ContractSuite(
+SUITE = props.ContractSuite(
     "banqer",
     ("api", "auth"),
     {
-        **standard_properties(_Run),
+        **props.standard_properties(_Run),
         "pagination": check_pagination,
         "pagination_loop": check_pagination_loop,
-        "token_renewal": renewal_by_share(_Run),
+        "token_renewal": props.renewal_by_share(_Run),
     },
 )
 run_banqer_contract = SUITE.run
 
 
-class BanqerConsumerContract(ConsumerContract, suite=SUITE):
+class BanqerConsumerContract(props.ConsumerContract, suite=SUITE):
     """Subclass in a test module (named ``Test...``) and set ``adapter``; one test per property."""
 
     adapter: BanqerAdapter

@@ -32,28 +32,10 @@ import jwt
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from . import properties as props
+from . import rules
 from .contract import title
 from .fake_server import Answer, Checker, Exchange, Harness, json_answer, property_settings
-from .properties import (
-    ConsumerContract,
-    ContractAdapter,
-    ContractRun,
-    ContractSuite,
-    Route,
-    check_renewal,
-    outage,
-    refusal,
-    standard_properties,
-)
-from .rules import (
-    FieldRule,
-    Step,
-    check_token_count,
-    labelled,
-    malformed_answers,
-    retry_afters,
-    step_scripts,
-)
 from .schemas import answer_from_malformed, malformed_bodies, spec_bodies
 
 __all__ = ["PbmAdapter", "PbmConsumerContract", "run_pbm_contract"]
@@ -66,7 +48,7 @@ QUERY = (
 )
 
 
-class PbmAdapter(ContractAdapter):
+class PbmAdapter(props.ContractAdapter):
     """How the contract drives your PBM client. Implement the two abstract methods.
 
     ``make_client`` gets ``url`` (the GraphQL endpoint), ``login``, ``password``, ``sleep`` and
@@ -148,7 +130,7 @@ _UNAUTH_BODY = {
 }
 
 
-class _Run(ContractRun[PbmAdapter]):
+class _Run(props.ContractRun[PbmAdapter]):
     """One GraphQL endpoint on server ``gql``; ``createToken`` requests answered with a JWT."""
 
     api_name = "PBM"
@@ -165,18 +147,25 @@ class _Run(ContractRun[PbmAdapter]):
         "endpoint": "createToken",
     }
     error_rules = (
-        FieldRule("code", "/errors/0/extensions/code", str, "UNKNOWN", {400: "GRAPHQL_VALIDATION_FAILED"}),
-        FieldRule("message", "/errors/0/message"),
-        FieldRule("path", "/errors/0/path", list),
+        rules.FieldRule(
+            "code", "/errors/0/extensions/code", str, "UNKNOWN", {400: "GRAPHQL_VALIDATION_FAILED"}
+        ),
+        rules.FieldRule("message", "/errors/0/message"),
+        rules.FieldRule("path", "/errors/0/path", list),
     )
     error_guard = "/errors/0/message"
     ok = _success()
-    unauthorized_answer = labelled(200, _UNAUTH_BODY)
-    rate_limited = labelled(429, {})
-    unavailable = labelled(503, {})
+    unauthorized_answer = rules.labelled(200, _UNAUTH_BODY)
+    rate_limited = rules.labelled(429, {})
+    unavailable = rules.labelled(503, {})
 
     def __init__(
-        self, adapter: PbmAdapter, harness: Harness, route_api: Route, lifetime: float = 3600, **options: Any
+        self,
+        adapter: PbmAdapter,
+        harness: Harness,
+        route_api: props.Route,
+        lifetime: float = 3600,
+        **options: Any,
     ) -> None:
         self.lifetime = lifetime
         self.issued: list[str] = []
@@ -225,32 +214,38 @@ class _Run(ContractRun[PbmAdapter]):
     def error_answers(cls) -> st.SearchStrategy[Answer]:
         return st.one_of(
             st.builds(
-                labelled,
+                rules.labelled,
                 st.just(400),
                 spec_bodies(SCHEMA, "$defs/ValidationFailedResponse", "$defs/ParseFailedResponse"),
             ),
             st.builds(
-                labelled, st.just(200), spec_bodies(SCHEMA, "$defs/ExecutionErrorResponse").filter(_no_unauth)
+                rules.labelled,
+                st.just(200),
+                spec_bodies(SCHEMA, "$defs/ExecutionErrorResponse").filter(_no_unauth),
             ),
         )
 
     @classmethod
     def malformed_answers(cls) -> st.SearchStrategy[Answer]:
-        return malformed_answers([200, 400, 404, 422], WRONG_SHAPES)
+        return rules.malformed_answers([200, 400, 404, 422], WRONG_SHAPES)
 
     @classmethod
-    def retry_scripts(cls, max_attempts: int) -> st.SearchStrategy[list[Step]]:
+    def retry_scripts(cls, max_attempts: int) -> st.SearchStrategy[list[rules.Step]]:
         unauth = spec_bodies(SCHEMA, "$defs/UnauthenticatedResponse")
         malformed = malformed_bodies(WRONG_SHAPES)
         retryable = st.one_of(
-            st.builds(labelled, st.just(401), unauth).map(Step),
-            st.builds(answer_from_malformed, st.just(401), malformed).map(Step),
-            st.builds(labelled, st.just(200), unauth).map(Step),
-            st.builds(Step, st.builds(answer_from_malformed, st.just(429), malformed), retry_afters()),
-            st.builds(answer_from_malformed, st.sampled_from([500, 502, 503, 504]), malformed).map(Step),
+            st.builds(rules.labelled, st.just(401), unauth).map(rules.Step),
+            st.builds(answer_from_malformed, st.just(401), malformed).map(rules.Step),
+            st.builds(rules.labelled, st.just(200), unauth).map(rules.Step),
+            st.builds(
+                rules.Step, st.builds(answer_from_malformed, st.just(429), malformed), rules.retry_afters()
+            ),
+            st.builds(answer_from_malformed, st.sampled_from([500, 502, 503, 504]), malformed).map(
+                rules.Step
+            ),
         )
-        final = st.one_of(st.just(_success()), cls.error_answers()).map(Step)
-        return step_scripts(retryable, final, max_attempts)
+        final = st.one_of(st.just(_success()), cls.error_answers()).map(rules.Step)
+        return rules.step_scripts(retryable, final, max_attempts)
 
     @classmethod
     def token_failures(cls) -> st.SearchStrategy[tuple[Answer, bool]]:
@@ -266,12 +261,12 @@ class _Run(ContractRun[PbmAdapter]):
         }
         return st.sampled_from(
             [
-                refusal(200, refused, "200 UNAUTHENTICATED (wrong password)"),
-                refusal(401, refused, "401 UNAUTHENTICATED"),
-                outage(503, {"statusCode": 503, "message": "Service Unavailable"}, "503"),
-                outage(502, "<html>502 Bad Gateway</html>", "502 HTML"),
-                outage(429, {}, "429", **{"Retry-After": "1"}),
-                outage(200, {"data": {"createToken": None}}, "200 createToken null"),
+                props.refusal(200, refused, "200 UNAUTHENTICATED (wrong password)"),
+                props.refusal(401, refused, "401 UNAUTHENTICATED"),
+                props.outage(503, {"statusCode": 503, "message": "Service Unavailable"}, "503"),
+                props.outage(502, "<html>502 Bad Gateway</html>", "502 HTML"),
+                props.outage(429, {}, "429", **{"Retry-After": "1"}),
+                props.outage(200, {"data": {"createToken": None}}, "200 createToken null"),
             ]
         )
 
@@ -285,7 +280,7 @@ class _Run(ContractRun[PbmAdapter]):
         return False, None
 
     def check_logins(self, c: Checker, renewals: int) -> None:
-        check_token_count(c, len(self.tokens()), renewals, self.words)
+        rules.check_token_count(c, len(self.tokens()), renewals, self.words)
         for ex in self.tokens():
             text = ex.body.decode("utf-8", "replace")
             c.check(
@@ -308,16 +303,20 @@ def check_token_renewal(adapter: PbmAdapter, harness: Harness) -> None:
             "token_renewal",
             f"token lifetime {lifetime} s (exp - iat); calls at 0 s, {at[0]:.2f} s and {at[1]:.2f} s",
         )
-        check_renewal(run, c, at, f"{due}", early=title("renew-early-exp"), late=title("renew-late-exp"))
+        props.check_renewal(
+            run, c, at, f"{due}", early=title("renew-early-exp"), late=title("renew-late-exp")
+        )
 
     token_renewal()
 
 
-SUITE = ContractSuite("pbm", ("gql",), {**standard_properties(_Run), "token_renewal": check_token_renewal})
+SUITE = props.ContractSuite(
+    "pbm", ("gql",), {**props.standard_properties(_Run), "token_renewal": check_token_renewal}
+)
 run_pbm_contract = SUITE.run
 
 
-class PbmConsumerContract(ConsumerContract, suite=SUITE):
+class PbmConsumerContract(props.ConsumerContract, suite=SUITE):
     """Subclass in a test module (named ``Test...``) and set ``adapter``; one test per property."""
 
     adapter: PbmAdapter
