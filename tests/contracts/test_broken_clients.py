@@ -78,7 +78,8 @@ class MiniBanqer:
                     break
                 refused = response.status_code in (400, 401)
                 retry = self.defects.get("token_retry")
-                if (retry == "forever" and not refused and attempts < 10) or (retry == "refused" and attempts < 3):
+                outage_again = retry == "forever" and not refused and attempts < 10
+                if outage_again or (retry == "refused" and attempts < 3):
                     continue
                 if self._on("token_failure", "api-anyway"):
                     return None
@@ -119,7 +120,8 @@ class MiniBanqer:
                 wait = parse_retry_after(response.headers.get("Retry-After"), self.now())
                 self.sleep(0.0 if self._on("ignore_retry_after") else wait)
                 continue
-            if (500 <= status < 600 or status == self.defects.get("retry_status")) and attempt < self.max_attempts:
+            retried = 500 <= status < 600 or status == self.defects.get("retry_status")
+            if retried and attempt < self.max_attempts:
                 self.sleep(min(2**attempt + self.random(), 30))
                 continue
             if not response.is_success:

@@ -120,7 +120,8 @@ def test_constructor_signatures_spell_out_every_keyword(client: Any, own: str) -
         "transport: 'httpx.BaseTransport | None' = None, sleep: 'Callable[[float], None]' = "
         "<built-in function sleep>, now: 'Callable[[], float]' = <built-in function time>, "
         f"random: 'Callable[[], float]' = {random.random!r}, "
-        "retry_policy: 'type[RetryPolicy]' = <class 'specmock.contracts.clients._core.RetryPolicy'>) -> 'None'"
+        "retry_policy: 'type[RetryPolicy]' = "
+        "<class 'specmock.contracts.clients._core.RetryPolicy'>) -> 'None'"
     )
 
 
