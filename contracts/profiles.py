@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 
 from hypothesis import HealthCheck, settings
+from hypothesis.errors import InvalidArgument
 
 __all__ = ["DEFAULT", "PROFILES", "active", "load_from_environment", "register", "set_examples"]
 
@@ -38,9 +39,13 @@ _examples: int | None = None
 
 
 def register() -> None:
-    """Register the ``specmock`` profiles (idempotent)."""
+    """Register the ``specmock`` profiles, once per process (Hypothesis refuses to register a
+    profile while settings of a running test are in force, e.g. pytest run in-process by a test)."""
     for name, values in PROFILES.items():
-        settings.register_profile(name, deadline=None, suppress_health_check=_SLOW_OK, **values)  # type: ignore[arg-type]
+        try:
+            settings.get_profile(name)
+        except InvalidArgument:
+            settings.register_profile(name, deadline=None, suppress_health_check=_SLOW_OK, **values)  # type: ignore[arg-type]
 
 
 def set_examples(count: int | None) -> None:
@@ -60,7 +65,7 @@ def load_from_environment(environ: dict[str, str] | None = None) -> str | None:
     register()
     try:
         settings.load_profile(name)
-    except Exception:  # Hypothesis raises InvalidArgument for an unknown name
+    except InvalidArgument:
         known = ", ".join(sorted(settings._profiles))
         message = f"HYPOTHESIS_PROFILE={name!r} is not a registered profile; registered: {known}"
         raise ValueError(message) from None
