@@ -506,6 +506,8 @@ def renewal_by_share(run_type: Callable[..., ContractRun[AdapterT]]) -> Property
 
     def check(adapter: AdapterT, harness: Harness) -> None:
         low, high = adapter.renew_window
+        if not 0 < low <= high < 1:
+            raise ValueError(f"renew_window must be (low, high) with 0 < low <= high < 1, not {(low, high)}")
 
         @property_settings()
         @given(expires_in=st.integers(10, 86_400), before=st.floats(0.0, 0.999), after=st.floats(0.001, 1.0))

@@ -431,3 +431,26 @@ def test_a_defect_only_some_spec_bodies_reveal_is_shrunk_to_a_minimal_body() -> 
     # Hypothesis shrank the spec-generated body to two details with different reasons.
     script = text.split("server script: ", 1)[1].split("\n", 1)[0]
     assert script.count("'reason'") == 2, script
+
+
+class WindowAdapter(MiniAdapter):
+    renew_window = (0.5, 0.8)
+
+
+class FiveAttempts(ReferenceBanqerAdapter):
+    max_attempts = 5
+
+
+def test_the_knobs_let_a_team_differ_from_the_vendor_where_the_contract_allows() -> None:
+    banqer_contract.SUITE.run(WindowAdapter(renew_share=0.6), only=["token_renewal"])
+    text = violation("Banqer", WindowAdapter(renew_share=0.9), "token_renewal")
+    assert text.startswith("Banqer contract: did not renew the token by 80% of its lifetime"), text
+    banqer_contract.SUITE.run(FiveAttempts(max_attempts=5), only=["retries"])
+
+
+def test_a_renewal_window_outside_the_lifetime_is_refused() -> None:
+    class Backwards(MiniAdapter):
+        renew_window = (0.8, 0.5)
+
+    with pytest.raises(ValueError, match="renew_window"):
+        banqer_contract.SUITE.run(Backwards(), only=["token_renewal"])
