@@ -28,18 +28,16 @@ Every rule, its source and its title: ``docs/consumer-contract.md``.
 
 from __future__ import annotations
 
-import abc
 from collections.abc import Mapping
 from typing import Any, ClassVar
 from urllib.parse import urlencode
 
-from hypothesis import example, given
 from hypothesis import strategies as st
 
+from . import paging, rules
 from . import properties as props
-from . import rules
 from .contract import title
-from .fake_server import Answer, Checker, Exchange, Harness, json_answer, property_settings
+from .fake_server import Answer, Checker, Exchange, Harness, json_answer
 from .schemas import spec_bodies
 
 __all__ = ["AssineAdapter", "AssineConsumerContract", "run_assine_contract"]
@@ -47,7 +45,7 @@ __all__ = ["AssineAdapter", "AssineConsumerContract", "run_assine_contract"]
 PROBLEM_TYPE = "http://www.w3.org/Protocols/rfc2616/rfc2616-sec10.html"
 
 
-class AssineAdapter(props.ContractAdapter):
+class AssineAdapter(paging.PagedAdapter):
     """How the contract drives your Assine client. Implement the three abstract methods.
 
     ``make_client`` gets ``base_url``, ``username``, ``password``, ``client_id``,
@@ -59,14 +57,6 @@ class AssineAdapter(props.ContractAdapter):
     password = "contract-password-3a9b7c1d"
     client_id = "app"
     client_secret = "app"
-
-    @abc.abstractmethod
-    def call_get(self, client: Any, path: str) -> Any:
-        """``GET path``; return the parsed JSON body."""
-
-    @abc.abstractmethod
-    def list_all(self, client: Any, path: str, params: list[tuple[str, str]]) -> list[Any]:
-        """Every item of the HAL collection at ``path`` with query ``params`` (filter pairs)."""
 
 
 #: Bodies close to an API Problem that no schema allows.
@@ -336,88 +326,44 @@ def _hal_route(base: str, pages: list[list[dict[str, Any]]], loop_to: int | None
     return route
 
 
-def _hal_pages() -> st.SearchStrategy[list[list[dict[str, Any]]]]:
-    def build(sizes: list[int]) -> list[list[dict[str, Any]]]:
-        n, pages = 0, []
-        for size in sizes:
-            pages.append(
-                [
-                    {"id": 1000 + n + i, "_links": {"self": {"href": f"/v1/user/{1000 + n + i}"}}}
-                    for i in range(size)
-                ]
-            )
-            n += size
-        return pages
-
-    return st.lists(st.integers(0, 3), min_size=1, max_size=5).map(build)
+def _list_users(adapter: AssineAdapter, harness: Harness, walk: paging.Walk) -> tuple[_Run, Any]:
+    """The run and outcome of listing ``/v1/user`` with the walk's filters over its pages."""
+    run = _Run(adapter, harness, _hal_route(harness.url("api"), walk.pages, walk.last))
+    return run, run.finish(lambda: adapter.list_all(run.client, "/v1/user", list(walk.params)))
 
 
-def _list_users(
-    adapter: AssineAdapter, harness: Harness, pages: list[list[dict[str, Any]]], loop_to: int | None
-) -> tuple[_Run, Any]:
-    """The run and outcome of listing ``/v1/user`` with ``FILTERS`` over ``pages``."""
-    run = _Run(adapter, harness, _hal_route(harness.url("api"), pages, loop_to))
-    return run, run.finish(lambda: adapter.list_all(run.client, "/v1/user", list(FILTERS)))
+def _kept(ex: Exchange, params: list[tuple[str, str]]) -> tuple[bool, Any, Any]:
+    return all(pair in ex.query for pair in params), ex.query, params
 
 
-def _filters(ex: Exchange) -> tuple[bool, Any, Any]:
-    return all(pair in ex.query for pair in FILTERS), ex.query, FILTERS
+def _back(pages: list[list[dict[str, Any]]], n: int) -> tuple[int, str]:
+    loop_to = 2 + n % (len(pages) - 1)  # a page reached through a next link before
+    return loop_to, f"links back to page {loop_to}"
 
 
-def check_pagination(adapter: AssineAdapter, harness: Harness) -> None:
-    @property_settings()
-    @given(pages=_hal_pages())
-    @example(pages=[[{"id": 1}], [{"id": 2}]])
-    def pagination(pages: list[list[dict[str, Any]]]) -> None:
-        run, outcome = _list_users(adapter, harness, pages, None)
-        c = run.checker("pagination", f"{len(pages)} HAL pages of sizes {[len(p) for p in pages]}")
-        rules.check_collection(
-            c, run.api(), pages, outcome, filters=_filters, id_key="id", holder="collection"
-        )
-        c.raise_if_failed()
-
-    pagination()
-
-
-def check_pagination_loop(adapter: AssineAdapter, harness: Harness) -> None:
-    @property_settings()
-    @given(pages=_hal_pages(), back=st.integers(0, 10))
-    @example(pages=[[{"id": 1}], [{"id": 2}]], back=0)
-    def pagination_loop(pages: list[list[dict[str, Any]]], back: int) -> None:
-        if len(pages) < 2:
-            pages = [*pages, []]
-        loop_to = 2 + back % (len(pages) - 1)  # a page reached through a next link before
-        run, outcome = _list_users(adapter, harness, pages, loop_to)
-        c = run.checker("pagination_loop", f"{len(pages)} HAL pages; the last links back to page {loop_to}")
-        rules.check_no_revisit(
-            c,
-            [ex.param("page") or "1" for ex in run.api()],
-            len(pages),
-            outcome,
-            adapter.error_types,
-            link="next link",
-            shown="pages requested",
-            what="a next link back to a page already read",
-        )
-        c.raise_if_failed()
-
-    pagination_loop()
-
-
-SUITE = props.ContractSuite(
-    "assine",
-    ("api",),
-    {
-        **props.standard_properties(_Run),
-        "pagination": check_pagination,
-        "pagination_loop": check_pagination_loop,
-        "token_renewal": props.renewal_by_share(_Run),
-    },
+PAGING = paging.Paging(
+    walk=_list_users,
+    item=lambda n: {"id": 1000 + n, "_links": {"self": {"href": f"/v1/user/{1000 + n}"}}},
+    id_key="id",
+    params=st.just(FILTERS),
+    ends=st.just(None),
+    back=_back,
+    asked=lambda ex: ex.param("page") or "1",
+    kept=_kept,
+    holder="collection",
+    link="next link",
+    shown="pages requested",
+    example_params=FILTERS,
+    example_end=None,
 )
+
+
+_OWN = {**paging.paging_properties(PAGING), "token_renewal": props.renewal_by_share(_Run)}
+SUITE = props.api_suite("assine", ("api",), _Run, _OWN)
 run_assine_contract = SUITE.run
 
 
 class AssineConsumerContract(props.ConsumerContract, suite=SUITE):
-    """Subclass in a test module (named ``Test...``) and set ``adapter``; one test per property."""
+    """Subclass for your Assine client's tests: set ``adapter``; each property is one ``test_...``."""
 
     adapter: AssineAdapter

@@ -34,23 +34,21 @@ Every rule, its source and its title: ``docs/consumer-contract.md``.
 
 from __future__ import annotations
 
-import abc
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
-from hypothesis import example, given
 from hypothesis import strategies as st
 
+from . import paging, rules
 from . import properties as props
-from . import rules
 from .contract import title
-from .fake_server import Answer, Checker, Exchange, Harness, json_answer, property_settings, shown_as_repr
+from .fake_server import Answer, Checker, Exchange, Harness, json_answer
 from .schemas import spec_bodies
 
 __all__ = ["BanqerAdapter", "BanqerConsumerContract", "run_banqer_contract"]
 
 
-class BanqerAdapter(props.ContractAdapter):
+class BanqerAdapter(paging.PagedAdapter):
     """How the contract drives your Banqer client. Implement the three abstract methods.
 
     ``make_client`` gets ``api_base``, ``auth_base``, ``tenant``, ``client_id``, ``client_secret``,
@@ -61,14 +59,6 @@ class BanqerAdapter(props.ContractAdapter):
     tenant = "contract-tenant"
     client_id = "contract-client"
     client_secret = "contract-secret-5f1e9a7c3b"
-
-    @abc.abstractmethod
-    def call_get(self, client: Any, path: str) -> Any:
-        """``GET path`` with your client; return the parsed JSON body."""
-
-    @abc.abstractmethod
-    def list_all(self, client: Any, path: str, params: dict[str, str]) -> list[Any]:
-        """Every item of the paginated collection at ``path`` filtered by ``params``."""
 
 
 # -- the fake Banqer ----------------------------------------------------------------------------
@@ -269,115 +259,60 @@ class _Absent:
 _ABSENT: Any = _Absent()
 
 
-@shown_as_repr
-class PagePlan:
-    """Pages of fichas and the filters of the listing; shown as the script it makes."""
-
-    def __init__(self, sizes: list[int], atraso: int = 90) -> None:
-        n, self.pages = 0, []
-        for size in sizes:
-            self.pages.append(
-                [
-                    {"idFichaCobrancaExibicao": f"F{n + i:05d}", "saldoDevedor": 10.5 * (n + i)}
-                    for i in range(size)
-                ]
-            )
-            n += size
-        self.params = {"atrasoMin": str(atraso)}
-
-    def __repr__(self) -> str:
-        return f"{len(self.pages)} pages of sizes {[len(p) for p in self.pages]}, filters {self.params}"
-
-
-def _page_plans() -> st.SearchStrategy[PagePlan]:
-    return st.builds(PagePlan, st.lists(st.integers(0, 3), min_size=1, max_size=5), st.integers(0, 365))
-
-
 def _page_tokens(pages: list[list[dict[str, Any]]]) -> list[str]:
     """The ``nextPageToken`` of each page but the last."""
     return [f"pg{i + 1}-7d3a" for i in range(len(pages) - 1)]
 
 
-def _list_fichas(
-    adapter: BanqerAdapter,
-    harness: Harness,
-    pages: list[list[dict[str, Any]]],
-    params: dict[str, str],
-    last_next: Any,
-) -> tuple[_Run, Any]:
-    """The run and outcome of listing ``/v1/fichas`` with ``params`` over ``pages``."""
-    run = _Run(adapter, harness, _pages_route(pages, _page_tokens(pages), last_next))
-    return run, run.finish(lambda: adapter.list_all(run.client, "/v1/fichas", dict(params)))
+def _list_fichas(adapter: BanqerAdapter, harness: Harness, walk: paging.Walk) -> tuple[_Run, Any]:
+    """The run and outcome of listing ``/v1/fichas`` with the walk's filters over its pages."""
+    run = _Run(adapter, harness, _pages_route(walk.pages, _page_tokens(walk.pages), walk.last))
+    return run, run.finish(lambda: adapter.list_all(run.client, "/v1/fichas", dict(walk.params)))
 
 
-def check_pagination(adapter: BanqerAdapter, harness: Harness) -> None:
-    @property_settings()
-    @given(plan=_page_plans(), end=st.sampled_from([_ABSENT, None, ""]))
-    @example(plan=PagePlan([1, 1]), end=_ABSENT)
-    def pagination(plan: PagePlan, end: Any) -> None:
-        run, outcome = _list_fichas(adapter, harness, plan.pages, plan.params, end)
-        c = run.checker("pagination", f"{plan!r}, last nextPageToken {end!r}")
-        api = run.api()
-        c.check(
-            bool(api) and api[0].param("pageToken") == "",
-            title("first-page-token"),
-            f"pageToken={api[0].param('pageToken')!r}" if api else "no request",
-            "pageToken=''",
-        )
-
-        def filters(ex: Exchange) -> tuple[bool, Any, Any]:
-            got = {name: ex.param(name) for name in plan.params}
-            return got == plan.params, got, plan.params
-
-        rules.check_collection(
-            c, api, plan.pages, outcome, filters=filters, id_key="idFichaCobrancaExibicao", holder="server"
-        )
-        c.raise_if_failed()
-
-    pagination()
+def _first_page_token(c: Checker, api: list[Exchange]) -> None:
+    c.check(
+        bool(api) and api[0].param("pageToken") == "",
+        title("first-page-token"),
+        f"pageToken={api[0].param('pageToken')!r}" if api else "no request",
+        "pageToken=''",
+    )
 
 
-def check_pagination_loop(adapter: BanqerAdapter, harness: Harness) -> None:
-    @property_settings()
-    @given(plan=_page_plans(), repeat=st.integers(0, 10))
-    @example(plan=PagePlan([1, 1]), repeat=0)
-    def pagination_loop(plan: PagePlan, repeat: int) -> None:
-        pages = plan.pages if len(plan.pages) >= 2 else [*plan.pages, []]
-        tokens = _page_tokens(pages)
-        again = tokens[repeat % len(tokens)]
-        run, outcome = _list_fichas(adapter, harness, pages, plan.params, again)
-        c = run.checker(
-            "pagination_loop", f"{len(pages)} pages; the last one repeats nextPageToken {again!r}"
-        )
-        rules.check_no_revisit(
-            c,
-            [ex.param("pageToken") or "" for ex in run.api()],
-            len(pages),
-            outcome,
-            adapter.error_types,
-            link="page token",
-            shown="pageTokens sent",
-            what="a repeated page token",
-        )
-        c.raise_if_failed()
-
-    pagination_loop()
+def _kept(ex: Exchange, params: dict[str, str]) -> tuple[bool, Any, Any]:
+    got = {name: ex.param(name) for name in params}
+    return got == params, got, params
 
 
-SUITE = props.ContractSuite(
-    "banqer",
-    ("api", "auth"),
-    {
-        **props.standard_properties(_Run),
-        "pagination": check_pagination,
-        "pagination_loop": check_pagination_loop,
-        "token_renewal": props.renewal_by_share(_Run),
-    },
+def _back(pages: list[list[dict[str, Any]]], n: int) -> tuple[str, str]:
+    again = _page_tokens(pages)[n % (len(pages) - 1)]
+    return again, f"repeats nextPageToken {again!r}"
+
+
+PAGING = paging.Paging(
+    walk=_list_fichas,
+    item=lambda n: {"idFichaCobrancaExibicao": f"F{n:05d}", "saldoDevedor": 10.5 * n},
+    id_key="idFichaCobrancaExibicao",
+    params=st.integers(0, 365).map(lambda atraso: {"atrasoMin": str(atraso)}),
+    ends=st.sampled_from([_ABSENT, None, ""]),
+    back=_back,
+    asked=lambda ex: ex.param("pageToken") or "",
+    kept=_kept,
+    holder="server",
+    link="page token",
+    shown="pageTokens sent",
+    example_params={"atrasoMin": "90"},
+    example_end=_ABSENT,
+    first_request=_first_page_token,
 )
+
+
+_OWN = {**paging.paging_properties(PAGING), "token_renewal": props.renewal_by_share(_Run)}
+SUITE = props.api_suite("banqer", ("api", "auth"), _Run, _OWN)
 run_banqer_contract = SUITE.run
 
 
 class BanqerConsumerContract(props.ConsumerContract, suite=SUITE):
-    """Subclass in a test module (named ``Test...``) and set ``adapter``; one test per property."""
+    """A test class of your Banqer client: subclass it (``Test...``), set ``adapter``; a test per property."""
 
     adapter: BanqerAdapter

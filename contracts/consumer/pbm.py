@@ -310,13 +310,11 @@ def check_token_renewal(adapter: PbmAdapter, harness: Harness) -> None:
     token_renewal()
 
 
-SUITE = props.ContractSuite(
-    "pbm", ("gql",), {**props.standard_properties(_Run), "token_renewal": check_token_renewal}
-)
+SUITE = props.api_suite("pbm", ("gql",), _Run, {"token_renewal": check_token_renewal})
 run_pbm_contract = SUITE.run
 
 
 class PbmConsumerContract(props.ConsumerContract, suite=SUITE):
-    """Subclass in a test module (named ``Test...``) and set ``adapter``; one test per property."""
+    """Base of your PBM client's test class (``Test...``): set ``adapter``; a test per property."""
 
     adapter: PbmAdapter

@@ -66,6 +66,7 @@ __all__ = [
     "ContractSuite",
     "Property",
     "Route",
+    "api_suite",
     "standard_properties",
 ]
 
@@ -558,6 +559,16 @@ class ContractSuite(Generic[AdapterT]):
             for name, check in self.properties.items():
                 if only is None or name in only:
                     check(adapter, harness)
+
+
+def api_suite(
+    key: str, servers: tuple[str, ...], run_type: RunType[AdapterT], *more: Mapping[str, Property[AdapterT]]
+) -> ContractSuite[AdapterT]:
+    """An API's suite: :func:`standard_properties` of ``run_type``, then the API's ``more``."""
+    properties = standard_properties(run_type)
+    for extra in more:
+        properties.update(extra)
+    return ContractSuite(key, servers, properties)
 
 
 class ConsumerContract:
