@@ -147,9 +147,7 @@ class _Run(props.ContractRun[AssineAdapter]):
     def secrets(self) -> list[str]:
         return [self.adapter.password]
 
-    @classmethod
-    def variants(cls) -> st.SearchStrategy[Any]:
-        return st.booleans()
+    variant_values = (None, False)
 
     def set_variant(self, variant: Any) -> None:
         self.refresh_ok = variant is not False
@@ -219,30 +217,26 @@ class _Run(props.ContractRun[AssineAdapter]):
         return rules.step_scripts(retryable, final, max_attempts)
 
     @classmethod
-    def token_failures(cls) -> st.SearchStrategy[tuple[Answer, bool]]:
+    def token_failures(cls) -> list[tuple[Answer, bool]]:
         def problem(status: int, name: str, detail: str) -> dict[str, Any]:
             return {"type": PROBLEM_TYPE, "title": name, "status": status, "detail": detail}
 
-        return st.sampled_from(
-            [
-                props.refusal(
-                    400,
-                    problem(400, "invalid_client", "The client credentials are invalid"),
-                    "400 invalid_client",
-                ),
-                props.refusal(
-                    401,
-                    problem(401, "invalid_grant", "Invalid username and password combination"),
-                    "401 invalid_grant",
-                ),
-                props.outage(503, problem(503, "Service Unavailable", "Try again later"), "503"),
-                props.outage(502, "<html>502 Bad Gateway</html>", "502 HTML"),
-                props.outage(
-                    429, problem(429, "Too Many Requests", "Slow down"), "429", **{"Retry-After": "1"}
-                ),
-                props.outage(200, {"token_type": "Bearer"}, "200 without access_token"),
-            ]
-        )
+        return [
+            props.refusal(
+                400,
+                problem(400, "invalid_client", "The client credentials are invalid"),
+                "400 invalid_client",
+            ),
+            props.refusal(
+                401,
+                problem(401, "invalid_grant", "Invalid username and password combination"),
+                "401 invalid_grant",
+            ),
+            props.outage(503, problem(503, "Service Unavailable", "Try again later"), "503"),
+            props.outage(502, "<html>502 Bad Gateway</html>", "502 HTML"),
+            props.outage(429, problem(429, "Too Many Requests", "Slow down"), "429", **{"Retry-After": "1"}),
+            props.outage(200, {"token_type": "Bearer"}, "200 without access_token"),
+        ]
 
     def check_logins(self, c: Checker, renewals: int) -> None:
         a = self.adapter

@@ -196,22 +196,20 @@ class _Run(props.ContractRun[BanqerAdapter]):
         return rules.step_scripts(retryable, final, max_attempts)
 
     @classmethod
-    def token_failures(cls) -> st.SearchStrategy[tuple[Answer, bool]]:
+    def token_failures(cls) -> list[tuple[Answer, bool]]:
         invalid = {
             "error": "invalid_client",
             "error_description": "Invalid client or Invalid client credentials",
         }
-        return st.sampled_from(
-            [
-                props.refusal(401, invalid, "401 invalid_client"),
-                props.refusal(400, invalid, "400 invalid_client"),
-                props.refusal(400, {"error": "unauthorized_client"}, "400 unauthorized_client"),
-                props.outage(503, {"error": "temporarily_unavailable"}, "503"),
-                props.outage(500, "<html>Internal Server Error</html>", "500 HTML"),
-                props.outage(429, {"error": "slow_down"}, "429", **{"Retry-After": "1"}),
-                props.outage(200, {"token_type": "Bearer"}, "200 without access_token"),
-            ]
-        )
+        return [
+            props.refusal(401, invalid, "401 invalid_client"),
+            props.refusal(400, invalid, "400 invalid_client"),
+            props.refusal(400, {"error": "unauthorized_client"}, "400 unauthorized_client"),
+            props.outage(503, {"error": "temporarily_unavailable"}, "503"),
+            props.outage(500, "<html>Internal Server Error</html>", "500 HTML"),
+            props.outage(429, {"error": "slow_down"}, "429", **{"Retry-After": "1"}),
+            props.outage(200, {"token_type": "Bearer"}, "200 without access_token"),
+        ]
 
     def check_logins(self, c: Checker, renewals: int) -> None:
         rules.check_token_count(c, len(self.tokens()), renewals, self.words)

@@ -248,7 +248,7 @@ class _Run(props.ContractRun[PbmAdapter]):
         return rules.step_scripts(retryable, final, max_attempts)
 
     @classmethod
-    def token_failures(cls) -> st.SearchStrategy[tuple[Answer, bool]]:
+    def token_failures(cls) -> list[tuple[Answer, bool]]:
         refused = {
             "errors": [
                 {
@@ -259,16 +259,14 @@ class _Run(props.ContractRun[PbmAdapter]):
             ],
             "data": None,
         }
-        return st.sampled_from(
-            [
-                props.refusal(200, refused, "200 UNAUTHENTICATED (wrong password)"),
-                props.refusal(401, refused, "401 UNAUTHENTICATED"),
-                props.outage(503, {"statusCode": 503, "message": "Service Unavailable"}, "503"),
-                props.outage(502, "<html>502 Bad Gateway</html>", "502 HTML"),
-                props.outage(429, {}, "429", **{"Retry-After": "1"}),
-                props.outage(200, {"data": {"createToken": None}}, "200 createToken null"),
-            ]
-        )
+        return [
+            props.refusal(200, refused, "200 UNAUTHENTICATED (wrong password)"),
+            props.refusal(401, refused, "401 UNAUTHENTICATED"),
+            props.outage(503, {"statusCode": 503, "message": "Service Unavailable"}, "503"),
+            props.outage(502, "<html>502 Bad Gateway</html>", "502 HTML"),
+            props.outage(429, {}, "429", **{"Retry-After": "1"}),
+            props.outage(200, {"data": {"createToken": None}}, "200 createToken null"),
+        ]
 
     def unauthorized(self, answer: Answer) -> bool:
         return _unauthenticated(answer)

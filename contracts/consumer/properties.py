@@ -208,13 +208,16 @@ class ContractRun(abc.ABC, Generic[AdapterT]):
 
     @classmethod
     @abc.abstractmethod
-    def token_failures(cls) -> st.SearchStrategy[tuple[Answer, bool]]:
+    def token_failures(cls) -> list[tuple[Answer, bool]]:
         """Failing answers of the token endpoint, and whether each refuses the credentials."""
+
+    #: Another dimension of the retry scripts (Assine: whether a refresh grant is accepted); the
+    #: fixed scripts of ``retries`` run with each value.
+    variant_values: ClassVar[tuple[Any, ...]] = (None,)
 
     @classmethod
     def variants(cls) -> st.SearchStrategy[Any]:
-        """Another dimension of the retry scripts (Assine: whether a refresh grant is accepted)."""
-        return st.just(None)
+        return st.sampled_from(cls.variant_values)
 
     def set_variant(self, variant: Any) -> None:
         """Apply a value of :meth:`variants` (before the call)."""
@@ -334,7 +337,8 @@ def retried(run_type: RunType[AdapterT]) -> Property[AdapterT]:
             check_retry_script(run, script, [*script, *run.describe_variant(variant)])
 
         for script in reversed(fixed):  # Hypothesis runs the last one added first
-            retries = example(script=script, variant=None)(retries)
+            for variant in reversed(r.variant_values):
+                retries = example(script=script, variant=variant)(retries)
         retries()
 
     return check
@@ -392,8 +396,10 @@ def token_failures(run_type: RunType[AdapterT]) -> Property[AdapterT]:
     r = cast(Any, run_type)
 
     def check(adapter: AdapterT, harness: Harness) -> None:
+        failures = r.token_failures()
+
         @property_settings()
-        @given(failure=r.token_failures())
+        @given(failure=st.sampled_from(failures))
         def token_failures(failure: tuple[Answer, bool]) -> None:
             answer, refused = failure
             run = run_type(adapter, harness, lambda ex: r.ok)
@@ -433,6 +439,8 @@ def token_failures(run_type: RunType[AdapterT]) -> Property[AdapterT]:
                 )
             c.raise_if_failed()
 
+        for failure in reversed(failures):  # every one, whatever the number of examples
+            token_failures = example(failure=failure)(token_failures)
         token_failures()
 
     return check
