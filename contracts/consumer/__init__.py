@@ -28,26 +28,33 @@ Use it from a test module with an adapter around your own client::
 (:class:`PbmAdapter`/:class:`PbmConsumerContract` and
 :class:`AssineAdapter`/:class:`AssineConsumerContract` work the same way.) A client built on a
 reference client needs no adapter of its own: ``ReferenceBanqerAdapter(MyBanqer)`` (module
-``reference``). Outside pytest, ``run_banqer_contract(adapter)`` and friends run every property in
-turn. The adapter interface is documented in ``properties``; every rule, its source, title and knob
-in ``docs/consumer-contract.md`` (``contract.RULES`` in code). Hypothesis settings: the ``specmock``
-profile unless a profile was loaded, ``--specmock-examples N`` (see ``specmock.contracts.profiles``);
-deadlines are off because every example does real HTTP.
+``reference``). A client in another language runs behind a driver command:
+``BanqerCommandAdapter(["node", "banqer-driver.mjs"])`` and friends (``command.py``; the protocol
+is ``docs/driver-protocol.md``). Outside pytest, ``run_banqer_contract(adapter)`` and friends run
+every property in turn. The adapter interface is documented in ``properties``; every rule, its
+source, title and knob in ``docs/consumer-contract.md`` (``contract.RULES`` in code). Hypothesis
+settings: the ``specmock`` profile unless a profile was loaded, ``--specmock-examples N`` (see
+``specmock.contracts.profiles``); deadlines are off because every example does real HTTP.
 """
 
 from .assine import AssineAdapter, AssineConsumerContract, run_assine_contract
 from .banqer import BanqerAdapter, BanqerConsumerContract, run_banqer_contract
+from .command import AssineCommandAdapter, BanqerCommandAdapter, DriverError, PbmCommandAdapter
 from .fake_server import ContractViolation, FakeClock, SuiteError
 from .pbm import PbmAdapter, PbmConsumerContract, run_pbm_contract
 
 __all__ = [
     "AssineAdapter",
+    "AssineCommandAdapter",
     "AssineConsumerContract",
     "BanqerAdapter",
+    "BanqerCommandAdapter",
     "BanqerConsumerContract",
     "ContractViolation",
+    "DriverError",
     "FakeClock",
     "PbmAdapter",
+    "PbmCommandAdapter",
     "PbmConsumerContract",
     "SuiteError",
     "run_assine_contract",
