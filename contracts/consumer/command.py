@@ -390,8 +390,9 @@ class _CommandAdapter:
     def make_client(self, **keywords: Any) -> DriverClient:
         """The API's ``client_keywords`` go to the driver as its config; ``sleep``/``now`` stay
         with the suite's clock. The other keywords the suite adds: JSON values (``max_attempts``)
-        go to the driver as they are; the random source (``random``, a ``() -> float``) becomes a
-        ``seed`` drawn from it, so the suite's seed decides the driver's jitter too."""
+        go to the driver as they are; the random source (``random``: the suite's ``() -> float``,
+        or a ``random.Random``) becomes a ``seed`` drawn from it, so the suite's seed decides the
+        driver's jitter too."""
         sleep, now = keywords.pop("sleep"), keywords.pop("now")
         names: tuple[str, ...] = getattr(self, "client_keywords")  # noqa: B009 - the API adapter's
         config = {name: keywords.pop(name) for name in names}
@@ -408,7 +409,9 @@ class _CommandAdapter:
         if self.seed is not None:
             config["seed"] = self.seed
         for key, value in extra.items():
-            if key == "random" and callable(value):
+            if key == "random" and callable(getattr(value, "getrandbits", None)):  # a random.Random
+                config.setdefault("seed", value.getrandbits(32))
+            elif key == "random" and callable(value):  # the suite's () -> float
                 config.setdefault("seed", int(value() * 2**32))
             elif _is_json(value):
                 config[key] = value
