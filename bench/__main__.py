@@ -6,6 +6,7 @@ python -m bench soak             100,000 mixed requests, RSS sampled every 10,00
 python -m bench profile          py-spy samples of the mock while wrk drives one scenario
 python -m bench startup          where the start-up time goes, phase by phase
 python -m bench tokens           token issuing rate as the registry grows past 100,000 tokens
+python -m bench consumer         the consumer contract suites against the reference clients
 python -m bench driver           the Banqer consumer contract through the Node driver vs in Python
 """
 
@@ -464,6 +465,8 @@ def build_parser() -> argparse.ArgumentParser:
     profile.add_argument("--tuned", action="store_true", help="as for the main run")
     again = commands.add_parser("report", help="print the table of a saved run again (text and Markdown)")
     again.add_argument("file", help=".bench/results-<time>.json")
+    consumer = commands.add_parser("consumer", help="time each consumer suite against its reference client")
+    consumer.add_argument("--runs", type=int, default=3, help="runs per suite (median taken)")
     startup = commands.add_parser("startup", help="where specmock serve's start-up time goes")
     startup.add_argument("--runs", type=int, default=5)
     startup.add_argument("--tuned", action="store_true", help="as for the main run")
@@ -497,6 +500,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bench.tokens import tokens
 
         return tokens(args, say)
+    if args.command == "consumer" or args.command is None:
+        from bench import consumer as consumer_suites
+
+        consumer_suites.measure(say, ROOT, getattr(args, "runs", 1))
+        if args.command == "consumer":
+            return 0
     if args.command == "startup":
         from bench.startup import startup
 

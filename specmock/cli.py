@@ -480,7 +480,8 @@ def _add_contract_command(commands: argparse._SubParsersAction[_Parser]) -> None
     contract.add_argument("--seed", type=_seed, default=None,
                           help="seed handed to the driver for the client's random source (jitter)")
     contract.add_argument("--max-examples", type=_count, default=None, metavar="N",
-                          help="generated server behaviours per property (default: Hypothesis' 100)")
+                          help="generated server behaviours per property (default: 25, the specmock "
+                          "Hypothesis profile's; HYPOTHESIS_PROFILE=specmock-ci for 100)")
     contract.add_argument("--step-timeout", type=_step_timeout, default=10.0, metavar="S",
                           help="seconds to wait for each message of the driver (default: 10)")
     contract.add_argument("--kit-path", action="store_true",
@@ -518,11 +519,14 @@ def _cmd_contract(args: argparse.Namespace) -> int:
         print(f"specmock: no property {unknown[0]!r} in the {args.api} contract "
               f"(one of {', '.join(names)})", file=sys.stderr)
         return EXIT_USAGE
-    if args.max_examples is not None:
-        from hypothesis import settings
+    from specmock.contracts import profiles
 
-        settings.register_profile("specmock-contract", settings(), max_examples=args.max_examples)
-        settings.load_profile("specmock-contract")
+    try:
+        profiles.load_from_environment()
+    except ValueError as exc:
+        print(f"specmock: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    profiles.set_examples(args.max_examples)
     adapter = COMMAND_ADAPTERS[args.api](
         command, max_attempts=args.max_attempts, seed=args.seed, step_timeout=args.step_timeout
     )
