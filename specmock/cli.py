@@ -55,6 +55,13 @@ def _seed(value: str) -> int:
         raise argparse.ArgumentTypeError(f"invalid seed {value!r}: expected an integer") from None
 
 
+def _verifiable_apis() -> tuple[str, ...]:
+    """The registered APIs the provider suite can verify, in registry order."""
+    from specmock.mocks.registry import descriptors
+
+    return tuple(d.name for d in descriptors() if d.provider is not None)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="specmock",
@@ -106,7 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
         "ASSINE_USERNAME, ASSINE_PASSWORD (ASSINE_CLIENT_ID, ASSINE_CLIENT_SECRET); on a loopback address "
         "the mock's demo credentials are used for any that are unset.",
     )
-    verify.add_argument("--api", choices=("banqer", "pbm", "assine", "all"), default="all",
+    verify.add_argument("--api", choices=(*_verifiable_apis(), "all"), default="all",
                         help="which API to verify (default: all)")
     verify.add_argument("--base-url", default=None, metavar="URL",
                         help="root URL of the server, e.g. http://127.0.0.1:8080")
@@ -135,12 +142,12 @@ def _is_loopback(host: str) -> bool:
 
 
 def _cmd_specs(args: argparse.Namespace) -> int:
-    from specmock import specs
+    from specmock.mocks.registry import descriptors
     from specmock.spec_check import SpecProblem, check_spec
 
     if not args.files:
-        for name in specs.SPEC_FILES:
-            print(f"{name:32} {specs.path(name)}")
+        for spec in (spec for d in descriptors() for spec in d.specs):
+            print(f"{spec.file_name:32} {spec.path}")
         return 0
     status = 0
     for file in args.files:
