@@ -8,7 +8,8 @@ in-process transports      :func:`sync_transport`, :func:`async_transport` (http
 control plane              :class:`MockControl` (``app.state.control``), :class:`Fault`
 config                     :class:`MockConfig`, :func:`load_config`, :func:`parse_config`,
                            :class:`ConfigError`
-the registry               :class:`ApiDescriptor` & co., :func:`register`, :func:`descriptors`
+the registry               :class:`ApiDescriptor` & co., :func:`register`, :func:`descriptors`,
+                           :func:`resolve` (a ``"module:attribute"`` name)
 =========================  =========================================================================
 
 Every name is imported on first use: ``import specmock.mocks`` loads nothing else, so a server
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
     from specmock.mocks.control_plane import MockControl
     from specmock.mocks.core.faults import Fault
     from specmock.mocks.core.state import ApiLoadError, MockApi, MockState
-    from specmock.mocks.descriptor import ApiDescriptor, ApiMount, ApiSettings, ApiSpec
+    from specmock.mocks.descriptor import ApiDescriptor, ApiMount, ApiSettings, ApiSpec, resolve
     from specmock.mocks.registry import descriptors, register
     from specmock.mocks.server import ServerThread, serve_in_thread
     from specmock.mocks.transport import async_transport, sync_transport
@@ -51,6 +52,7 @@ __all__ = [
     "load_config",
     "parse_config",
     "register",
+    "resolve",
     "serve_in_thread",
     "sync_transport",
     "warm_up",
@@ -62,7 +64,7 @@ _HOME = {
     "MockControl": "control_plane", "Fault": "core.faults",
     "ApiLoadError": "core.state", "MockApi": "core.state", "MockState": "core.state",
     "ApiDescriptor": "descriptor", "ApiMount": "descriptor", "ApiSettings": "descriptor",
-    "ApiSpec": "descriptor", "descriptors": "registry", "register": "registry",
+    "ApiSpec": "descriptor", "resolve": "descriptor", "descriptors": "registry", "register": "registry",
     "ServerThread": "server", "serve_in_thread": "server",
     "async_transport": "transport", "sync_transport": "transport",
 }

@@ -26,10 +26,15 @@ Use it from a test module with an adapter around your own client::
 
 (:class:`PbmAdapter`/:class:`PbmConsumerContract` and
 :class:`AssineAdapter`/:class:`AssineConsumerContract` work the same way.) Outside pytest,
-``run_banqer_contract(adapter)`` and friends run every property in turn. Hypothesis settings come
+``run_banqer_contract(adapter)`` and friends run every property in turn, and :func:`run_contract`
+runs the contract of whichever registered API the adapter is for. Hypothesis settings come
 from the active profile (``HYPOTHESIS_PROFILE``); deadlines are off because every example does
 real HTTP.
 """
+
+from typing import Any, get_type_hints
+
+from specmock.mocks import descriptors, resolve
 
 from .assine import AssineAdapter, AssineConsumerContract, run_assine_contract
 from .banqer import BanqerAdapter, BanqerConsumerContract, run_banqer_contract
@@ -45,7 +50,32 @@ __all__ = [
     "FakeClock",
     "PbmAdapter",
     "PbmConsumerContract",
+    "registered_contracts",
     "run_assine_contract",
     "run_banqer_contract",
+    "run_contract",
     "run_pbm_contract",
 ]
+
+
+def registered_contracts() -> list[tuple[type[Any], type[Any]]]:
+    """``(adapter class, consumer contract class)`` of every registered API that has a consumer contract."""
+    found = []
+    for api in descriptors():
+        if api.consumer is not None:
+            contract = resolve(api.consumer)
+            found.append((get_type_hints(contract)["adapter"], contract))
+    return found
+
+
+def run_contract(adapter: Any, only: list[str] | None = None) -> None:
+    """Run the consumer contract of the registered API ``adapter`` is for (all properties, or those
+    named in ``only``); the first broken property raises its :class:`ContractViolation`."""
+    known = registered_contracts()
+    for adapter_type, contract in known:
+        if isinstance(adapter, adapter_type):
+            contract.suite.run(adapter, only)
+            return
+    names = [adapter_type.__name__ for adapter_type, _ in known]
+    expected = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+    raise TypeError(f"specmock: {type(adapter).__name__} is not a {expected}")

@@ -8,6 +8,7 @@ from typing import Any
 from specmock.mocks.app import create_app, create_state
 from specmock.mocks.registry import descriptor, mounts
 
+
 def _cls(target: str) -> Any:
     module, _, name = target.partition(":")
     return getattr(import_module(module), name)
