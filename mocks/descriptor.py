@@ -19,16 +19,26 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import import_module, resources
 from pathlib import Path
-from typing import Any, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self
+
+if TYPE_CHECKING:
+    from specmock.mocks.core.state import MockState
 
 __all__ = [
-    "NAME_SCHEMA", "TOKEN_TTL_SCHEMA", "ApiDescriptor", "ApiMount", "ApiSettings", "ApiSpec", "resolve",
+    "NAME_SCHEMA", "TOKEN_TTL_SCHEMA", "ApiDescriptor", "ApiMount", "ApiSettings", "ApiSpec", "keyed_objects",
+    "resolve",
 ]
 
 #: JSON Schema of a token lifetime in a config section (seconds, up to a year).
 TOKEN_TTL_SCHEMA: dict[str, Any] = {"type": "integer", "minimum": 1, "maximum": 31_536_000}
 #: JSON Schema of a name, secret or password in a config section.
 NAME_SCHEMA: dict[str, Any] = {"type": "string", "minLength": 1, "maxLength": 200}
+
+
+def keyed_objects(required: list[str], properties: dict[str, Any], **keys: Any) -> dict[str, Any]:
+    """JSON Schema of a map from names (``keys`` constrain them) to objects of ``properties``."""
+    entry = {"type": "object", "additionalProperties": False, "required": required, "properties": properties}
+    return {"type": "object", **keys, "additionalProperties": entry}
 
 
 def resolve(target: str) -> Any:
@@ -86,7 +96,9 @@ class ApiSettings:
     """Base of an API's config section: a frozen dataclass whose defaults are the demo set-up.
 
     :attr:`SCHEMA` is the JSON Schema of the section's own keys in the YAML file (``rate_limit`` is
-    added by the config for every API); :meth:`merged` applies an already validated section.
+    added by the config for every API); :meth:`merged` applies an already validated section: a key
+    replaces the field of its name, or, where the class has a ``merge_<key>(given)`` method, becomes
+    what that method makes of it (named entries added to the demo ones, say).
     """
 
     #: JSON Schema ``properties`` of the section (each key its schema).
@@ -95,7 +107,17 @@ class ApiSettings:
     def merged(self, section: Mapping[str, Any]) -> Self:
         """These settings with a validated YAML section applied over them (default: plain fields)."""
         names = {f.name for f in dataclasses.fields(self)}  # type: ignore[arg-type]
-        return dataclasses.replace(self, **{k: v for k, v in section.items() if k in names})  # type: ignore[type-var]
+        changes = {key: getattr(self, f"merge_{key}", lambda given: given)(given)
+                   for key, given in section.items() if key in names}
+        return dataclasses.replace(self, **changes)  # type: ignore[type-var]
+
+    @classmethod
+    def of(cls, state: MockState) -> Self:
+        """The section of this class in ``state``'s config."""
+        for section in state.config.apis.values():
+            if isinstance(section, cls):
+                return section
+        raise LookupError(f"the config has no {cls.__name__} section")
 
     def with_token_ttl(self, seconds: int) -> Self:
         """The same settings with the lifetime of the tokens this API issues set to ``seconds``."""

@@ -30,7 +30,7 @@ from specmock.mocks.assine.hal import Plan
 from specmock.mocks.assine.oauth import CLIENT_ID, CLIENT_SECRET
 from specmock.mocks.assine.query import MAX_DEPTH, MAX_ITEMS, MAX_VALUES
 from specmock.mocks.assine.routes import Router
-from specmock.mocks.assine.settings import AssineSettings, assine_settings
+from specmock.mocks.assine.settings import AssineSettings
 from specmock.mocks.assine.store import StepRecord, Store
 from specmock.mocks.core.firstuse import OnFirstUse
 from specmock.mocks.core.openapi import OpenApiSpec, Operation
@@ -95,7 +95,7 @@ class AssineApi(MockApi):
     @cached_property
     def settings(self) -> AssineSettings:
         """This API's section of the config."""
-        return assine_settings(self.state)
+        return AssineSettings.of(self.state)
 
     def _prepare(self) -> _Prepared:
         spec = _spec()

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
-from specmock.mocks.descriptor import NAME_SCHEMA, TOKEN_TTL_SCHEMA, ApiSettings
+from specmock.mocks.descriptor import NAME_SCHEMA, TOKEN_TTL_SCHEMA, ApiSettings, keyed_objects
 
-if TYPE_CHECKING:
-    from specmock.mocks.core.state import MockState
-
-__all__ = ["DEMO_USERS", "AssineSettings", "AssineUser", "assine_settings"]
+__all__ = ["DEMO_USERS", "AssineSettings", "AssineUser"]
 
 
 @dataclass(frozen=True)
@@ -39,29 +36,13 @@ class AssineSettings(ApiSettings):
     SCHEMA: ClassVar[dict[str, Any]] = {
         "token_ttl": TOKEN_TTL_SCHEMA,
         "seeded_users": {"type": "integer", "minimum": 0, "maximum": 100_000},
-        "users": {
-            "type": "object",
-            "additionalProperties": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": ["password"],
-                "properties": {"password": NAME_SCHEMA, "name": NAME_SCHEMA,
-                               "business_unit": {"type": "boolean"}},
-            },
-        },
+        "users": keyed_objects(["password"], {"password": NAME_SCHEMA, "name": NAME_SCHEMA,
+                                              "business_unit": {"type": "boolean"}}),
     }
 
-    def merged(self, section: Mapping[str, Any]) -> AssineSettings:
-        merged = super().merged({k: v for k, v in section.items() if k != "users"})
-        if not section.get("users"):
-            return merged
-        users = dict(self.users)
-        for email, user in section["users"].items():
-            users[email] = AssineUser(email, user["password"], user.get("name", email),
-                                      user.get("business_unit", True))
-        return replace(merged, users=users)
+    def merge_users(self, given: Mapping[str, Any]) -> dict[str, AssineUser]:
+        """The demo users plus the configured ones (named after their e-mail, a business unit by default)."""
+        added = {email: AssineUser(email, u["password"], u.get("name", email), u.get("business_unit", True))
+                 for email, u in given.items()}
+        return {**self.users, **added}
 
-
-def assine_settings(state: MockState) -> AssineSettings:
-    """The ``assine:`` section of ``state``'s config."""
-    return cast(AssineSettings, state.config.api("assine"))

@@ -42,7 +42,7 @@ from specmock.mocks.banqer.pagination import (
 )
 from specmock.mocks.banqer.realm import TOKEN_API, realm_path
 from specmock.mocks.banqer.routes import BanqerApp
-from specmock.mocks.banqer.settings import BanqerSettings, banqer_settings
+from specmock.mocks.banqer.settings import BanqerSettings
 from specmock.mocks.core.bodycache import BoundedBytes
 from specmock.mocks.core.openapi import OpenApiSpec, Operation, ParamError
 from specmock.mocks.core.state import MockApi, MockState
@@ -150,7 +150,7 @@ class BanqerApi(MockApi):
     @cached_property
     def settings(self) -> BanqerSettings:
         """This API's section of the config."""
-        return banqer_settings(self.state)
+        return BanqerSettings.of(self.state)
 
     # -- MockApi --------------------------------------------------------------------------------
 

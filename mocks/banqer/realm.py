@@ -31,7 +31,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from specmock.mocks.banqer.errors import JSON_UTF8, BanqerJSONResponse, oauth_error
-from specmock.mocks.banqer.settings import BanqerClient, BanqerSettings, banqer_settings
+from specmock.mocks.banqer.settings import BanqerClient, BanqerSettings
 from specmock.mocks.core.state import MockApi
 from specmock.mocks.core.tokens import TokenRecord
 
@@ -70,7 +70,7 @@ class BanqerAuthApi(MockApi):
     @cached_property
     def settings(self) -> BanqerSettings:
         """This API's section of the config."""
-        return banqer_settings(self.state)
+        return BanqerSettings.of(self.state)
 
     # -- MockApi --------------------------------------------------------------------------------
 

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
-from specmock.mocks.descriptor import NAME_SCHEMA, TOKEN_TTL_SCHEMA, ApiSettings
+from specmock.mocks.descriptor import NAME_SCHEMA, TOKEN_TTL_SCHEMA, ApiSettings, keyed_objects
 
-if TYPE_CHECKING:
-    from specmock.mocks.core.state import MockState
-
-__all__ = ["ALL_SCOPES", "DEMO_TENANTS", "BanqerClient", "BanqerSettings", "banqer_settings"]
+__all__ = ["ALL_SCOPES", "DEMO_TENANTS", "BanqerClient", "BanqerSettings"]
 
 #: Every scope of the API; a configured client without ``scopes`` gets them all.
 ALL_SCOPES = ("credores:read", "fichas:read")
@@ -41,42 +38,19 @@ class BanqerSettings(ApiSettings):
     SCHEMA: ClassVar[dict[str, Any]] = {
         "token_ttl": TOKEN_TTL_SCHEMA,
         "fichas_per_tenant": {"type": "integer", "minimum": 0, "maximum": 100_000},
-        "tenants": {
-            "type": "object",
-            "propertyNames": {"pattern": "^[a-z0-9-]+$"},
-            "additionalProperties": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": ["clients"],
-                "properties": {
-                    "clients": {
-                        "type": "object",
-                        "additionalProperties": {
-                            "type": "object",
-                            "additionalProperties": False,
-                            "required": ["secret"],
-                            "properties": {"secret": NAME_SCHEMA,
-                                           "scopes": {"type": "array", "items": NAME_SCHEMA}},
-                        },
-                    }
-                },
-            },
-        },
+        "tenants": keyed_objects(["clients"], {
+            "clients": keyed_objects(["secret"], {"secret": NAME_SCHEMA,
+                                                  "scopes": {"type": "array", "items": NAME_SCHEMA}}),
+        }, propertyNames={"pattern": "^[a-z0-9-]+$"}),
     }
 
-    def merged(self, section: Mapping[str, Any]) -> BanqerSettings:
-        merged = super().merged({k: v for k, v in section.items() if k != "tenants"})
-        if not section.get("tenants"):
-            return merged
+    def merge_tenants(self, given: Mapping[str, Any]) -> dict[str, dict[str, BanqerClient]]:
+        """The demo tenants plus the configured ones; a client without ``scopes`` gets them all."""
         tenants = {name: dict(clients) for name, clients in self.tenants.items()}
-        for tenant, spec in section["tenants"].items():
+        for tenant, spec in given.items():
             clients = tenants.setdefault(tenant, {})
             for client_id, client in spec["clients"].items():
-                scopes = tuple(client.get("scopes", ALL_SCOPES))
-                clients[client_id] = BanqerClient(client_id, client["secret"], scopes)
-        return replace(merged, tenants=tenants)
+                clients[client_id] = BanqerClient(client_id, client["secret"],
+                                                  tuple(client.get("scopes", ALL_SCOPES)))
+        return tenants
 
-
-def banqer_settings(state: MockState) -> BanqerSettings:
-    """The ``banqer:`` section of ``state``'s config."""
-    return cast(BanqerSettings, state.config.api("banqer"))

@@ -26,7 +26,7 @@ from specmock.mocks.pbm.errors import http_error_body, json_response
 from specmock.mocks.pbm.limits import MAX_DEPTH, MAX_FIELDS, QueryLimitsRule, limits_rule
 from specmock.mocks.pbm.resolvers import Resolvers
 from specmock.mocks.pbm.routes import GraphQLHttpApp
-from specmock.mocks.pbm.settings import PbmSettings, pbm_settings
+from specmock.mocks.pbm.settings import PbmSettings
 from specmock.mocks.pbm.store import PbmStore
 
 __all__ = ["DEMO_LOGIN", "DEMO_PASSWORD", "PbmApi"]
@@ -57,7 +57,7 @@ class PbmApi(MockApi):
     @cached_property
     def settings(self) -> PbmSettings:
         """This API's section of the config."""
-        return pbm_settings(self.state)
+        return PbmSettings.of(self.state)
 
     def build_app(self) -> ASGIApp:
         return GraphQLHttpApp(self)

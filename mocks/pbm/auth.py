@@ -28,7 +28,7 @@ import jwt
 from specmock.mocks.core.state import MockState
 from specmock.mocks.core.tokens import TokenRecord
 from specmock.mocks.pbm.data import Identity, identity_for
-from specmock.mocks.pbm.settings import pbm_settings
+from specmock.mocks.pbm.settings import PbmSettings
 
 API_NAME = "pbm"
 ISSUER = "SSO"
@@ -42,7 +42,7 @@ def _identity(login: str, seed: int) -> Identity:
 
 def check_credentials(state: MockState, login: str, password: str) -> bool:
     """Whether ``login``/``password`` is a configured account (constant-time password compare)."""
-    account = pbm_settings(state).accounts.get(login)
+    account = PbmSettings.of(state).accounts.get(login)
     if account is None:
         return False
     return hmac.compare_digest(account.password.encode("utf-8", "surrogatepass"),
@@ -53,7 +53,7 @@ def issue_token(state: MockState, login: str) -> str:
     """A fresh JWT for ``login``, registered as active until ``iat + pbm_token_ttl``."""
     person = _identity(login, state.config.seed)
     iat = int(state.clock.now())
-    exp = iat + int(pbm_settings(state).token_ttl)
+    exp = iat + int(PbmSettings.of(state).token_ttl)
     jti = "".join(secrets.choice(_JTI_ALPHABET) for _ in range(16))
     claims: dict[str, Any] = {
         "iat": iat,

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
-from specmock.mocks.descriptor import NAME_SCHEMA, TOKEN_TTL_SCHEMA, ApiSettings
+from specmock.mocks.descriptor import NAME_SCHEMA, TOKEN_TTL_SCHEMA, ApiSettings, keyed_objects
 
-if TYPE_CHECKING:
-    from specmock.mocks.core.state import MockState
-
-__all__ = ["DEMO_ACCOUNTS", "PbmAccount", "PbmSettings", "pbm_settings"]
+__all__ = ["DEMO_ACCOUNTS", "PbmAccount", "PbmSettings"]
 
 
 @dataclass(frozen=True)
@@ -30,27 +27,10 @@ class PbmSettings(ApiSettings):
 
     SCHEMA: ClassVar[dict[str, Any]] = {
         "token_ttl": TOKEN_TTL_SCHEMA,
-        "accounts": {
-            "type": "object",
-            "additionalProperties": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": ["password"],
-                "properties": {"password": NAME_SCHEMA},
-            },
-        },
+        "accounts": keyed_objects(["password"], {"password": NAME_SCHEMA}),
     }
 
-    def merged(self, section: Mapping[str, Any]) -> PbmSettings:
-        merged = super().merged({k: v for k, v in section.items() if k != "accounts"})
-        if not section.get("accounts"):
-            return merged
-        accounts = dict(self.accounts)
-        for login, account in section["accounts"].items():
-            accounts[login] = PbmAccount(login, account["password"])
-        return replace(merged, accounts=accounts)
+    def merge_accounts(self, given: Mapping[str, Any]) -> dict[str, PbmAccount]:
+        """The demo account plus the configured ones."""
+        return {**self.accounts, **{login: PbmAccount(login, a["password"]) for login, a in given.items()}}
 
-
-def pbm_settings(state: MockState) -> PbmSettings:
-    """The ``pbm:`` section of ``state``'s config."""
-    return cast(PbmSettings, state.config.api("pbm"))
