@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 import uvicorn
 from starlette.applications import Starlette
 
-__all__ = ["ServerThread", "bind_socket", "run_server"]
+__all__ = ["ServerThread", "bind_socket", "run_server", "serve_in_thread"]
 
 
 def bind_socket(host: str, port: int) -> socket.socket:

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     import uvicorn
     from starlette.applications import Starlette
 
+__all__ = ["EXIT_USAGE", "build_parser", "main"]
+
 EXIT_USAGE = 2
 
 

@@ -30,6 +30,8 @@ from specmock.mocks.core.tokens import TokenRecord
 from specmock.mocks.pbm.data import Identity, identity_for
 from specmock.mocks.pbm.settings import PbmSettings
 
+__all__ = ["API_NAME", "ISSUER", "authenticate", "bearer_token", "check_credentials", "issue_token"]
+
 API_NAME = "pbm"
 ISSUER = "SSO"
 _JTI_ALPHABET = string.ascii_letters + string.digits
