@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
-from importlib import import_module, resources
+from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
@@ -84,6 +84,8 @@ class ApiSpec:
     def path(self) -> Path:
         if Path(self.file).is_absolute():
             return Path(self.file)
+        from importlib import resources  # not on the start path: only a spec's reader needs it
+
         return Path(str(resources.files(self.package).joinpath(self.file)))
 
     @property
