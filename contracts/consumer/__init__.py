@@ -27,9 +27,10 @@ Use it from a test module with an adapter around your own client::
 (:class:`PbmAdapter`/:class:`PbmConsumerContract` and
 :class:`AssineAdapter`/:class:`AssineConsumerContract` work the same way.) Outside pytest,
 ``run_banqer_contract(adapter)`` and friends run every property in turn, and :func:`run_contract`
-runs the contract of whichever registered API the adapter is for. Hypothesis settings come
-from the active profile (``HYPOTHESIS_PROFILE``); deadlines are off because every example does
-real HTTP.
+runs the contract of whichever registered API the adapter is for. A client in another
+language runs behind a driver command: ``BanqerCommandAdapter(["node", "banqer-driver.mjs"])`` and
+friends (``command.py``; the protocol is ``docs/driver-protocol.md``). Hypothesis settings come from
+the active profile (``HYPOTHESIS_PROFILE``); deadlines are off because every example does real HTTP.
 """
 
 from typing import Any, get_type_hints
@@ -38,17 +39,22 @@ from specmock.mocks import descriptors, resolve
 
 from .assine import AssineAdapter, AssineConsumerContract, run_assine_contract
 from .banqer import BanqerAdapter, BanqerConsumerContract, run_banqer_contract
+from .command import AssineCommandAdapter, BanqerCommandAdapter, DriverError, PbmCommandAdapter
 from .fake_server import ContractViolation, FakeClock
 from .pbm import PbmAdapter, PbmConsumerContract, run_pbm_contract
 
 __all__ = [
     "AssineAdapter",
+    "AssineCommandAdapter",
     "AssineConsumerContract",
     "BanqerAdapter",
+    "BanqerCommandAdapter",
     "BanqerConsumerContract",
     "ContractViolation",
+    "DriverError",
     "FakeClock",
     "PbmAdapter",
+    "PbmCommandAdapter",
     "PbmConsumerContract",
     "registered_contracts",
     "run_assine_contract",

@@ -16,6 +16,7 @@ from starlette.types import Receive, Scope, Send
 
 from specmock.mocks.banqer.errors import JSON_UTF8, ApiFailure, api_error
 from specmock.mocks.core.middleware import RawAnswer, raw_answer
+from specmock.mocks.core.why import explain, refused
 
 if TYPE_CHECKING:
     from specmock.mocks.banqer.api import BanqerApi
@@ -69,6 +70,8 @@ class BanqerApp:
             shown = _printable(path) or "/"
             message = (f"Método {method} não disponível em {shown}: a API só aceita GET." if route is not None
                        else f"Rota não encontrada: {method} {shown}.")
+            explain(scope, refused("route", f"the spec has no operation {method} {shown}" if route is None
+                                   else f"the spec describes only GET on {shown}"))
             return raw_answer(api_error(404, message, reason="NOT_FOUND"))
         operation_id, path_params = route
         authorization = None
@@ -80,6 +83,7 @@ class BanqerApp:
             body = self.api.serve(operation_id, scope["path_params"]["tenant"], authorization,
                                   scope["query_string"].decode("latin-1"), path_params)
         except ApiFailure as failure:
+            explain(scope, failure.why)
             return raw_answer(failure.response)
         except Exception:  # bad input must never surface as a bare 500 page
             log.exception("banqer: unexpected error on %s %s", method, _printable(full))
