@@ -148,6 +148,18 @@ def parse_config(data: Any, source: str = "config") -> MockConfig:
     return replace(config, apis=apis, rate_limits=rate_limits, **updates)
 
 
+def __getattr__(name: str) -> Any:
+    """The types of the registered APIs' config sections (``BanqerClient``, ``PbmAccount`` ...), where
+    earlier versions defined them: their home is now each API's ``settings`` module."""
+    import sys
+
+    for api in descriptors():
+        module = sys.modules.get(api.settings.__module__) if api.settings is not None else None
+        if module is not None and not name.startswith("_") and hasattr(module, name):
+            return getattr(module, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def load_config(path: str | Path) -> MockConfig:
     """Read and validate a YAML config file; every problem is one :class:`ConfigError` line."""
     import yaml
