@@ -26,6 +26,7 @@ from typing import Any
 from bench import inproc
 from bench.load import CONNECTIONS, LoadGenerator, LoadResult, ensure_wrk, python_version, repo_root
 from bench.procs import Server
+from bench.proxy import PROXY, proxy_request, proxy_server
 from bench.report import (
     BARE,
     MOCK,
@@ -233,6 +234,8 @@ def run(args: argparse.Namespace) -> int:
             bodies_file.write_text(json.dumps(prepared.captured))
             servers[BARE] = bare_server(env, bodies_file)
             startups.setdefault(BARE, []).append(servers[BARE].start())
+            servers[PROXY] = proxy_server(env, mock.base_url, ROOT, WORK / "logs")
+            startups.setdefault(PROXY, []).append(servers[PROXY].start())
             if prism_ok:
                 servers[PRISM] = prism_server()
                 try:
@@ -401,6 +404,8 @@ def _request_for(prepared: Prepared, server: str, key: str) -> Any:
         return prepared.mock[key]
     if server == BARE:
         return prepared.bare_request(key)
+    if server == PROXY:
+        return proxy_request(prepared.mock, key)
     return prepared.prism.get(key)
 
 
