@@ -13,10 +13,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
-import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from importlib import import_module
 from typing import Any
 
 from starlette.applications import Starlette
@@ -26,61 +23,41 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from specmock.mocks import registry
 from specmock.mocks.admin import build_admin_app
 from specmock.mocks.admin_guard import AdminGuard
 from specmock.mocks.config import MockConfig
 from specmock.mocks.control_plane import MockControl
 from specmock.mocks.core.hosts import normalized_hosts
+from specmock.mocks.core.firstuse import BuildFailed, OnFirstUse
 from specmock.mocks.core.middleware import ControlLayer
 from specmock.mocks.core.state import ApiLoadError, HostedApi, MockApi, MockState
+from specmock.mocks.descriptor import resolve
 
-__all__ = ["ADMIN_PATH", "API_CLASSES", "API_ENTRIES", "ApiEntry", "create_app", "create_state", "warm_up"]
+__all__ = ["ADMIN_PATH", "create_app", "create_state", "warm_up"]
 
 ADMIN_PATH = "/__mock__"
 
 log = logging.getLogger("specmock.mocks")
 
 
-@dataclass(frozen=True)
-class ApiEntry:
-    """A hosted API as the app knows it before importing its module: name, mount path, class."""
-
-    name: str
-    mount_path: str
-    #: ``module:Class``
-    target: str
-
-
-#: The hosted APIs. Name and mount path repeat the class's own (checked when it is built), so that
-#: the app can route to, list and control an API without importing its module.
-API_ENTRIES: tuple[ApiEntry, ...] = (
-    ApiEntry("banqer-auth", "/banqer-auth", "specmock.mocks.banqer.realm:BanqerAuthApi"),
-    ApiEntry("banqer", "/banqer/{tenant}", "specmock.mocks.banqer.api:BanqerApi"),
-    ApiEntry("pbm", "/pbm", "specmock.mocks.pbm.api:PbmApi"),
-    ApiEntry("assine", "/assine", "specmock.mocks.assine.api:AssineApi"),
-)
-#: The hosted APIs' classes, as ``module:Class``.
-API_CLASSES: tuple[str, ...] = tuple(entry.target for entry in API_ENTRIES)
-
-
-def _load(target: str) -> type[MockApi]:
-    module, _, name = target.partition(":")
-    cls: type[MockApi] = getattr(import_module(module), name)
-    return cls
-
-
 def _builder(target: str) -> Callable[[MockState], MockApi]:
-    return lambda state: _load(target)(state)
+    def build(state: MockState) -> MockApi:
+        cls: type[MockApi] = resolve(target)
+        return cls(state)
+
+    return build
 
 
 def create_state(config: MockConfig | None = None, apis: Iterable[type[MockApi]] | None = None) -> MockState:
-    """A fresh state hosting ``apis``, built now, or by default every API of :data:`API_ENTRIES`,
-    each imported and built on first use (a request to it, ``state.apis[name]``, :func:`warm_up`).
+    """A fresh state hosting ``apis``, built now, or by default every mount of every registered API
+    (:mod:`specmock.mocks.registry`), each imported and built on first use (a request to it,
+    ``state.apis[name]``, :func:`warm_up`).
     """
     state = MockState(config)  # starts generating the signing key in a background thread
     if apis is None:
-        for entry in API_ENTRIES:
-            state.add_api_on_first_use(entry.name, entry.mount_path, _builder(entry.target))
+        for mount in registry.mounts():
+            state.add_api_on_first_use(mount.name, mount.path, _builder(mount.target))
         return state  # each API waits for the key when it is built
     for cls in apis:
         state.add_api(cls(state))
@@ -98,46 +75,39 @@ class _ApiOnFirstUse:
 
     def __init__(self, hosted: HostedApi) -> None:
         self.hosted = hosted
-        self.layer: ControlLayer | None = None
-        self._error: str | None = None
-        self._warmed = False
-        self._lock = threading.Lock()
+        what = f"the {hosted.name} mock could not be loaded"
+        self._layer: OnFirstUse[ControlLayer] = OnFirstUse(self._build, what, error=ApiLoadError)
+        self._warm: OnFirstUse[None] = OnFirstUse(self._warm_up, f"warming up {hosted.name} failed",
+                                                  level=logging.WARNING)
+
+    def _build(self) -> ControlLayer:
+        api = self.hosted.load()
+        return ControlLayer(api, api.build_app())
+
+    def _warm_up(self) -> None:
+        self.ready().api.warm_up()
+
+    @property
+    def layer(self) -> ControlLayer | None:
+        """The control layer if it is built (never builds it)."""
+        return self._layer.value
 
     def ready(self) -> ControlLayer:
         """The API's control layer, built now if needed (blocking); raises :class:`ApiLoadError`."""
-        layer = self.layer
-        if layer is None:
-            with self._lock:
-                if self.layer is None and self._error is None:
-                    try:
-                        api = self.hosted.load()
-                        self.layer = ControlLayer(api, api.build_app())
-                    except ApiLoadError as exc:
-                        self._error = str(exc)
-                    except Exception as exc:
-                        name = self.hosted.name
-                        self._error = f"the {name} mock could not be loaded: {type(exc).__name__}: {exc}"
-                        log.error("specmock: %s", self._error, exc_info=exc)
-                layer = self.layer
-            if layer is None:
-                raise ApiLoadError(self._error)
-        return layer
+        return self._layer.get()
 
     def warm(self) -> None:
-        """Build the API if needed, then, once, what it builds on first use (:meth:`MockApi.warm_up`)."""
-        api = self.ready().api
-        with self._lock:
-            if self._warmed:
-                return
-            self._warmed = True
-        try:
-            api.warm_up()
-        except Exception as exc:  # the first requests will build it instead
-            log.warning("specmock: warming up %s failed: %s: %s", api.name, type(exc).__name__, exc)
+        """Build the API if needed, then, once, what it builds on first use (:meth:`MockApi.warm_up`).
+
+        A failed warm-up is logged and leaves the work to the first requests."""
+        self.ready()
+        with contextlib.suppress(BuildFailed):
+            self._warm.get()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
-            layer: ASGIApp = self.layer if self.layer is not None else await run_in_threadpool(self.ready)
+            built = self._layer.value
+            layer: ASGIApp = built if built is not None else await run_in_threadpool(self.ready)
         except ApiLoadError as exc:
             if scope["type"] != "http":
                 raise

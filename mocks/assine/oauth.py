@@ -7,7 +7,7 @@ The token endpoint checks, in this order (bshaffer's ``TokenController``): the m
 credentials (missing -> 400 ``invalid_request``, wrong -> the documented 401 ``invalid_grant``) or
 the refresh token (400 ``invalid_grant``). The only client is the documented ``app`` / ``app``.
 
-A login gives a login token living ``config.assine_token_ttl`` seconds on the mock's clock and a
+A login gives a login token living ``api.settings.token_ttl`` seconds on the mock's clock and a
 refresh token living 14 days. The refresh grant gives a new login token and, like bshaffer by
 default, no new refresh token: the old one stays valid until it expires or is revoked.
 Bodies may be JSON (as documented) or form-encoded (parsed by Starlette).
@@ -96,7 +96,7 @@ def _client(request: Request, params: dict[str, str]) -> None:
 def _granted(ctx: Ctx, user_id: int, with_refresh: bool) -> Response:
     api, now = ctx.api, ctx.now
     user = api.directory.by_id[user_id]
-    ttl = api.state.config.assine_token_ttl
+    ttl = api.settings.token_ttl
     access, _ = issue(api, user, LOGIN, now + ttl, now)
     body: dict[str, Any] = {"access_token": access, "expires_in": ttl, "token_type": "Bearer", "scope": ""}
     if with_refresh:

@@ -23,7 +23,7 @@ import re
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -43,6 +43,7 @@ from specmock.mocks.banqer.pagination import (
 )
 from specmock.mocks.banqer.realm import TOKEN_API, realm_path
 from specmock.mocks.banqer.routes import BanqerApp
+from specmock.mocks.banqer.settings import BanqerSettings
 from specmock.mocks.core.bodycache import BoundedBytes
 from specmock.mocks.core.openapi import OpenApiSpec, Operation, ParamError
 from specmock.mocks.core.state import MockApi, MockState
@@ -155,6 +156,11 @@ class BanqerApi(MockApi):
             "getFicha": self._get_ficha,
         }
 
+    @cached_property
+    def settings(self) -> BanqerSettings:
+        """This API's section of the config."""
+        return BanqerSettings.of(self.state)
+
     # -- MockApi --------------------------------------------------------------------------------
 
     def error_response(
@@ -169,7 +175,7 @@ class BanqerApi(MockApi):
         """Every configured tenant's data set and the compiled operations: a first list then takes
         milliseconds, not the 0.1–0.2 s of importing Faker and generating the fichas."""
         _operations()
-        for tenant in sorted(self.state.config.banqer_tenants):
+        for tenant in sorted(self.settings.tenants):
             self.data(tenant)
 
     def data(self, tenant: str) -> TenantData | None:
@@ -178,23 +184,22 @@ class BanqerApi(MockApi):
         if found is not None:
             return found
         config = self.state.config
-        if tenant not in config.banqer_tenants:
+        if tenant not in self.settings.tenants:
             return None
         with self._lock:
             if tenant not in self._data:
-                self._data[tenant] = tenant_data(config.seed, tenant, config.banqer_fichas_per_tenant)
+                self._data[tenant] = tenant_data(config.seed, tenant, self.settings.fichas_per_tenant)
             return self._data[tenant]
 
     def _demo_tenant(self) -> str | None:
-        tenants = self.state.config.banqer_tenants
+        tenants = self.settings.tenants
         return "demo" if "demo" in tenants else next(iter(sorted(tenants)), None)
 
     def info(self, base_url: str) -> dict[str, Any]:
-        config = self.state.config
         return {
             "mount": self.mount_path,
-            "tenants": {tenant: f"{base_url}/banqer/{tenant}" for tenant in config.banqer_tenants},
-            "fichas_per_tenant": config.banqer_fichas_per_tenant,
+            "tenants": {tenant: f"{base_url}/banqer/{tenant}" for tenant in self.settings.tenants},
+            "fichas_per_tenant": self.settings.fichas_per_tenant,
             "reference_date": REFERENCE_DATE.isoformat(),
             "scopes": dict(SCOPES),
         }
@@ -206,7 +211,7 @@ class BanqerApi(MockApi):
         api = f"{base_url}/banqer/{tenant}"
         realm = f"{base_url}/banqer-auth{realm_path(tenant)}"
         token_url = f"{realm}/protocol/openid-connect/token"
-        clients = self.state.config.banqer_tenants[tenant]
+        clients = self.settings.tenants[tenant]
         listed = "; ".join(
             f"{c.client_id} / {c.secret} ({' '.join(c.scopes) or 'no scope'})" for c in clients.values()
         )
@@ -309,7 +314,7 @@ class BanqerApi(MockApi):
 
     def _judge(self, token: str, tenant: str, server_host: str = "") -> _Granted:
         """The checks of a token that do not depend on the clock or the registry."""
-        if tenant not in self.state.config.banqer_tenants:
+        if tenant not in self.settings.tenants:
             raise _unauthenticated(
                 tenant, f"Tenant {tenant!r} desconhecido: nenhum token é válido para ele.", "unknown tenant",
                 why=token_refused("unknown_tenant", tenant=tenant),

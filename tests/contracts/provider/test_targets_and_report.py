@@ -9,12 +9,10 @@ import pytest
 
 from specmock.contracts.provider import Finding, Report, TargetError
 from specmock.contracts.provider.report import ApiResult
-from specmock.contracts.provider.targets import ENV, is_loopback_url, resolve_targets
+from specmock.contracts.provider.targets import is_loopback_url, known_names, resolve_targets
 from specmock.redact import redact_text
 
-ALL_NAMES = sorted(
-    {var.name for spec in ENV.values() for var in (*spec["urls"].values(), *spec["credentials"])}
-)
+ALL_NAMES = sorted(known_names())
 
 
 @pytest.mark.parametrize(

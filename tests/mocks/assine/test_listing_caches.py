@@ -22,7 +22,8 @@ from starlette.applications import Starlette
 
 from specmock.mocks.assine import AssineApi
 from specmock.mocks.assine.cache import LruCache
-from specmock.mocks.config import AssineUser, MockConfig
+from specmock.mocks.assine.settings import AssineUser
+from specmock.mocks.config import MockConfig
 from tests.mocks.assine.filtering import encode, encode_order, filter_items, matches, order_entries, ordered
 from tests.mocks.assine.support import (
     API,
