@@ -28,8 +28,8 @@ from specmock.mocks.admin import build_admin_app
 from specmock.mocks.admin_guard import AdminGuard
 from specmock.mocks.config import MockConfig
 from specmock.mocks.control_plane import MockControl
-from specmock.mocks.core.hosts import normalized_hosts
 from specmock.mocks.core.firstuse import BuildFailed, OnFirstUse
+from specmock.mocks.core.hosts import normalized_hosts
 from specmock.mocks.core.middleware import ControlLayer
 from specmock.mocks.core.state import ApiLoadError, HostedApi, MockApi, MockState
 from specmock.mocks.descriptor import resolve

@@ -15,8 +15,8 @@ from starlette.types import ASGIApp
 
 from specmock.mocks.core.clock import Clock
 from specmock.mocks.core.faults import FaultQueue
-from specmock.mocks.core.hosts import LOOPBACK_NAMES
 from specmock.mocks.core.firstuse import BuildFailed, OnFirstUse
+from specmock.mocks.core.hosts import LOOPBACK_NAMES
 from specmock.mocks.core.journal import Journal
 from specmock.mocks.core.ratelimit import RateLimiter
 from specmock.mocks.core.tokens import SigningKey, TokenRegistry
