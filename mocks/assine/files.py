@@ -26,6 +26,7 @@ from urllib.parse import quote
 
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 from starlette.responses import Response
 
 from specmock.mocks.assine.bodies import (
@@ -130,6 +131,8 @@ async def upload_file(ctx: Ctx) -> Response:
             name = _upload_name(upload) if isinstance(upload, UploadFile) else ""
     except HTTPException as error:
         raise ApiProblem(400, f"Malformed multipart body: {error.detail}") from None
+    except MultiPartException as error:  # what Starlette raises when no Starlette app is in the scope
+        raise ApiProblem(400, f"Malformed multipart body: {error.message}") from None
     if not isinstance(upload, UploadFile):
         add_message(messages, ["file"], "isEmpty", "Campo obrigatório")
     elif not content.startswith(PDF_MAGIC):

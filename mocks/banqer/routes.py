@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 from starlette.types import Receive, Scope, Send
 
 from specmock.mocks.banqer.errors import JSON_UTF8, ApiFailure, api_error
-from specmock.mocks.core.middleware import RawAnswer, raw_answer
+from specmock.mocks.core.incoming import IncomingRequest, parse_request
+from specmock.mocks.core.middleware import RawAnswer, raw_answer, send_raw
 
 if TYPE_CHECKING:
     from specmock.mocks.banqer.api import BanqerApi
@@ -58,12 +59,10 @@ class BanqerApp:
     def __init__(self, api: BanqerApi) -> None:
         self.api = api
 
-    def answer(self, scope: Scope) -> RawAnswer:
+    def answer(self, request: IncomingRequest) -> RawAnswer:
         """``(status, raw headers, body)`` answering an HTTP request (no Banqer route reads a body)."""
-        full: str = scope["path"]
-        root: str = scope.get("root_path", "")
-        path = full[len(root) :] if root and full.startswith(root) else full
-        method: str = scope["method"]
+        path = request.path
+        method = request.method
         route = match_route(path)
         if route is None or method not in ("GET", "HEAD"):
             shown = _printable(path) or "/"
@@ -71,18 +70,15 @@ class BanqerApp:
                        else f"Rota não encontrada: {method} {shown}.")
             return raw_answer(api_error(404, message, reason="NOT_FOUND"))
         operation_id, path_params = route
-        authorization = None
-        for name, value in scope["headers"]:
-            if name == b"authorization":
-                authorization = value.decode("latin-1")
-                break
         try:
-            body = self.api.serve(operation_id, scope["path_params"]["tenant"], authorization,
-                                  scope["query_string"].decode("latin-1"), path_params)
+            tenant = request.path_params["tenant"]
+            body = self.api.serve(operation_id, tenant, request.headers.get("authorization"), request.query,
+                                  path_params)
         except ApiFailure as failure:
             return raw_answer(failure.response)
         except Exception:  # bad input must never surface as a bare 500 page
-            log.exception("banqer: unexpected error on %s %s", method, _printable(full))
+            log.exception("banqer: unexpected error on %s %s (tenant %s)", method, _printable(path),
+                          _printable(request.path_params.get("tenant", "")))
             return raw_answer(api_error(500, reason="INTERNAL"))
         return 200, [(b"content-length", str(len(body)).encode("ascii")), _CONTENT_TYPE], body
 
@@ -91,6 +87,4 @@ class BanqerApp:
             if scope["type"] == "websocket":
                 await send({"type": "websocket.close", "code": 1000})
             return
-        status, headers, body = self.answer(scope)
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        await send_raw(send, self.answer(parse_request(scope)))

@@ -27,7 +27,7 @@ class BoundedCache(Generic[K, V]):
 
     def __init__(self, max_entries: int, max_bytes: int) -> None:
         if max_entries < 0 or max_bytes < 0:
-            raise ValueError(f"cache bounds must not be negative, not {max_entries} entries, {max_bytes} bytes")
+            raise ValueError(f"cache bounds must not be negative: {max_entries} entries, {max_bytes} bytes")
         self.max_entries = max_entries
         self.max_bytes = max_bytes
         self._entries: OrderedDict[K, tuple[V, int]] = OrderedDict()
@@ -39,7 +39,7 @@ class BoundedCache(Generic[K, V]):
         entry = self._entries.get(key)
         if entry is None:
             return None
-        try:
+        try:  # noqa: SIM105 (a try costs nothing here; contextlib.suppress would on every hit)
             self._entries.move_to_end(key)
         except KeyError:  # dropped by another thread meanwhile: the value read is still right
             pass

@@ -19,6 +19,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from specmock.mocks.core.faults import Fault
+from specmock.mocks.core.incoming import NO_BODY, Body, IncomingRequest, parse_request, read_body, strict_json
 from specmock.mocks.core.journal import JournalEntry
 from specmock.mocks.core.state import MockApi, MockState
 from specmock.redact import (
@@ -31,10 +32,10 @@ from specmock.redact import (
     redact_text,
 )
 
+__all__ = ["ControlLayer", "DirectAnswer", "RawAnswer", "raw_answer", "send_raw"]
+
 _JOURNAL_HEADERS = ("authorization", "content-type", "accept", "prefer", "user-agent")
 _BODY_PREVIEW = 4096
-#: Methods whose requests carry no body unless a framing header says so.
-_BODILESS = frozenset({"GET", "HEAD"})
 
 
 def _journal_body(content_type: str, body: bytes) -> Any:
@@ -53,17 +54,6 @@ def _journal_body(content_type: str, body: bytes) -> Any:
     return redact_text(text)  # JSON or a form under another content type still has its secrets masked
 
 
-def _not_json(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
-def _finite(text: str) -> float:
-    number = float(text)
-    if number in (float("inf"), float("-inf")):
-        raise ValueError(f"{text} does not fit a double")
-    return number
-
-
 def _journal_json(text: str) -> Any:
     """A JSON body as the journal keeps it: parsed and masked, or as masked text when that cannot be.
 
@@ -72,7 +62,7 @@ def _journal_json(text: str) -> Any:
     ``\\ud800``, ``1e999``: none can be rendered as JSON again), so such bodies are kept as text.
     """
     try:
-        data = json.loads(text, parse_constant=_not_json, parse_float=_finite)
+        data = strict_json(text)
         if isinstance(data, dict) and isinstance(data.get("query"), str):
             data = _masked_variables(data)
         masked = redact_mapping(data)
@@ -161,11 +151,12 @@ RawAnswer = tuple[int, list[tuple[bytes, bytes]], bytes]
 class DirectAnswer(Protocol):
     """An API app that can give its whole answer at once, for requests whose body it never reads.
 
-    The control layer then sends the answer itself: no ASGI call into the app, no wrapped ``send``
-    or ``receive``. The app must still be a full ASGI app for any other caller.
+    The control layer hands it the request it has parsed already (path below the mount, decoded
+    headers, query string) and sends the answer itself: no ASGI call into the app, no wrapped
+    ``send`` or ``receive``. The app must still be a full ASGI app for any other caller.
     """
 
-    def answer(self, scope: Scope) -> RawAnswer: ...
+    def answer(self, request: IncomingRequest) -> RawAnswer: ...
 
 
 def raw_answer(response: Response) -> RawAnswer:
@@ -173,8 +164,20 @@ def raw_answer(response: Response) -> RawAnswer:
     return response.status_code, response.raw_headers, bytes(response.body)
 
 
+async def send_raw(send: Send, answer: RawAnswer) -> None:
+    """Send a :data:`RawAnswer` as the two ASGI messages of a response."""
+    status, headers, body = answer
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
 class ControlLayer:
-    """Wraps one API's ASGI app with the control plane."""
+    """Wraps one API's ASGI app with the control plane.
+
+    Per request: parse it once, read its body, :meth:`_record` it in the journal, let the control
+    plane :meth:`_intercept` it (413, ``Prefer``, a fault, the rate limit), else :meth:`_answer`
+    it with the API.
+    """
 
     def __init__(self, api: MockApi, app: ASGIApp, max_body_bytes: int | None = None) -> None:
         self.api = api
@@ -188,91 +191,84 @@ class ControlLayer:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        state = self.state
-        api = self.api
-        headers: dict[str, str] = {}
-        for key, value in scope["headers"]:  # a loop: cheaper than a comprehension on this path
-            headers[key.decode("latin-1").lower()] = value.decode("latin-1")
-        method: str = scope["method"]
-        root = scope.get("root_path", "")
-        full_path: str = scope["path"]
-        path = full_path[len(root) :] if root and full_path.startswith(root) else full_path
-        now = state.clock.now()
+        request = parse_request(scope)
         entry: JournalEntry | None = None
         try:
-            if method in _BODILESS and "content-length" not in headers and "transfer-encoding" not in headers:
-                body, too_large = b"", False  # HTTP/1.1 framing: nothing follows these headers
+            body = await self._body(request, receive)
+            entry = self._record(request, body)
+            response = await self._intercept(request, body, entry)
+            if response is None and self._answer is not None and not body.data:
+                answer = self._answer(request)
+                entry.status = answer[0]
+                await send_raw(send, answer)
             else:
-                body, too_large = await self._read_body(receive, headers)
-            entry = state.journal.add(JournalEntry(
-                0, now, api.name, method, path,
-                _journal_query(scope.get("query_string", b"").decode("latin-1")),
-                _journal_headers(headers),
-                (f"<over {self.max_body_bytes} bytes>" if too_large
-                 else _journal_body(headers.get("content-type", "").lower(), body) if body else None),
-            ))
-
-            response: Response | None = None
-            if too_large:
-                response = api.error_response(413, f"Request body larger than {self.max_body_bytes} bytes")
-            elif (prefer := headers.get("prefer")) and (code := _preferred_code(prefer)) and code >= 400:
-                response = self._error(code)
-                entry.fault = True
-            elif (fault := state.faults.take(api.name, method, path)) is not None:
-                if fault.delay_ms:
-                    await asyncio.sleep(fault.delay_ms / 1000)
-                response = self._fault_response(fault)
-                entry.fault = True
-            elif (retry_after := state.rate_limits.hit(api.name, api.rate_limit_key(headers), now)):
-                response = self._error(429, retry_after=retry_after)
-
-            if response is None and self._answer is not None and not body:
-                status, raw_headers, payload = self._answer(scope)
-                entry.status = status
-                await send({"type": "http.response.start", "status": status, "headers": raw_headers})
-                await send({"type": "http.response.body", "body": payload})
-                return
-            recorded = entry
-
-            async def send_and_record(message: Message) -> None:
-                if message["type"] == "http.response.start":
-                    recorded.status = message["status"]
-                await send(message)
-
-            if response is not None:
-                await response(scope, receive, send_and_record)
-            else:
-                await self.app(scope, _replay(body, receive), send_and_record)
+                await self._send(scope, receive, send, response, body, entry)
         except Exception:
-            # What a server's error middleware would do: a plain 500 if nothing was sent yet, and the
-            # exception goes on to the server, which logs it.
-            if entry is None or entry.status == 0:
-                if entry is not None:
-                    entry.status = 500
-                await PlainTextResponse("Internal Server Error", status_code=500)(scope, receive, send)
+            await self._failed(scope, receive, send, entry)
             raise
         finally:
             if entry is not None:
                 entry.duration_ms = (time.perf_counter() - started) * 1000
 
-    async def _read_body(self, receive: Receive, headers: dict[str, str]) -> tuple[bytes, bool]:
-        declared = headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > self.max_body_bytes:
-            return b"", True
-        chunks: list[bytes] = []
-        size = 0
-        more = True
-        while more:
-            message = await receive()
-            if message["type"] != "http.request":
-                break
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_body_bytes:
-                return b"", True
-            chunks.append(chunk)
-            more = message.get("more_body", False)
-        return b"".join(chunks), False
+    async def _body(self, request: IncomingRequest, receive: Receive) -> Body:
+        if not request.has_body:  # HTTP/1.1 framing: nothing follows, so nothing is read
+            return NO_BODY
+        return await read_body(receive, request.headers, self.max_body_bytes)
+
+    def _record(self, request: IncomingRequest, body: Body) -> JournalEntry:
+        """The request's journal entry, secrets masked; its status is filled in when it is answered."""
+        headers = request.headers
+        return self.state.journal.add(JournalEntry(
+            0, self.state.clock.now(), self.api.name, request.method, request.path,
+            _journal_query(request.query), _journal_headers(headers),
+            (f"<over {self.max_body_bytes} bytes>" if body.too_large
+             else _journal_body(headers.get("content-type", "").lower(), body.data) if body.data else None),
+        ))
+
+    async def _intercept(self, request: IncomingRequest, body: Body, entry: JournalEntry) -> Response | None:
+        """What the control plane answers in the API's place, in order: a body over the limit (413),
+        ``Prefer: code=NNN``, a queued fault, the rate limit; ``None`` lets the API answer."""
+        api = self.api
+        state = self.state
+        if body.too_large:
+            return api.error_response(413, f"Request body larger than {self.max_body_bytes} bytes")
+        prefer = request.headers.get("prefer")
+        if prefer and (code := _preferred_code(prefer)) and code >= 400:
+            entry.fault = True
+            return self._error(code)
+        fault = state.faults.take(api.name, request.method, request.path)
+        if fault is not None:
+            if fault.delay_ms:
+                await asyncio.sleep(fault.delay_ms / 1000)
+            entry.fault = True
+            return self._fault_response(fault)
+        retry_after = state.rate_limits.hit(api.name, api.rate_limit_key(request.headers), entry.time)
+        if retry_after:
+            return self._error(429, retry_after=retry_after)
+        return None
+
+    async def _send(self, scope: Scope, receive: Receive, send: Send, response: Response | None, body: Body,
+                    entry: JournalEntry) -> None:
+        """``response``, or else the API's answer over ASGI, its status recorded in ``entry``."""
+
+        async def send_and_record(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                entry.status = message["status"]
+            await send(message)
+
+        if response is not None:
+            await response(scope, receive, send_and_record)
+        else:
+            await self.app(scope, _replay(body.data, receive), send_and_record)
+
+    @staticmethod
+    async def _failed(scope: Scope, receive: Receive, send: Send, entry: JournalEntry | None) -> None:
+        """What a server's error middleware would do: a plain 500 if nothing was sent yet (the
+        exception goes on to the server, which logs it)."""
+        if entry is None or entry.status == 0:
+            if entry is not None:
+                entry.status = 500
+            await PlainTextResponse("Internal Server Error", status_code=500)(scope, receive, send)
 
     def _error(self, status: int, retry_after: int | None = None) -> Response:
         wait = str(retry_after if retry_after is not None else 1)
