@@ -182,8 +182,10 @@ class _MockApp(Starlette):
         app = dispatcher.route(scope) if dispatcher is not None and not self.user_middleware else None
         if app is None:
             await super().__call__(scope, receive, send)
-        else:
-            await app(scope, receive, send)
+            return
+        if type(app) is _ApiOnFirstUse and app.layer is not None:  # built: one call less per request
+            app = app.layer
+        await app(scope, receive, send)
 
 
 def _mount(hosted: HostedApi) -> ASGIApp:

@@ -194,26 +194,31 @@ class ControlLayer:
         request = parse_request(scope)
         entry: JournalEntry | None = None
         try:
-            body = await self._body(request, receive)
+            # HTTP/1.1 framing: a GET or HEAD without Content-Length or Transfer-Encoding has no body,
+            # so nothing is read from the connection.
+            body = NO_BODY
+            if request.has_body:
+                body = await read_body(receive, request.headers, self.max_body_bytes)
             entry = self._record(request, body)
-            response = await self._intercept(request, body, entry)
-            if response is None and self._answer is not None and not body.data:
-                answer = self._answer(request)
-                entry.status = answer[0]
-                await send_raw(send, answer)
-            else:
+            intercepted = self._intercept(request, body, entry)
+            if intercepted is not None:
+                response, delay_s = intercepted
+                if delay_s:
+                    await asyncio.sleep(delay_s)
                 await self._send(scope, receive, send, response, body, entry)
+            elif self._answer is not None and not body.data:
+                status, headers, payload = self._answer(request)
+                entry.status = status
+                await send({"type": "http.response.start", "status": status, "headers": headers})
+                await send({"type": "http.response.body", "body": payload})
+            else:
+                await self._send(scope, receive, send, None, body, entry)
         except Exception:
             await self._failed(scope, receive, send, entry)
             raise
         finally:
             if entry is not None:
                 entry.duration_ms = (time.perf_counter() - started) * 1000
-
-    async def _body(self, request: IncomingRequest, receive: Receive) -> Body:
-        if not request.has_body:  # HTTP/1.1 framing: nothing follows, so nothing is read
-            return NO_BODY
-        return await read_body(receive, request.headers, self.max_body_bytes)
 
     def _record(self, request: IncomingRequest, body: Body) -> JournalEntry:
         """The request's journal entry, secrets masked; its status is filled in when it is answered."""
@@ -225,26 +230,26 @@ class ControlLayer:
              else _journal_body(headers.get("content-type", "").lower(), body.data) if body.data else None),
         ))
 
-    async def _intercept(self, request: IncomingRequest, body: Body, entry: JournalEntry) -> Response | None:
-        """What the control plane answers in the API's place, in order: a body over the limit (413),
-        ``Prefer: code=NNN``, a queued fault, the rate limit; ``None`` lets the API answer."""
+    def _intercept(self, request: IncomingRequest, body: Body, entry: JournalEntry
+                   ) -> tuple[Response, float] | None:
+        """What the control plane answers in the API's place, and after how many seconds, in order:
+        a body over the limit (413), ``Prefer: code=NNN``, a queued fault, the rate limit; ``None``
+        lets the API answer."""
         api = self.api
         state = self.state
         if body.too_large:
-            return api.error_response(413, f"Request body larger than {self.max_body_bytes} bytes")
+            return api.error_response(413, f"Request body larger than {self.max_body_bytes} bytes"), 0
         prefer = request.headers.get("prefer")
         if prefer and (code := _preferred_code(prefer)) and code >= 400:
             entry.fault = True
-            return self._error(code)
+            return self._error(code), 0
         fault = state.faults.take(api.name, request.method, request.path)
         if fault is not None:
-            if fault.delay_ms:
-                await asyncio.sleep(fault.delay_ms / 1000)
             entry.fault = True
-            return self._fault_response(fault)
+            return self._fault_response(fault), fault.delay_ms / 1000
         retry_after = state.rate_limits.hit(api.name, api.rate_limit_key(request.headers), entry.time)
         if retry_after:
-            return self._error(429, retry_after=retry_after)
+            return self._error(429, retry_after=retry_after), 0
         return None
 
     async def _send(self, scope: Scope, receive: Receive, send: Send, response: Response | None, body: Body,
