@@ -77,8 +77,7 @@ class BanqerApp:
         except ApiFailure as failure:
             return raw_answer(failure.response)
         except Exception:  # bad input must never surface as a bare 500 page
-            log.exception("banqer: unexpected error on %s %s (tenant %s)", method, _printable(path),
-                          _printable(request.path_params.get("tenant", "")))
+            log.exception("banqer: unexpected error on %s %s", method, _printable(request.full_path))
             return raw_answer(api_error(500, reason="INTERNAL"))
         return 200, [(b"content-length", str(len(body)).encode("ascii")), _CONTENT_TYPE], body
 

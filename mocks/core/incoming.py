@@ -53,6 +53,8 @@ class IncomingRequest:
     method: str
     #: The path below the mount (the scope's ``root_path`` taken off).
     path: str
+    #: The path as the client sent it, mount included (for messages and logs).
+    full_path: str
     #: The raw query string, decoded as Latin-1 (undecoded bytes survive the round trip).
     query: str
     #: Lower-cased names; of a repeated header, the first value (as Starlette's ``Headers.get``).
@@ -77,11 +79,10 @@ def parse_request(scope: Scope) -> IncomingRequest:
     for key, value in reversed(scope["headers"]):  # a loop: cheaper than a comprehension here
         headers[key.decode("latin-1").lower()] = value.decode("latin-1")  # the first one written last
     root: str = scope.get("root_path", "")
-    path: str = scope["path"]
-    if root and path.startswith(root):
-        path = path[len(root):]
-    return IncomingRequest(scope["method"], path, scope.get("query_string", b"").decode("latin-1"), headers,
-                           scope.get("path_params") or _NO_PARAMS)
+    full_path: str = scope["path"]
+    path = full_path[len(root):] if root and full_path.startswith(root) else full_path
+    return IncomingRequest(scope["method"], path, full_path, scope.get("query_string", b"").decode("latin-1"),
+                           headers, scope.get("path_params") or _NO_PARAMS)
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,6 +29,7 @@ def test_a_parsed_request_reads_headers_as_starlette_does(
     model = Headers(scope=scope)
     assert request.headers == {name: model[name] for name in model}  # the first of a repeated header
     assert request.path == rest
+    assert request.full_path == root + rest
     assert request.query.encode("latin-1") == query
     assert request.path_params == {"tenant": "demo"}
 

@@ -21,8 +21,8 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition,
 from starlette.applications import Starlette
 
 from specmock.mocks.assine import AssineApi
-from specmock.mocks.core.cache import BoundedCache
 from specmock.mocks.config import AssineUser, MockConfig
+from specmock.mocks.core.cache import BoundedCache
 from tests.mocks.assine.filtering import encode, encode_order, filter_items, matches, order_entries, ordered
 from tests.mocks.assine.support import (
     API,
