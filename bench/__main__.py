@@ -5,6 +5,7 @@ python -m bench --quick          1 round, 3 s per measurement (about 1 min)
 python -m bench soak             100,000 mixed requests, RSS sampled every 10,000
 python -m bench profile          py-spy samples of the mock while wrk drives one scenario
 python -m bench startup          where the start-up time goes, phase by phase
+python -m bench driver           the Banqer consumer contract through the Node driver vs in Python
 """
 
 from __future__ import annotations
@@ -537,6 +538,11 @@ def build_parser() -> argparse.ArgumentParser:
     startup = commands.add_parser("startup", help="where specmock serve's start-up time goes")
     startup.add_argument("--runs", type=int, default=5)
     startup.add_argument("--tuned", action="store_true", help="as for the main run")
+    driver = commands.add_parser(
+        "driver", help="the Banqer consumer contract through the Node driver vs the Python reference client"
+    )
+    driver.add_argument("--rounds", type=int, default=3)
+    driver.add_argument("--max-examples", type=int, default=25, help="examples per property")
     return parser
 
 
@@ -560,6 +566,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         env = tuned_env() if args.tuned else {}
         return startup(args, ROOT, env, say, lambda: mock_server(env))
+    if args.command == "driver":
+        from bench.contract_driver import driver_bench
+
+        return driver_bench(args, say)
     return run(args)
 
 

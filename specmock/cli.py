@@ -1,4 +1,5 @@
-"""The ``specmock`` command line: ``serve`` the mocks, list and check the ``specs``, ``verify`` a server.
+"""The ``specmock`` command line: ``serve`` the mocks, list and check the ``specs``, ``verify`` a server,
+run a consumer ``contract`` against a driver command.
 
 Every failure the user can cause (a wrong flag, a broken config or spec file, a port in use)
 is answered with one readable line on stderr and a non-zero exit code.
@@ -120,6 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--no-stateful", action="store_true", help="skip the stateful runs and scenarios")
     verify.add_argument("--timeout", type=_positive_int, default=10, metavar="S",
                         help="seconds to wait for each answer (default: 10)")
+    _add_contract_command(commands)
     return parser
 
 
@@ -232,6 +234,7 @@ def _warm_up_and_print_banner(app: Starlette, base: str, admin: bool) -> None:
     if admin:
         lines.append(f"admin API       {base}/__mock__/  "
                      "(reset, faults, clock/advance, tokens/expire, rate-limit, requests)")
+        lines.append(f"mock page       {base}/__mock__/  (open in a browser: live requests, why, faults)")
     print("".join(f"  {line}\n" for line in lines), end="", flush=True)
 
 
@@ -266,11 +269,118 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     return report.exit_code
 
 
+CONTRACT_APIS = ("banqer", "pbm", "assine")
+
+
+def _step_timeout(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds < float("inf"):
+        raise argparse.ArgumentTypeError(f"invalid timeout {value!r}: expected a number of seconds above 0")
+    return seconds
+
+
+def _add_contract_command(commands: argparse._SubParsersAction[_Parser]) -> None:
+    contract = commands.add_parser(
+        "contract",
+        help="run an API's consumer contract against a client in any language, through a driver command",
+        description="Start COMMAND (a driver speaking the JSON-lines driver protocol on stdin/stdout, "
+        "see docs/driver-protocol.md), play the API's server and clock for it, and run every property "
+        "of the API's consumer contract against the client the driver wraps. Prints one line per "
+        "property and, for each one broken, the titled failure with the shrunk server script. Exit 0 "
+        "when every property holds, 1 when one is broken, 2 when the driver itself fails (it exits, "
+        "prints something that is not the protocol, or does not answer a step in time).",
+        epilog="example: specmock contract --api banqer -- node tests/banqer-driver.mjs",
+    )
+    contract.add_argument("--api", choices=CONTRACT_APIS, default=None,
+                          help="whose consumer contract to run (required with a COMMAND)")
+    contract.add_argument("--property", action="append", default=None, metavar="NAME",
+                          help="only this property (repeatable), e.g. retries")
+    contract.add_argument("--max-attempts", type=_count, default=3, metavar="N",
+                          help="attempts per call the client is made with and judged by (default: 3)")
+    contract.add_argument("--seed", type=_seed, default=None,
+                          help="seed handed to the driver for the client's random source (jitter)")
+    contract.add_argument("--max-examples", type=_count, default=None, metavar="N",
+                          help="generated server behaviours per property (default: Hypothesis' 100)")
+    contract.add_argument("--step-timeout", type=_step_timeout, default=10.0, metavar="S",
+                          help="seconds to wait for each message of the driver (default: 10)")
+    contract.add_argument("--kit-path", action="store_true",
+                          help="print where the Node driver kit (specmock-driver.mjs) is installed and exit")
+    contract.add_argument("driver", nargs=argparse.REMAINDER, metavar="-- COMMAND ...",
+                          help="the driver command and its arguments, after --")
+
+
+def _cmd_contract(args: argparse.Namespace) -> int:
+    import time
+
+    from specmock.contracts.consumer import ContractViolation
+    from specmock.contracts.consumer.command import (
+        COMMAND_ADAPTERS,
+        DriverError,
+        contract_properties,
+        node_kit_path,
+        run_contract,
+    )
+
+    if args.kit_path:
+        print(node_kit_path())
+        return 0
+    command = args.driver[1:] if args.driver[:1] == ["--"] else args.driver
+    if not command:
+        print("specmock: contract needs a driver command after --, e.g. "
+              "'specmock contract --api banqer -- node driver.mjs'", file=sys.stderr)
+        return EXIT_USAGE
+    if args.api is None:
+        print("specmock: contract needs --api (one of banqer, pbm, assine)", file=sys.stderr)
+        return EXIT_USAGE
+    names = contract_properties(args.api)
+    unknown = [name for name in args.property or [] if name not in names]
+    if unknown:
+        print(f"specmock: no property {unknown[0]!r} in the {args.api} contract "
+              f"(one of {', '.join(names)})", file=sys.stderr)
+        return EXIT_USAGE
+    if args.max_examples is not None:
+        from hypothesis import settings
+
+        settings.register_profile("specmock-contract", settings(), max_examples=args.max_examples)
+        settings.load_profile("specmock-contract")
+    adapter = COMMAND_ADAPTERS[args.api](
+        command, max_attempts=args.max_attempts, seed=args.seed, step_timeout=args.step_timeout
+    )
+    shown = " ".join(command)
+    print(f"{args.api} consumer contract against: {shown}")
+    violations: list[ContractViolation] = []
+    selected = [name for name in names if args.property is None or name in args.property]
+    try:
+        for name in selected:
+            started = time.perf_counter()
+            try:
+                run_contract(args.api, adapter, [name])
+            except ContractViolation as exc:
+                violations.append(exc)
+                print(f"  FAIL  {name}  ({time.perf_counter() - started:.1f} s)", flush=True)
+            else:
+                print(f"  ok    {name}  ({time.perf_counter() - started:.1f} s)", flush=True)
+    except DriverError as exc:
+        print(f"specmock contract: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    finally:
+        adapter.stop()
+    for violation in violations:
+        print()
+        print(violation)
+    print()
+    print(f"{len(selected) - len(violations)} of {len(selected)} properties hold")
+    return 1 if violations else 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
-    handlers = {"serve": _cmd_serve, "specs": _cmd_specs, "verify": _cmd_verify}
+    handlers = {"serve": _cmd_serve, "specs": _cmd_specs, "verify": _cmd_verify, "contract": _cmd_contract}
     return handlers[args.command](args)

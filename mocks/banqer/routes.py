@@ -17,6 +17,7 @@ from starlette.types import Receive, Scope, Send
 from specmock.mocks.banqer.errors import JSON_UTF8, ApiFailure, api_error
 from specmock.mocks.core.incoming import IncomingRequest, parse_request
 from specmock.mocks.core.middleware import RawAnswer, raw_answer, send_raw
+from specmock.mocks.core.why import explain, refused
 
 if TYPE_CHECKING:
     from specmock.mocks.banqer.api import BanqerApi
@@ -68,6 +69,8 @@ class BanqerApp:
             shown = _printable(path) or "/"
             message = (f"Método {method} não disponível em {shown}: a API só aceita GET." if route is not None
                        else f"Rota não encontrada: {method} {shown}.")
+            request.why = refused("route", f"the spec has no operation {method} {shown}" if route is None
+                                  else f"the spec describes only GET on {shown}")
             return raw_answer(api_error(404, message, reason="NOT_FOUND"))
         operation_id, path_params = route
         try:
@@ -75,6 +78,7 @@ class BanqerApp:
             body = self.api.serve(operation_id, tenant, request.headers.get("authorization"), request.query,
                                   path_params)
         except ApiFailure as failure:
+            request.why = failure.why
             return raw_answer(failure.response)
         except Exception:  # bad input must never surface as a bare 500 page
             log.exception("banqer: unexpected error on %s %s", method, _printable(request.full_path))
@@ -86,4 +90,7 @@ class BanqerApp:
             if scope["type"] == "websocket":
                 await send({"type": "websocket.close", "code": 1000})
             return
-        await send_raw(send, self.answer(parse_request(scope)))
+        request = parse_request(scope)
+        answer = self.answer(request)
+        explain(scope, request.why)
+        await send_raw(send, answer)

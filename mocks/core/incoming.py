@@ -55,12 +55,16 @@ class IncomingRequest:
     path: str
     #: The path as the client sent it, mount included (for messages and logs).
     full_path: str
+    #: The mount's matched prefix (the scope's ``root_path``, ``/banqer/demo``).
+    base: str
     #: The raw query string, decoded as Latin-1 (undecoded bytes survive the round trip).
     query: str
     #: Lower-cased names; of a repeated header, the first value (as Starlette's ``Headers.get``).
     headers: dict[str, str]
     #: The mount's own path parameters (``tenant`` of ``/banqer/{tenant}``).
     path_params: Mapping[str, str]
+    #: Why a :class:`~specmock.mocks.core.middleware.DirectAnswer` refused it (see ``core/why.py``).
+    why: dict[str, Any] | None = None
 
     @property
     def has_body(self) -> bool:
@@ -81,8 +85,9 @@ def parse_request(scope: Scope) -> IncomingRequest:
     root: str = scope.get("root_path", "")
     full_path: str = scope["path"]
     path = full_path[len(root):] if root and full_path.startswith(root) else full_path
-    return IncomingRequest(scope["method"], path, full_path, scope.get("query_string", b"").decode("latin-1"),
-                           headers, scope.get("path_params") or _NO_PARAMS)
+    query: str = scope.get("query_string", b"").decode("latin-1")
+    return IncomingRequest(scope["method"], path, full_path, root, query, headers,
+                           scope.get("path_params") or _NO_PARAMS)
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,8 +20,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from specmock.mocks.core.faults import Fault
 from specmock.mocks.core.incoming import NO_BODY, Body, IncomingRequest, parse_request, read_body, strict_json
-from specmock.mocks.core.journal import JournalEntry
+from specmock.mocks.core.journal import RESPONSE_PREVIEW, JournalEntry
 from specmock.mocks.core.state import MockApi, MockState
+from specmock.mocks.core.why import WHY
 from specmock.redact import (
     MASK,
     SECRET_KEYS,
@@ -209,6 +210,11 @@ class ControlLayer:
             elif self._answer is not None and not body.data:
                 status, headers, payload = self._answer(request)
                 entry.status = status
+                entry.response_headers = headers
+                entry.response_body = payload  # a reference: the journal shows only its start
+                entry.response_size = len(payload)
+                if status >= 400:
+                    entry.why = request.why
                 await send({"type": "http.response.start", "status": status, "headers": headers})
                 await send({"type": "http.response.body", "body": payload})
             else:
@@ -228,6 +234,7 @@ class ControlLayer:
             _journal_query(request.query), _journal_headers(headers),
             (f"<over {self.max_body_bytes} bytes>" if body.too_large
              else _journal_body(headers.get("content-type", "").lower(), body.data) if body.data else None),
+            request.base,
         ))
 
     def _intercept(self, request: IncomingRequest, body: Body, entry: JournalEntry
@@ -238,33 +245,47 @@ class ControlLayer:
         api = self.api
         state = self.state
         if body.too_large:
+            entry.why = {"by": "body_limit", "summary": f"the body is over {self.max_body_bytes} bytes"}
             return api.error_response(413, f"Request body larger than {self.max_body_bytes} bytes"), 0
         prefer = request.headers.get("prefer")
         if prefer and (code := _preferred_code(prefer)) and code >= 400:
             entry.fault = True
+            entry.why = {"by": "prefer", "summary": f"the request asked for it: Prefer: {prefer}"}
             return self._error(code), 0
         fault = state.faults.take(api.name, request.method, request.path)
         if fault is not None:
             entry.fault = True
+            entry.why = _fault_why(fault)
             return self._fault_response(fault), fault.delay_ms / 1000
         retry_after = state.rate_limits.hit(api.name, api.rate_limit_key(request.headers), entry.time)
         if retry_after:
+            entry.why = {"by": "rate_limit", "retry_after": retry_after,
+                         "summary": f"over this API's rate limit for this token; retry after {retry_after} s"}
             return self._error(429, retry_after=retry_after), 0
         return None
 
     async def _send(self, scope: Scope, receive: Receive, send: Send, response: Response | None, body: Body,
                     entry: JournalEntry) -> None:
-        """``response``, or else the API's answer over ASGI, its status recorded in ``entry``."""
+        """``response``, or else the API's answer over ASGI (and the API's why), recorded in ``entry``."""
 
         async def send_and_record(message: Message) -> None:
             if message["type"] == "http.response.start":
                 entry.status = message["status"]
+                entry.response_headers = list(message.get("headers", ()))
+            elif message["type"] == "http.response.body":
+                chunk = message.get("body", b"")
+                kept = entry.response_body
+                if len(kept) < RESPONSE_PREVIEW:
+                    entry.response_body = kept + chunk[: RESPONSE_PREVIEW - len(kept)]
+                entry.response_size += len(chunk)
             await send(message)
 
         if response is not None:
             await response(scope, receive, send_and_record)
         else:
             await self.app(scope, _replay(body.data, receive), send_and_record)
+            if WHY in scope:
+                entry.why = scope[WHY]
 
     @staticmethod
     async def _failed(scope: Scope, receive: Receive, send: Send, entry: JournalEntry | None) -> None:
@@ -295,6 +316,13 @@ class ControlLayer:
             media_type = headers.pop("content-type", "text/plain")
             return Response(fault.body, fault.status, headers, media_type=media_type)
         return JSONResponse(fault.body, fault.status, headers, media_type=self.api.error_media_type)
+
+
+def _fault_why(fault: Fault) -> dict[str, Any]:
+    left = fault.times - fault.fired
+    return {"by": "fault", "fault": fault.id, "remaining": left,
+            "summary": f"queued fault #{fault.id} ({fault.method} {fault.path} -> {fault.status}) answered "
+                       f"instead of the API; {left} more to fire"}
 
 
 def _preferred_code(prefer: str) -> int | None:
