@@ -176,8 +176,8 @@ class ControlLayer:
     """Wraps one API's ASGI app with the control plane.
 
     Per request: parse it once, read its body, :meth:`_record` it in the journal, let the control
-    plane :meth:`_intercept` it (413, ``Prefer``, a fault, the rate limit), else :meth:`_answer`
-    it with the API.
+    plane :meth:`_intercept` it (413, ``Prefer``, a fault, the rate limit), else let the API answer:
+    :meth:`_answer_directly` when its app is a :class:`DirectAnswer`, :meth:`_respond` over ASGI.
     """
 
     def __init__(self, api: MockApi, app: ASGIApp, max_body_bytes: int | None = None) -> None:
@@ -206,19 +206,13 @@ class ControlLayer:
                 response, delay_s = intercepted
                 if delay_s:
                     await asyncio.sleep(delay_s)
-                await self._send(scope, receive, send, response, body, entry)
+                await self._respond(scope, receive, send, response, body, entry)
             elif self._answer is not None and not body.data:
-                status, headers, payload = self._answer(request)
-                entry.status = status
-                entry.response_headers = headers
-                entry.response_body = payload  # a reference: the journal shows only its start
-                entry.response_size = len(payload)
-                if status >= 400:
-                    entry.why = request.why
+                status, headers, payload = self._answer_directly(request, entry)
                 await send({"type": "http.response.start", "status": status, "headers": headers})
                 await send({"type": "http.response.body", "body": payload})
             else:
-                await self._send(scope, receive, send, None, body, entry)
+                await self._respond(scope, receive, send, None, body, entry)
         except Exception:
             await self._failed(scope, receive, send, entry)
             raise
@@ -264,8 +258,20 @@ class ControlLayer:
             return self._error(429, retry_after=retry_after), 0
         return None
 
-    async def _send(self, scope: Scope, receive: Receive, send: Send, response: Response | None, body: Body,
-                    entry: JournalEntry) -> None:
+    def _answer_directly(self, request: IncomingRequest, entry: JournalEntry) -> RawAnswer:
+        """The DirectAnswer app's whole answer, recorded in ``entry`` (and why, when it refused)."""
+        assert self._answer is not None
+        answer = status, headers, payload = self._answer(request)
+        entry.status = status
+        entry.response_headers = headers
+        entry.response_body = payload  # a reference: the journal shows only its start
+        entry.response_size = len(payload)
+        if status >= 400:
+            entry.why = request.why
+        return answer
+
+    async def _respond(self, scope: Scope, receive: Receive, send: Send, response: Response | None,
+                       body: Body, entry: JournalEntry) -> None:
         """``response``, or else the API's answer over ASGI (and the API's why), recorded in ``entry``."""
 
         async def send_and_record(message: Message) -> None:
