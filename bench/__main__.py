@@ -27,6 +27,7 @@ from typing import Any
 from bench import inproc
 from bench.load import CONNECTIONS, LoadGenerator, LoadResult, ensure_wrk, python_version, repo_root
 from bench.procs import Server
+from bench.proxy import PROXY, proxy_request, proxy_server
 from bench.report import (
     BARE,
     MOCK,
@@ -253,7 +254,7 @@ def set_up(args: argparse.Namespace, plan: Plan) -> Tools:
 
 def start_servers(tools: Tools, plan: Plan, measured: Measured, servers: dict[str, Server], first: bool
                   ) -> Prepared | None:
-    """Start the mock, capture its answers for the bare app, start the bare app and Prism; each
+    """Start the mock, capture its answers for the bare app, start the bare app, the proxy and Prism; each
     one's start to first 200 is recorded. ``None`` when no scenario could be prepared."""
     mock = servers[MOCK] = mock_server(tools.env)
     measured.startups.setdefault(MOCK, []).append(mock.start())
@@ -267,6 +268,8 @@ def start_servers(tools: Tools, plan: Plan, measured: Measured, servers: dict[st
     bodies_file.write_text(json.dumps(prepared.captured))
     servers[BARE] = bare_server(tools.env, bodies_file)
     measured.startups.setdefault(BARE, []).append(servers[BARE].start())
+    servers[PROXY] = proxy_server(tools.env, mock.base_url, ROOT, WORK / "logs")
+    measured.startups.setdefault(PROXY, []).append(servers[PROXY].start())
     if tools.prism:
         servers[PRISM] = prism_server()
         try:
@@ -478,6 +481,8 @@ def _request_for(prepared: Prepared, server: str, key: str) -> Any:
         return prepared.mock[key]
     if server == BARE:
         return prepared.bare_request(key)
+    if server == PROXY:
+        return proxy_request(prepared.mock, key)
     return prepared.prism.get(key)
 
 

@@ -248,6 +248,14 @@ class OpenApiSpec:
                     operation.body_validators[media_type] = self.validator(media["schema"])
         return operation
 
+    def response_headers(self, headers: Mapping[str, Any]) -> Operation:
+        """The header objects of a response, compiled as header parameters (same conversion and checks).
+
+        ``validate_params(query={}, headers=...)`` then checks an answer's headers (names lower-case).
+        """
+        params = [{**self._resolve(header), "in": "header", "name": name} for name, header in headers.items()]
+        return self._compile("", "get", {"operationId": "response headers", "parameters": params}, [])
+
     def operation(self, operation_id: str) -> Operation:
         try:
             return self._operations[operation_id]
