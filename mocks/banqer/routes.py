@@ -76,7 +76,7 @@ class BanqerApp:
         try:
             tenant = request.path_params["tenant"]
             body = self.api.serve(operation_id, tenant, request.headers.get("authorization"), request.query,
-                                  path_params)
+                                  path_params, request.server_host)
         except ApiFailure as failure:
             request.why = failure.why
             return raw_answer(failure.response)

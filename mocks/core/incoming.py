@@ -63,6 +63,8 @@ class IncomingRequest:
     headers: dict[str, str]
     #: The mount's own path parameters (``tenant`` of ``/banqer/{tenant}``).
     path_params: Mapping[str, str]
+    #: The server's own address as the connection gives it (``scope["server"]``), or "".
+    server_host: str = ""
     #: Why a :class:`~specmock.mocks.core.middleware.DirectAnswer` refused it (see ``core/why.py``).
     why: dict[str, Any] | None = None
 
@@ -86,8 +88,9 @@ def parse_request(scope: Scope) -> IncomingRequest:
     full_path: str = scope["path"]
     path = full_path[len(root):] if root and full_path.startswith(root) else full_path
     query: str = scope.get("query_string", b"").decode("latin-1")
+    server = scope.get("server")
     return IncomingRequest(scope["method"], path, full_path, root, query, headers,
-                           scope.get("path_params") or _NO_PARAMS)
+                           scope.get("path_params") or _NO_PARAMS, str(server[0]) if server else "")
 
 
 @dataclass(frozen=True, slots=True)

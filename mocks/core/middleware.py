@@ -8,6 +8,7 @@ its secrets masked.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import json
 import re
@@ -213,6 +214,9 @@ class ControlLayer:
                 await send({"type": "http.response.body", "body": payload})
             else:
                 await self._respond(scope, receive, send, None, body, entry)
+        except asyncio.CancelledError:
+            await self._cut(scope, receive, send, entry)
+            raise
         except Exception:
             await self._failed(scope, receive, send, entry)
             raise
@@ -242,7 +246,7 @@ class ControlLayer:
             entry.why = {"by": "body_limit", "summary": f"the body is over {self.max_body_bytes} bytes"}
             return api.error_response(413, f"Request body larger than {self.max_body_bytes} bytes"), 0
         prefer = request.headers.get("prefer")
-        if prefer and (code := _preferred_code(prefer)) and code >= 400:
+        if prefer and state.mock_only_controls and (code := _preferred_code(prefer)) and code >= 400:
             entry.fault = True
             entry.why = {"by": "prefer", "summary": f"the request asked for it: Prefer: {prefer}"}
             return self._error(code), 0
@@ -292,6 +296,18 @@ class ControlLayer:
             await self.app(scope, _replay(body.data, receive), send_and_record)
             if WHY in scope:
                 entry.why = scope[WHY]
+
+    async def _cut(self, scope: Scope, receive: Receive, send: Send, entry: JournalEntry | None) -> None:
+        """The server is stopping and its grace period is over: the API's own 503 if nothing was sent
+        yet (the cancellation then goes on, and the server ends the request quietly)."""
+        if entry is None or entry.status == 0:
+            if entry is not None:
+                entry.status = 503
+                entry.why = {"by": "shutdown", "summary": "the server stopped before this was answered"}
+            cut = self._error(503)
+            cut.headers["connection"] = "close"
+            with contextlib.suppress(Exception):
+                await cut(scope, receive, send)
 
     @staticmethod
     async def _failed(scope: Scope, receive: Receive, send: Send, entry: JournalEntry | None) -> None:
