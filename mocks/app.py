@@ -20,7 +20,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Mount
+from starlette.routing import Mount
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from specmock.mocks import registry
@@ -33,6 +33,7 @@ from specmock.mocks.core.hosts import normalized_hosts
 from specmock.mocks.core.middleware import ControlLayer
 from specmock.mocks.core.state import ApiLoadError, HostedApi, MockApi, MockState
 from specmock.mocks.descriptor import resolve
+from specmock.mocks.dispatch import MountDispatcher
 
 __all__ = ["ADMIN_PATH", "create_app", "create_state", "warm_up"]
 
@@ -133,122 +134,30 @@ def warm_up(app: Starlette) -> None:
                 route.app.warm()
 
 
-class _MountPrefix:
-    """A mount whose path is literal segments and ``{name}`` segments, matched by splitting the path.
-
-    Gives what ``Mount.matches`` gives for a path holding no newline (the mount's regex treats a
-    newline apart; such paths take Starlette's path): the path parameters, the matched prefix.
-    """
-
-    def __init__(self, route: Mount, segments: tuple[str, ...]) -> None:
-        self.route = route
-        self.segments = segments
-
-    @classmethod
-    def of(cls, route: BaseRoute) -> _MountPrefix | None:
-        """The prefix of ``route``, or ``None`` when only its regex can tell what it takes."""
-        if not isinstance(route, Mount) or not route.path.startswith("/"):
-            return None
-        segments = tuple(route.path.strip("/").split("/"))
-        plain = all(s and ("{" not in s or (s[0] == "{" and s[-1] == "}" and s[1:-1].isidentifier()))
-                    for s in segments)
-        return cls(route, segments) if plain and "{" not in segments[0] else None
-
-    def match(self, path: str) -> tuple[dict[str, str], str] | None:
-        """``(path parameters, matched prefix)``, or ``None`` when the mount does not take ``path``."""
-        parts = path.split("/", len(self.segments) + 1)
-        if len(parts) != len(self.segments) + 2:  # the mount takes "/pbm/...", not "/pbm"
-            return None
-        params: dict[str, str] = {}
-        for wanted, given in zip(self.segments, parts[1:-1], strict=True):
-            if wanted[0] == "{":
-                if not given:
-                    return None
-                params[wanted[1:-1]] = given
-            elif wanted != given:
-                return None
-        return params, path[: len(path) - len(parts[-1]) - 1]
-
-
-_API_MOUNTS = (ControlLayer, _ApiOnFirstUse)
-_UNSEEN: Any = object()
-#: Paths whose mount is remembered; past that the memory starts again (ids in paths vary at will).
-_PATHS_REMEMBERED = 4096
-_PATH_CHARS_REMEMBERED = 256
-
-
 class _MockApp(Starlette):
-    """Starlette, with a request to a hosted API handed straight to that API's control layer.
+    """Starlette, with a request to a hosted API handed straight to that API's mount.
 
     Such a request would only cross Starlette's outer middlewares and try each mount's regex in
-    turn before reaching the same mount. Here the mount is found by splitting the path, and the
-    scope gets what the router would give it. The control layer answers a plain 500 itself when it
-    fails before answering, which is all the outer middlewares would add. Anything else (the admin
-    API, a 404, a root path, a user's middleware, lifespan) takes Starlette's path.
+    turn before reaching the same mount: the :class:`MountDispatcher` finds it by splitting the
+    path. The control layer answers a plain 500 itself when it fails before answering, which is all
+    the outer middlewares would add. Anything else (the admin API, a 404, a root path, a user's
+    middleware or custom 500 handler, lifespan) takes Starlette's path.
     """
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, api_mounts: list[tuple[str, ASGIApp]], **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._prefixes: dict[str, list[_MountPrefix]] | None = self._split_mounts()
-        self._seen: dict[str, tuple[Mount, dict[str, str], str] | None] = {}
-
-    def _split_mounts(self) -> dict[str, list[_MountPrefix]] | None:
-        """Every mount by its first segment, or ``None`` when only the router can decide."""
-        if self.exception_handlers.keys() & {500, Exception}:  # a custom 500 page: Starlette's path
-            return None
-        prefixes: dict[str, list[_MountPrefix]] = {}
-        for route in self.router.routes:
-            prefix = _MountPrefix.of(route)
-            if prefix is None:  # could match anything
-                return None
-            prefixes.setdefault(prefix.segments[0], []).append(prefix)  # in the router's order
-        return prefixes
-
-    def _api_mount(self, prefixes: dict[str, list[_MountPrefix]], path: str
-                   ) -> tuple[Mount, dict[str, str], str] | None:
-        """The hosted API's mount that takes ``path``, its path parameters and matched prefix.
-
-        ``None`` when no mount takes it or when the first that does is not an API (the admin API);
-        both go to the router. Paths seen are remembered: a client sends the same few again and again.
-        """
-        known = self._seen.get(path, _UNSEEN)
-        if known is not _UNSEEN:
-            return known
-        found: tuple[Mount, dict[str, str], str] | None = None
-        for prefix in prefixes.get(path[1:].partition("/")[0], ()):
-            match = prefix.match(path)
-            if match is not None:
-                if isinstance(prefix.route.app, _API_MOUNTS):
-                    found = (prefix.route, *match)
-                break
-        if len(path) <= _PATH_CHARS_REMEMBERED:
-            if len(self._seen) >= _PATHS_REMEMBERED:
-                self._seen.clear()
-            self._seen[path] = found
-        return found
+        custom_500 = self.exception_handlers.keys() & {500, Exception}
+        self.dispatcher: MountDispatcher | None = None if custom_500 else MountDispatcher(api_mounts)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path: str = scope.get("path", "")
-        prefixes = self._prefixes
-        if (prefixes is not None and scope["type"] == "http" and not scope.get("root_path")
-                and not self.user_middleware and "\n" not in path):
-            found = self._api_mount(prefixes, path)
-            if found is not None:
-                route, params, matched = found
-                scope["app"] = self
-                scope.setdefault("router", self.router)
-                scope["route"] = route
-                path_params = dict(scope.get("path_params", ()))
-                path_params.update(params)
-                scope["path_params"] = path_params
-                scope.setdefault("app_root_path", "")
-                scope["root_path"] = matched
-                scope["endpoint"] = app = route.app
-                if isinstance(app, _ApiOnFirstUse) and app.layer is not None:
-                    app = app.layer
-                await app(scope, receive, send)
-                return
-        await super().__call__(scope, receive, send)
+        dispatcher = self.dispatcher
+        app = dispatcher.route(scope) if dispatcher is not None and not self.user_middleware else None
+        if app is None:
+            await super().__call__(scope, receive, send)
+            return
+        if type(app) is _ApiOnFirstUse and app.layer is not None:  # built: one call less per request
+            app = app.layer
+        await app(scope, receive, send)
 
 
 def _mount(hosted: HostedApi) -> ASGIApp:
@@ -275,7 +184,8 @@ def create_app(
     if state.apis.built():
         state.keys.wait()  # an API built already may sign a token in its very first answer
     control = MockControl(state)
-    routes = [Mount(h.mount_path, app=_mount(h)) for h in hosted]
+    api_mounts = [(h.mount_path, _mount(h)) for h in hosted]
+    routes = [Mount(path, app=api) for path, api in api_mounts]
     if admin:
         routes.append(Mount(ADMIN_PATH, app=AdminGuard(build_admin_app(control), state.allowed_hosts)))
 
@@ -298,7 +208,7 @@ def create_app(
             status_code=404,
         )
 
-    app = _MockApp(routes=routes, exception_handlers={404: not_found})
+    app = _MockApp(api_mounts, routes=routes, exception_handlers={404: not_found})
     # No slash redirects: an encoded newline can make a mount pattern match a trailing-slash
     # variant, and a 307 is no answer any of the three APIs gives; their own 404 is.
     app.router.redirect_slashes = False

@@ -23,7 +23,6 @@ from starlette.responses import Response
 from starlette.types import ASGIApp
 
 from specmock.mocks.assine import lifecycle
-from specmock.mocks.assine.cache import LruCache
 from specmock.mocks.assine.data import Directory, directory
 from specmock.mocks.assine.errors import PROBLEM, ProblemForPath
 from specmock.mocks.assine.hal import Plan
@@ -32,6 +31,7 @@ from specmock.mocks.assine.query import MAX_DEPTH, MAX_ITEMS, MAX_VALUES
 from specmock.mocks.assine.routes import Router
 from specmock.mocks.assine.settings import AssineSettings
 from specmock.mocks.assine.store import StepRecord, Store
+from specmock.mocks.core.cache import BoundedCache
 from specmock.mocks.core.firstuse import OnFirstUse
 from specmock.mocks.core.openapi import OpenApiSpec, Operation
 from specmock.mocks.core.state import MockApi, MockState
@@ -78,14 +78,15 @@ class AssineApi(MockApi):
         #: Whether listings use the caches below; off, every listing is computed from scratch.
         self.cache_listings = True
         #: Compiled queries by (query string, field table, caller if ``$USER_ID`` appears): pure.
-        self.plans: LruCache[tuple[bytes, int, int | None], Plan] = LruCache(PLANS, PLAN_TEXT)
+        self.plans: BoundedCache[tuple[bytes, int, int | None], Plan] = BoundedCache(PLANS, PLAN_TEXT)
         # The directory never changes for the life of the API (no route changes a user, reset leaves
         # them as they are), so the two caches below never go stale and are kept across resets.
         #: Encoded ``/v1/user`` pages by (base URL, path, query string, caller if ``$USER_ID`` appears).
-        self.user_pages: LruCache[tuple[str, str, bytes, int | None], bytes] = LruCache(
+        self.user_pages: BoundedCache[tuple[str, str, bytes, int | None], bytes] = BoundedCache(
             USER_PAGES, USER_PAGE_BYTES)
         #: Each user's encoded entity by (base URL, user id): what pages and ``/v1/user/{id}`` join.
-        self.user_entities: LruCache[tuple[str, int], bytes] = LruCache(USER_ENTITIES, USER_ENTITY_BYTES)
+        self.user_entities: BoundedCache[tuple[str, int], bytes] = BoundedCache(
+            USER_ENTITIES, USER_ENTITY_BYTES)
         #: Key of the HMAC inside file ``uuid`` tokens; per run, never shown.
         self.file_secret = secrets.token_bytes(32)
         # The spec (parsed and compiled once) and the seeded users are built on first use, or ahead by

@@ -21,6 +21,7 @@ import hmac
 from typing import TYPE_CHECKING, Any
 
 from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 from starlette.responses import Response
 
 from specmock.mocks.assine.bodies import decode_json, is_json, media_type
@@ -60,7 +61,7 @@ async def _parameters(request: Request, strict: tuple[str, ...] = ()) -> dict[st
         try:
             async with request.form(max_files=0, max_fields=100) as form:
                 return {k: v for k, v in form.multi_items() if isinstance(v, str)}
-        except HTTPException:
+        except (HTTPException, MultiPartException):  # the latter when no Starlette app is in the scope
             raise oauth_error(400, "invalid_request", "The request body could not be parsed") from None
     raw = await request.body()
     if raw.strip() and not is_json(content_type):

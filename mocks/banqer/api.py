@@ -44,7 +44,7 @@ from specmock.mocks.banqer.pagination import (
 from specmock.mocks.banqer.realm import TOKEN_API, realm_path
 from specmock.mocks.banqer.routes import BanqerApp
 from specmock.mocks.banqer.settings import BanqerSettings
-from specmock.mocks.core.bodycache import BoundedBytes
+from specmock.mocks.core.cache import BoundedCache
 from specmock.mocks.core.openapi import OpenApiSpec, Operation, ParamError
 from specmock.mocks.core.state import MockApi, MockState
 from specmock.mocks.core.why import refused, spec_violation, token_refused
@@ -57,7 +57,7 @@ SCOPES = {"listCredores": "credores:read", "listFichas": "fichas:read", "getFich
 DEFAULT_PAGE_SIZE = {"listCredores": 200, "listFichas": 50}
 _STRICT_INT = re.compile(r"[+-]?[0-9]{1,18}")
 #: Encoded bodies kept for queries already answered (a list page of 200 fichas is about 45 KiB).
-_BODIES_KEPT_BYTES = 4 * 1024 * 1024
+_BODIES_KEPT, _BODIES_KEPT_BYTES = 4096, 4 * 1024 * 1024
 _INVALID_PAGE_TOKEN = "pageToken inválido ou gerado para outra consulta. Reinicie a paginação sem pageToken."
 
 
@@ -66,46 +66,7 @@ def _operations() -> dict[str, Operation]:
     """The compiled operations of ``banqer.openapi.yaml``, built on first use (parsing the YAML is
     the costly part, so it is kept out of the start-up)."""
     spec = OpenApiSpec(load_spec("banqer"))
-    _type_allof_params(spec)
     return {operation_id: spec.operation(operation_id) for operation_id in SCOPES}
-
-
-def _pointer(doc: Mapping[str, Any], node: Any) -> Any:
-    while isinstance(node, Mapping) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/"):
-        target: Any = doc
-        for part in node["$ref"][2:].split("/"):
-            target = target[part.replace("~1", "/").replace("~0", "~")]
-        node = target
-    return node
-
-
-def _type_allof_params(spec: OpenApiSpec) -> None:
-    """Give ``allOf``-wrapped parameter schemas their type (``CredoresPageSize`` is ``allOf: [PageSize]``).
-
-    The compiled operation reads a parameter's type from the schema's own ``type`` only, so such a
-    parameter would be validated as a string and ``pageSize=3`` rejected.
-    """
-    doc = spec.document
-    for operation in spec.operations.values():
-        item = doc["paths"][operation.path]
-        raw = [
-            _pointer(doc, p)
-            for p in (*item.get("parameters", []), *item[operation.method.lower()].get("parameters", []))
-        ]
-        for param in operation.params:
-            schema = next(
-                (
-                    _pointer(doc, p.get("schema"))
-                    for p in raw
-                    if p.get("name") == param.name and p.get("in") == param.location
-                ),
-                None,
-            )
-            if param.kind != "string" or not isinstance(schema, Mapping) or "type" in schema:
-                continue
-            types = {_pointer(doc, part).get("type") for part in schema.get("allOf", [])} - {None}
-            if len(types) == 1:
-                param.kind = str(types.pop())
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,8 +78,8 @@ class _Granted:
     scopes: frozenset[str]
 
 
-#: Tokens judged, remembered per tenant; past that the memory starts again.
-_GRANTS_KEPT = 1024
+#: Tokens judged, remembered per tenant (the least recently used go first).
+_GRANTS_KEPT, _GRANTS_KEPT_BYTES = 1024, 4 * 1024 * 1024
 
 
 def _unauthenticated(
@@ -148,8 +109,10 @@ class BanqerApi(MockApi):
         super().__init__(state)
         self._data: dict[str, TenantData] = {}
         self._lock = threading.Lock()
-        self._bodies = BoundedBytes(_BODIES_KEPT_BYTES)
-        self._granted: dict[tuple[str, str], _Granted] = {}
+        self._bodies: BoundedCache[tuple[str, str, str, str | None], bytes] = BoundedCache(
+            _BODIES_KEPT, _BODIES_KEPT_BYTES)
+        self._granted: BoundedCache[tuple[str, str], _Granted] = BoundedCache(
+            _GRANTS_KEPT, _GRANTS_KEPT_BYTES)
         self._handlers: dict[str, Callable[[str, TenantData, Mapping[str, Any]], bytes]] = {
             "listCredores": self._list_credores,
             "listFichas": self._list_fichas,
@@ -257,7 +220,7 @@ class BanqerApi(MockApi):
                 raise _unauthenticated(tenant, "Tenant desconhecido.", "unknown tenant",
                                        why=token_refused("unknown_tenant"))
             body = self._handlers[operation_id](tenant, data, values)
-            self._bodies.put(key, body)
+            self._bodies.put(key, body, len(body) + len(query))
         return body
 
     def _authenticate(self, header: str | None, tenant: str, server_host: str = "") -> _Granted:
@@ -283,9 +246,7 @@ class BanqerApi(MockApi):
         granted = self._granted.get((token, tenant))
         if granted is None:
             granted = self._judge(token, tenant, server_host)
-            if len(self._granted) >= _GRANTS_KEPT:
-                self._granted.clear()
-            self._granted[(token, tenant)] = granted
+            self._granted.put((token, tenant), granted, len(token) + len(tenant))
         now = self.state.clock.now()
         if now >= granted.expires:
             raise _unauthenticated(tenant, "Token de acesso expirado.", "token expired",
