@@ -16,7 +16,8 @@ from specmock.mocks.registry import descriptors
 def test_every_registered_api_with_settings_has_a_section_and_a_default() -> None:
     sections = {d.name: d.settings for d in descriptors() if d.settings is not None}
     assert sections == {"banqer": BanqerSettings, "pbm": PbmSettings, "assine": AssineSettings}
-    assert set(config_schema()["properties"]) == {"seed", "journal_size", "journal_bytes", "max_body_bytes", *sections}
+    shared = {"seed", "journal_size", "journal_bytes", "max_body_bytes"}
+    assert set(config_schema()["properties"]) == {*shared, *sections}
     assert {name: type(section) for name, section in MockConfig().apis.items()} == sections
 
 
