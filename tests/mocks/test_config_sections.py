@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from specmock.mocks.assine.settings import AssineSettings
 from specmock.mocks.banqer.settings import BanqerClient, BanqerSettings
-from specmock.mocks.config import ConfigError, MockConfig, config_schema, parse_config
+from specmock.mocks.config import SEED_MAX, SEED_MIN, ConfigError, MockConfig, config_schema, parse_config
 from specmock.mocks.pbm.settings import PbmSettings
 from specmock.mocks.registry import descriptors
 
@@ -47,7 +47,7 @@ def test_a_wrong_section_is_one_line_naming_where() -> None:
         parse_config({"nope": {}})
 
 
-@given(ttl=st.integers(1, 31_536_000), fichas=st.integers(0, 100_000), seed=st.integers())
+@given(ttl=st.integers(1, 31_536_000), fichas=st.integers(0, 100_000), seed=st.integers(SEED_MIN, SEED_MAX))
 def test_the_flat_spelling_is_the_section_spelling(ttl: int, fichas: int, seed: int) -> None:
     flat = MockConfig(seed=seed, banqer_token_ttl=ttl, banqer_fichas_per_tenant=fichas, assine_token_ttl=ttl)
     sections = parse_config({"seed": seed, "banqer": {"token_ttl": ttl, "fichas_per_tenant": fichas},
