@@ -334,8 +334,9 @@ def _cmd_proxy(args: argparse.Namespace) -> int:
     for target in targets:
         print(f"  {target.api:12} {base}{target.mount} -> {target.upstream}")
     print(f"  drift report {base}/__mock__/drift", flush=True)
+    # proxy_headers off: the proxy never reads the client's address, so X-Forwarded-* need no parsing.
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on",
-                            timeout_graceful_shutdown=2)
+                            timeout_graceful_shutdown=2, proxy_headers=False)
     _run_until_stopped(uvicorn.Server(config), sock)
     report = app.report
     failures = sum(item["count"] for item in report.to_dict()["upstream_failures"])
