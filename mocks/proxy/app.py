@@ -34,7 +34,7 @@ from specmock.mocks.proxy.openapi_check import Check, Exchange
 from specmock.mocks.proxy.upstreams import ProxyTarget, error_response
 from specmock.redact import MASK, redact_header
 
-__all__ = ["MAX_CHECKED_BODY", "ProxyApp", "create_proxy_app"]
+__all__ = ["MAX_CHECKED_BODY", "PROXY_SERVER_OPTIONS", "ProxyApp", "create_proxy_app"]
 
 log = logging.getLogger("specmock.proxy")
 
@@ -65,6 +65,9 @@ HOP_BY_HOP_RAW = frozenset(name.encode("latin-1") for name in HOP_BY_HOP)
 #: Headers aiohttp would add to a request that lacks them; the proxy sends only what the client sent.
 _NEVER_ADDED = ("Accept", "Accept-Encoding", "User-Agent", "Content-Type")
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+#: uvicorn options for serving the proxy: the upstream's Date and Server reach the client alone (not
+#: beside uvicorn's own), and X-Forwarded-* need no parsing (the proxy never reads the client address).
+PROXY_SERVER_OPTIONS: dict[str, Any] = {"server_header": False, "date_header": False, "proxy_headers": False}
 
 
 class Checker(Protocol):

@@ -128,8 +128,14 @@ class OpenApiChecker:
         self._checks: dict[tuple[Any, ...], Check] = {}
         self._pointers: dict[str, dict[tuple[str, str], str]] = {}
         self._request_header_names = tuple(
-            sorted({name.lower() for route in self._routes for (where, name) in self._param_pointers(route)
-                    if where == "header"})
+            sorted(
+                {
+                    name.lower()
+                    for route in self._routes
+                    for (where, name) in self._param_pointers(route)
+                    if where == "header"
+                }
+            )
         )
         self._response_header_names = ("content-type", *sorted(self._declared_response_headers()))
         self._lock = threading.Lock()

@@ -52,8 +52,12 @@ class ProxyTarget:
 
     def url(self, params: dict[str, str], rest: str, query: str) -> str:
         parts = self._parts
-        base = parts[0] if len(parts) == 1 else "".join(
-            params.get(part, "{" + part + "}") if index % 2 else part for index, part in enumerate(parts)
+        base = (
+            parts[0]
+            if len(parts) == 1
+            else "".join(
+                params.get(part, "{" + part + "}") if index % 2 else part for index, part in enumerate(parts)
+            )
         )
         return base + rest + (f"?{query}" if query else "")
 
