@@ -298,6 +298,32 @@ def test_an_answer_on_its_way_is_in_the_report_before_it_is_read(reader: str) ->
     assert waited and exchanges == 1
 
 
+def test_a_client_gone_while_sending_its_body_is_neither_answered_nor_reported() -> None:
+    async def scenario(upstream: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        app = create_proxy_app(parse_targets(["banqer"], [f"{upstream}/{{tenant}}"]))
+        sent: list[dict[str, Any]] = []
+        messages = iter(
+            [{"type": "http.request", "body": b'{"valor":', "more_body": True}, {"type": "http.disconnect"}]
+        )
+
+        async def receive() -> dict[str, Any]:
+            return next(messages)
+
+        async def send(message: dict[str, Any]) -> None:
+            sent.append(message)
+
+        scope = dict(_asgi_get("/banqer/acme/v1/fichas"), method="POST")
+        scope["headers"] = [(b"host", b"proxy.test"), (b"content-length", b"100")]
+        await asyncio.wait_for(app(scope, receive, send), TIMEOUT)
+        await app.aclose()
+        return sent, app.report.to_dict()
+
+    with ServerThread(echo_headers) as upstream:  # type: ignore[arg-type]
+        sent, report = asyncio.run(scenario(upstream.url))
+    assert sent == []
+    assert report["exchanges"] == 0 and report["upstream_failures"] == []
+
+
 def test_a_request_body_the_spec_refuses_is_named(proxied: Chain) -> None:
     with AssineClient(f"{proxied.url}/assine", "demo@empresa.example", "demo-password", timeout=TIMEOUT) as c:
         token = c.login()
