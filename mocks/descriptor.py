@@ -66,6 +66,12 @@ class ApiMount:
     openapi: str | None = None
     #: Prefixes the mount also serves the spec's paths without (Assine answers ``/v1/x`` and ``/x``).
     optional_prefixes: tuple[str, ...] = ()
+    #: ``"module:function"`` making an answer in this mount's error shape without building its API,
+    #: ``(status, message=None, headers=None) -> Response`` (the proxy's 502/504); ``None``: plain JSON.
+    errors: str | None = None
+    #: ``"module:Class"`` of the proxy's check for a mount without an OpenAPI spec (a GraphQL
+    #: endpoint), made with no arguments; ``None``: checked against :attr:`openapi`, if it has one.
+    checker: str | None = None
 
 
 @dataclass(frozen=True)
@@ -87,6 +93,17 @@ class ApiSpec:
         from importlib import resources  # not on the start path: only a spec's reader needs it
 
         return Path(str(resources.files(self.package).joinpath(self.file)))
+
+    def load(self) -> Any:
+        """The parsed document of an OpenAPI or JSON Schema file (a bundled one is parsed once)."""
+        from specmock import specs  # not on the start path
+
+        if self.package == specs.__name__ and not Path(self.file).is_absolute():
+            return specs.load(self.file)
+        import yaml
+
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # a safe loader either way
+        return yaml.load(self.path.read_text(encoding="utf-8"), Loader=loader)
 
     @property
     def file_name(self) -> str:
@@ -150,6 +167,9 @@ class ApiDescriptor:
     fixture: str | None = None
     #: The consumer contract class (a ``specmock.contracts.consumer`` ``ConsumerContract``), if any.
     consumer: str | None = None
+    #: The adapter running that contract against a driver command (``specmock contract``), as
+    #: ``"module:Class"``; ``None``: ``specmock contract`` does not offer it.
+    command_adapter: str | None = None
 
     def spec(self, name: str) -> ApiSpec:
         for spec in self.specs:

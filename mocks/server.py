@@ -7,7 +7,8 @@ import contextlib
 import math
 import socket
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
@@ -63,12 +64,15 @@ class _StopCut:
                             "body": b'{"error": "specmock: the server is stopping"}'})
 
 
-def _server(app: Starlette, limits: ConnectionLimits | None,
-            on_started: Callable[[uvicorn.Server], None] | None = None) -> _Server:
+def _server(app: ASGIApp, limits: ConnectionLimits | None,
+            on_started: Callable[[uvicorn.Server], None] | None = None,
+            options: Mapping[str, Any] | None = None) -> _Server:
     limits = limits or ConnectionLimits(max_connections=default_max_connections())
     wrapped = _StopCut(app)
+    settings: dict[str, Any] = {"log_level": "warning", "access_log": False, "lifespan": "off",
+                                **(options or {})}
     config = uvicorn.Config(
-        wrapped, log_level="warning", access_log=False, lifespan="off",
+        wrapped, **settings,
         http=protocol_class(limits),
         limit_concurrency=limits.max_connections,
         timeout_keep_alive=max(1, math.ceil(limits.keep_alive)),
@@ -95,18 +99,19 @@ class _Server(uvicorn.Server):
 
 
 def run_server(
-    app: Starlette, sock: socket.socket, on_started: Callable[[uvicorn.Server], None] | None = None,
-    limits: ConnectionLimits | None = None,
+    app: ASGIApp, sock: socket.socket, on_started: Callable[[uvicorn.Server], None] | None = None,
+    limits: ConnectionLimits | None = None, **options: Any,
 ) -> None:
     """Serve ``app`` on ``sock`` until interrupted (SIGINT or SIGTERM stop it cleanly).
 
     ``on_started(server)`` is called in the server's thread as soon as it accepts connections (it
     must not block); setting ``server.should_exit`` there stops the server at once. ``limits``
     bound header size, slow requests, connections and the grace period of a stop (defaults of
-    :class:`~specmock.mocks.connections.ConnectionLimits`).
+    :class:`~specmock.mocks.connections.ConnectionLimits`). ``options`` are further uvicorn settings
+    (the proxy's ``PROXY_SERVER_OPTIONS``).
     """
     try:
-        _server(app, limits, on_started).run(sockets=[sock])
+        _server(app, limits, on_started, options).run(sockets=[sock])
     finally:
         install_throttle().flush()
 
@@ -114,13 +119,13 @@ def run_server(
 class ServerThread:
     """The app served by uvicorn in a daemon thread on ``host`` (a free port unless ``port`` is given)."""
 
-    def __init__(self, app: Starlette, host: str = "127.0.0.1", port: int = 0,
-                 limits: ConnectionLimits | None = None) -> None:
+    def __init__(self, app: ASGIApp, host: str = "127.0.0.1", port: int = 0,
+                 limits: ConnectionLimits | None = None, **options: Any) -> None:
         self.app = app
         self._sock = bind_socket(host, port)
         self.host = host
         self.port: int = self._sock.getsockname()[1]
-        self._server = _server(app, limits)
+        self._server = _server(app, limits, options=options)
         self._thread = threading.Thread(target=self._run, name=f"specmock-{self.port}", daemon=True)
         self.error: BaseException | None = None
 

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from specmock import __version__
 
 if TYPE_CHECKING:
-    import socket
     import threading
 
     import uvicorn
@@ -30,6 +29,17 @@ EXIT_USAGE = 2
 
 
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, describe: Callable[[], str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A description that reads the registry's contract side is written only for --help, so
+        # that the other commands never import it.
+        self._describe = describe
+
+    def format_help(self) -> str:
+        if self._describe is not None:
+            self.description, self._describe = self._describe(), None
+        return super().format_help()
+
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(EXIT_USAGE, f"specmock: {message} (see '{self.prog} --help')\n")
 
@@ -96,6 +106,45 @@ def _verifiable_apis() -> tuple[str, ...]:
     return tuple(d.name for d in descriptors() if d.provider is not None)
 
 
+def _contract_apis() -> tuple[str, ...]:
+    """The registered APIs whose consumer contract runs against a driver command, in registry order."""
+    from specmock.mocks.registry import descriptors
+
+    return tuple(d.name for d in descriptors() if d.consumer is not None and d.command_adapter is not None)
+
+
+def _proxied_apis() -> tuple[str, ...]:
+    from specmock.mocks.proxy.upstreams import api_names
+
+    return api_names()
+
+
+def _one_of(names: Sequence[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+
+
+def _verify_description() -> str:
+    """``specmock verify --help``'s description, its variables read from each API's provider plan."""
+    from specmock.contracts.provider.plan import plan_for
+
+    plans = [plan_for(name)[1] for name in _verifiable_apis()]
+    urls = [url.env for plan in plans for url in plan.urls]
+    logins = []
+    for plan in plans:
+        own = [c.name for c in plan.credentials if not c.public]
+        public = [c.name for c in plan.credentials if c.public]
+        if own or public:
+            logins.append(", ".join(own) + (f" ({', '.join(public)})" if public else ""))
+    return (
+        "Generate requests from the specs (positive, negative, coverage and stateful), send them "
+        "to the server with tokens from each API's own login, and check every answer with schemathesis. "
+        "Exit 0 only when every check holds. --base-url is the root of a server with the mock's layout "
+        f"(e.g. http://127.0.0.1:8080 for 'specmock serve'); the per-API variables {_one_of(urls)} "
+        f"point at other hosts. Credentials come from {', '.join(logins)}; on a loopback address "
+        "the mock's demo credentials are used for any that are unset."
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="specmock",
@@ -152,14 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
     verify = commands.add_parser(
         "verify",
         help="check a server against the specs (provider contract suite, schemathesis)",
-        description="Generate requests from the specs (positive, negative, coverage and stateful), send them "
-        "to the server with tokens from each API's own login, and check every answer with schemathesis. "
-        "Exit 0 only when every check holds. --base-url is the root of a server with the mock's layout "
-        "(e.g. http://127.0.0.1:8080 for 'specmock serve'); the per-API variables BANQER_API_BASE_URL, "
-        "BANQER_AUTH_BASE_URL, PBM_GRAPHQL_URL and ASSINE_BASE_URL point at other hosts. Credentials come "
-        "from BANQER_TENANT, BANQER_CLIENT_ID, BANQER_CLIENT_SECRET, PBM_LOGIN, PBM_PASSWORD, "
-        "ASSINE_USERNAME, ASSINE_PASSWORD (ASSINE_CLIENT_ID, ASSINE_CLIENT_SECRET); on a loopback address "
-        "the mock's demo credentials are used for any that are unset.",
+        describe=_verify_description,
     )
     verify.add_argument("--api", choices=(*_verifiable_apis(), "all"), default="all",
                         help="which API to verify (default: all)")
@@ -357,14 +399,17 @@ def _add_proxy_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
         epilog="example: specmock proxy --api banqer --upstream 'https://api-{tenant}.banqer.com.br' "
         "--api banqer-auth --upstream https://auth.banqer.com.br --report drift.json --fail-on drift",
     )
-    proxy.add_argument("--api", action="append", default=[], metavar="API",
-                       choices=("banqer", "banqer-auth", "pbm", "assine"),
-                       help="an API to proxy: banqer, banqer-auth, pbm or assine (repeatable; "
+    proxied = _proxied_apis()
+    proxy.add_argument("--api", action="append", default=[], metavar="API", choices=proxied,
+                       help=f"an API to proxy: {_one_of(proxied)} (repeatable; "
                        "each with its own --upstream, in the same order)")
     proxy.add_argument("--upstream", action="append", default=[], metavar="URL",
                        help="base URL of that API on the real server, standing for its mount path; "
                        "may use {tenant} for banqer (e.g. https://api-{tenant}.banqer.com.br)")
     proxy.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    proxy.add_argument("--allowed-host", action="append", type=_host_name, default=[], metavar="NAME",
+                       help="a host name this proxy is reached by, besides loopback and --host "
+                       "(repeatable): /__mock__/drift and /__mock__/requests refuse other Host headers")
     proxy.add_argument("--port", type=_port, default=PROXY_DEFAULT_PORT,
                        help=f"port to bind, 0 for any free one (default: {PROXY_DEFAULT_PORT})")
     proxy.add_argument("--report", type=Path, default=None, metavar="FILE",
@@ -379,10 +424,9 @@ def _add_proxy_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
 def _cmd_proxy(args: argparse.Namespace) -> int:
     import gc
 
-    import uvicorn
-
+    from specmock.mocks.connections import ConnectionLimits, default_max_connections
     from specmock.mocks.proxy import PROXY_SERVER_OPTIONS, UpstreamError, create_proxy_app, parse_targets
-    from specmock.mocks.server import bind_socket
+    from specmock.mocks.server import bind_socket, run_server
 
     try:
         targets = parse_targets(args.api, args.upstream)
@@ -398,7 +442,8 @@ def _cmd_proxy(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"specmock: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
         return 1
-    app = create_proxy_app(targets, timeout=float(args.timeout))
+    app = create_proxy_app(targets, timeout=float(args.timeout),
+                           allowed_hosts=[args.host, *args.allowed_host])
     # The specs and checkers just loaded live as long as the process: frozen, the garbage collector
     # stops walking them on every collection (under load, that walk cost each request ~30 µs).
     gc.collect()
@@ -409,9 +454,8 @@ def _cmd_proxy(args: argparse.Namespace) -> int:
     for target in targets:
         print(f"  {target.api:12} {base}{target.mount} -> {target.upstream}")
     print(f"  drift report {base}/__mock__/drift", flush=True)
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on",
-                            timeout_graceful_shutdown=2, **PROXY_SERVER_OPTIONS)
-    _run_until_stopped(uvicorn.Server(config), sock)
+    limits = ConnectionLimits(max_connections=default_max_connections(), grace=2)
+    _run_until_stopped(lambda: run_server(app, sock, limits=limits, **PROXY_SERVER_OPTIONS))
     report = app.report
     failures = sum(item["count"] for item in report.to_dict()["upstream_failures"])
     print(f"specmock: proxy stopped: {report.exchanges} exchanges, {report.drift} distinct findings, "
@@ -440,7 +484,7 @@ def write_drift_report(as_json: str, markdown: str, path: Path) -> list[Path]:
     return [json_path, md_path]
 
 
-def _run_until_stopped(server: uvicorn.Server, sock: socket.socket) -> None:
+def _run_until_stopped(serve: Callable[[], None]) -> None:
     """Serve until Ctrl-C or SIGTERM, then return (so the report is still written).
 
     uvicorn raises the signal again once it has stopped; with these handlers in place that only
@@ -450,18 +494,16 @@ def _run_until_stopped(server: uvicorn.Server, sock: socket.socket) -> None:
     import threading
 
     if threading.current_thread() is not threading.main_thread():
-        server.run(sockets=[sock])
+        serve()
         return
     stops = (signal.SIGINT, signal.SIGTERM)
     previous = {sig: signal.signal(sig, lambda signum, frame: None) for sig in stops}
     try:
-        server.run(sockets=[sock])
+        serve()
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
 
-
-CONTRACT_APIS = ("banqer", "pbm", "assine")
 
 
 def _step_timeout(value: str) -> float:
@@ -486,7 +528,7 @@ def _add_contract_command(commands: argparse._SubParsersAction[_Parser]) -> None
         "prints something that is not the protocol, or does not answer a step in time).",
         epilog="example: specmock contract --api banqer -- node tests/banqer-driver.mjs",
     )
-    contract.add_argument("--api", choices=CONTRACT_APIS, default=None,
+    contract.add_argument("--api", choices=_contract_apis(), default=None,
                           help="whose consumer contract to run (required with a COMMAND)")
     contract.add_argument("--property", action="append", default=None, metavar="NAME",
                           help="only this property (repeatable), e.g. retries")
@@ -510,8 +552,8 @@ def _cmd_contract(args: argparse.Namespace) -> int:
 
     from specmock.contracts.consumer import ContractViolation
     from specmock.contracts.consumer.command import (
-        COMMAND_ADAPTERS,
         DriverError,
+        command_adapter,
         contract_properties,
         node_kit_path,
         run_contract,
@@ -526,7 +568,7 @@ def _cmd_contract(args: argparse.Namespace) -> int:
               "'specmock contract --api banqer -- node driver.mjs'", file=sys.stderr)
         return EXIT_USAGE
     if args.api is None:
-        print("specmock: contract needs --api (one of banqer, pbm, assine)", file=sys.stderr)
+        print(f"specmock: contract needs --api (one of {', '.join(_contract_apis())})", file=sys.stderr)
         return EXIT_USAGE
     names = contract_properties(args.api)
     unknown = [name for name in args.property or [] if name not in names]
@@ -542,7 +584,7 @@ def _cmd_contract(args: argparse.Namespace) -> int:
         print(f"specmock: {exc}", file=sys.stderr)
         return EXIT_USAGE
     profiles.set_examples(args.max_examples)
-    adapter = COMMAND_ADAPTERS[args.api](
+    adapter = command_adapter(args.api)(
         command, max_attempts=args.max_attempts, seed=args.seed, step_timeout=args.step_timeout
     )
     shown = " ".join(command)

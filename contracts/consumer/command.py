@@ -34,9 +34,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, ClassVar, NoReturn
 
+from specmock.mocks.descriptor import resolve
+from specmock.mocks.registry import descriptor
 from specmock.redact import redact_text
 
-from . import assine, banqer, pbm
 from .assine import AssineAdapter
 from .banqer import BanqerAdapter
 from .fake_server import ClockOverrun
@@ -44,7 +45,6 @@ from .pbm import PbmAdapter
 from .properties import ContractSuite
 
 __all__ = [
-    "COMMAND_ADAPTERS",
     "AssineCommandAdapter",
     "BanqerCommandAdapter",
     "DriverClient",
@@ -53,6 +53,7 @@ __all__ = [
     "PbmCommandAdapter",
     "RemoteError",
     "TypedRemoteError",
+    "command_adapter",
     "contract_properties",
     "node_kit_path",
     "run_contract",
@@ -465,22 +466,28 @@ class AssineCommandAdapter(_CommandAdapter, AssineAdapter):
         return client.list({"path": path, "params": pairs}, f"list {path}")
 
 
-#: The command adapter of each API, by the name ``specmock contract --api`` takes.
-COMMAND_ADAPTERS: dict[str, type[_CommandAdapter]] = {
-    "banqer": BanqerCommandAdapter,
-    "pbm": PbmCommandAdapter,
-    "assine": AssineCommandAdapter,
-}
+def command_adapter(api: str) -> type[_CommandAdapter]:
+    """The command adapter of the registered API ``api`` (its descriptor's ``command_adapter``)."""
+    target = descriptor(api).command_adapter
+    if target is None:
+        raise KeyError(f"the {api} API has no command adapter")
+    found: type[_CommandAdapter] = resolve(target)
+    return found
 
 
-_SUITES: dict[str, ContractSuite[Any]] = {"banqer": banqer.SUITE, "pbm": pbm.SUITE, "assine": assine.SUITE}
+def _suite(api: str) -> ContractSuite[Any]:
+    target = descriptor(api).consumer
+    if target is None:
+        raise KeyError(f"the {api} API has no consumer contract")
+    suite: ContractSuite[Any] = resolve(target).suite
+    return suite
 
 
 def contract_properties(api: str) -> list[str]:
     """The names of the properties of ``api``'s consumer contract, in the order they run."""
-    return list(_SUITES[api].properties)
+    return list(_suite(api).properties)
 
 
 def run_contract(api: str, adapter: Any, only: list[str] | None = None) -> None:
     """Run ``api``'s consumer contract (all properties, or those in ``only``) against ``adapter``."""
-    _SUITES[api].run(adapter, only)
+    _suite(api).run(adapter, only)

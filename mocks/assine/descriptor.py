@@ -12,10 +12,11 @@ DESCRIPTOR = ApiDescriptor(
     title="Assine Online",
     # The mock answers every resource with and without the /v1 prefix; the spec writes it with it.
     mounts=(ApiMount("assine", "/assine", "specmock.mocks.assine.api:AssineApi", openapi="assine",
-                     optional_prefixes=("/v1",)),),
+                     optional_prefixes=("/v1",), errors="specmock.mocks.assine.errors:ProblemForPath"),),
     specs=(ApiSpec("assine", "assine.openapi.yaml", "openapi"),),
     settings=AssineSettings,
     provider="specmock.contracts.provider.plans:ASSINE",
     fixture="specmock.contracts.fixtures.handles:AssineMock",
     consumer="specmock.contracts.consumer.assine:AssineConsumerContract",
+    command_adapter="specmock.contracts.consumer.command:AssineCommandAdapter",
 )

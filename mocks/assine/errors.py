@@ -233,7 +233,9 @@ class ProblemForPath(Response):
     (fault headers) are kept.
     """
 
-    def __init__(self, status: int, detail: str | None, headers: Mapping[str, str] | None) -> None:
+    def __init__(
+        self, status: int, detail: str | None = None, headers: Mapping[str, str] | None = None
+    ) -> None:
         self._status = status
         self._detail = detail
         self._extra_headers = dict(headers or {})

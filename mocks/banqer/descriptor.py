@@ -12,8 +12,9 @@ DESCRIPTOR = ApiDescriptor(
     title="Banqer",
     mounts=(
         ApiMount("banqer-auth", "/banqer-auth", "specmock.mocks.banqer.realm:BanqerAuthApi",
-                 openapi="banqer-auth"),
-        ApiMount("banqer", "/banqer/{tenant}", "specmock.mocks.banqer.api:BanqerApi", openapi="banqer"),
+                 openapi="banqer-auth", errors="specmock.mocks.banqer.errors:realm_error"),
+        ApiMount("banqer", "/banqer/{tenant}", "specmock.mocks.banqer.api:BanqerApi", openapi="banqer",
+                 errors="specmock.mocks.banqer.errors:api_error"),
     ),
     specs=(
         ApiSpec("banqer-auth", "banqer-auth.openapi.yaml", "openapi"),
@@ -23,4 +24,5 @@ DESCRIPTOR = ApiDescriptor(
     provider="specmock.contracts.provider.plans:BANQER",
     fixture="specmock.contracts.fixtures.handles:BanqerMock",
     consumer="specmock.contracts.consumer.banqer:BanqerConsumerContract",
+    command_adapter="specmock.contracts.consumer.command:BanqerCommandAdapter",
 )

@@ -27,6 +27,7 @@ __all__ = [
     "default_reason",
     "encode_json",
     "oauth_error",
+    "realm_error",
 ]
 
 JSON_UTF8 = "application/json; charset=utf-8"
@@ -190,3 +191,10 @@ def oauth_error(
     )
     body = {"error": error or default_error, "error_description": description or default_description}
     return BanqerJSONResponse(body, status, out)
+
+
+def realm_error(
+    status: int, message: str | None = None, headers: Mapping[str, str] | None = None
+) -> Response:
+    """The realm's error shape for ``status`` (an OAuth error, its code from the status)."""
+    return oauth_error(status, None, message, headers)

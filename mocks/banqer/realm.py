@@ -30,7 +30,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from specmock.mocks.banqer.errors import JSON_UTF8, BanqerJSONResponse, oauth_error
+from specmock.mocks.banqer.errors import JSON_UTF8, BanqerJSONResponse, oauth_error, realm_error
 from specmock.mocks.banqer.settings import BanqerClient, BanqerSettings
 from specmock.mocks.core.state import MockApi
 from specmock.mocks.core.tokens import TokenRecord
@@ -79,7 +79,7 @@ class BanqerAuthApi(MockApi):
     def error_response(
         self, status: int, message: str | None = None, headers: Mapping[str, str] | None = None
     ) -> Response:
-        return oauth_error(status, None, message, headers)
+        return realm_error(status, message, headers)
 
     def info(self, base_url: str) -> dict[str, Any]:
         return {

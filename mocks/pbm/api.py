@@ -22,7 +22,7 @@ from starlette.types import ASGIApp
 from specmock import specs
 from specmock.mocks.core.state import MockApi, MockState
 from specmock.mocks.pbm import data
-from specmock.mocks.pbm.errors import http_error_body, json_response
+from specmock.mocks.pbm.errors import http_error_response
 from specmock.mocks.pbm.limits import MAX_DEPTH, MAX_FIELDS, QueryLimitsRule, limits_rule
 from specmock.mocks.pbm.resolvers import Resolvers
 from specmock.mocks.pbm.routes import GraphQLHttpApp
@@ -71,7 +71,7 @@ class PbmApi(MockApi):
         status (404, 413, 429, 5xx …) is INTERNAL_SERVER_ERROR with ``extensions.status``, as
         the NestJS Apollo driver maps HTTP exceptions (reference §5.4).
         """
-        return json_response(http_error_body(status, message), status, headers)
+        return http_error_response(status, message, headers)
 
     def reset(self) -> None:
         self.store.reset()

@@ -10,7 +10,9 @@ __all__ = ["DESCRIPTOR"]
 DESCRIPTOR = ApiDescriptor(
     name="pbm",
     title="Funcional PBM",
-    mounts=(ApiMount("pbm", "/pbm", "specmock.mocks.pbm.api:PbmApi"),),
+    mounts=(ApiMount("pbm", "/pbm", "specmock.mocks.pbm.api:PbmApi",
+                     errors="specmock.mocks.pbm.errors:http_error_response",
+                     checker="specmock.mocks.proxy.graphql_check:PbmChecker"),),
     specs=(
         ApiSpec("pbm.graphql", "pbm.graphql", "graphql"),
         ApiSpec("pbm.responses.schema.json", "pbm.responses.schema.json", "json-schema"),
@@ -19,4 +21,5 @@ DESCRIPTOR = ApiDescriptor(
     provider="specmock.contracts.provider.plans:PBM",
     fixture="specmock.contracts.fixtures.handles:PbmMock",
     consumer="specmock.contracts.consumer.pbm:PbmConsumerContract",
+    command_adapter="specmock.contracts.consumer.command:PbmCommandAdapter",
 )

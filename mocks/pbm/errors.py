@@ -114,6 +114,13 @@ def http_error_body(status: int, message: str | None = None) -> dict[str, Any]:
     return {"errors": [http_exception_item(status, message)], "data": None}
 
 
+def http_error_response(
+    status: int, message: str | None = None, headers: Mapping[str, str] | None = None
+) -> Response:
+    """:func:`http_error_body` as a response: the gateway's error shape for an HTTP status."""
+    return json_response(http_error_body(status, message), status, headers)
+
+
 # ---------------------------------------------------------------------------------------------
 # Exceptions
 # ---------------------------------------------------------------------------------------------

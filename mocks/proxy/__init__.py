@@ -9,16 +9,16 @@ holds only what belongs to no layer. ``specmock proxy`` (``specmock/cli.py``) se
 from specmock.mocks.proxy.app import PROXY_SERVER_OPTIONS, ProxyApp, create_proxy_app
 from specmock.mocks.proxy.drift import DriftReport
 from specmock.mocks.proxy.findings import Finding
-from specmock.mocks.proxy.upstreams import API_NAMES, ProxyTarget, UpstreamError, parse_targets
+from specmock.mocks.proxy.upstreams import ProxyTarget, UpstreamError, api_names, parse_targets
 
 __all__ = [
-    "API_NAMES",
     "PROXY_SERVER_OPTIONS",
     "DriftReport",
     "Finding",
     "ProxyApp",
     "ProxyTarget",
     "UpstreamError",
+    "api_names",
     "create_proxy_app",
     "parse_targets",
 ]

@@ -20,7 +20,7 @@ import logging
 import ssl
 import time
 import zlib
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import Any, Protocol
 from urllib.parse import parse_qs, parse_qsl, unquote, urlencode
 
@@ -28,10 +28,13 @@ import aiohttp
 from starlette.types import Receive, Scope, Send
 from yarl import URL
 
+from specmock.mocks.admin_guard import AdminGuard
+from specmock.mocks.core.hosts import normalized_hosts
 from specmock.mocks.core.journal import Journal, JournalEntry
+from specmock.mocks.descriptor import ApiDescriptor, ApiMount, resolve
 from specmock.mocks.proxy.drift import DriftReport
 from specmock.mocks.proxy.openapi_check import Check, Exchange
-from specmock.mocks.proxy.upstreams import ProxyTarget, error_response
+from specmock.mocks.proxy.upstreams import ProxyTarget, error_response, proxied_mounts
 from specmock.redact import MASK, redact_header
 
 __all__ = ["MAX_CHECKED_BODY", "PROXY_SERVER_OPTIONS", "ProxyApp", "create_proxy_app"]
@@ -65,9 +68,12 @@ HOP_BY_HOP_RAW = frozenset(name.encode("latin-1") for name in HOP_BY_HOP)
 #: Headers aiohttp would add to a request that lacks them; the proxy sends only what the client sent.
 _NEVER_ADDED = ("Accept", "Accept-Encoding", "User-Agent", "Content-Type")
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
-#: uvicorn options for serving the proxy: the upstream's Date and Server reach the client alone (not
-#: beside uvicorn's own), and X-Forwarded-* need no parsing (the proxy never reads the client address).
-PROXY_SERVER_OPTIONS: dict[str, Any] = {"server_header": False, "date_header": False, "proxy_headers": False}
+#: uvicorn options for serving the proxy (with :func:`specmock.mocks.server.run_server`): the upstream's
+#: Date and Server reach the client alone (not beside uvicorn's own), X-Forwarded-* need no parsing
+#: (the proxy never reads the client address), and the lifespan closes the upstream connections.
+PROXY_SERVER_OPTIONS: dict[str, Any] = {
+    "server_header": False, "date_header": False, "proxy_headers": False, "lifespan": "on",
+}
 
 
 class Checker(Protocol):
@@ -76,18 +82,18 @@ class Checker(Protocol):
     def check(self, exchange: Exchange) -> Check: ...
 
 
-def build_checker(api: str) -> Checker:
-    from specmock import specs
-
-    if api == "pbm":
-        from specmock.mocks.proxy.graphql_check import PbmChecker
-
-        return PbmChecker()
+def build_checker(api: ApiDescriptor, mount: ApiMount) -> Checker:
+    """The check of ``mount``'s exchanges: its own checker if it names one, else its OpenAPI spec."""
+    if mount.checker is not None:
+        checker: Checker = resolve(mount.checker)()
+        return checker
+    if mount.openapi is None:
+        raise ValueError(f"the {mount.name} mount has neither an OpenAPI spec nor a checker")
     from specmock.mocks.proxy.openapi_check import OpenApiChecker
 
-    return OpenApiChecker(
-        api, specs.OPENAPI_SPECS[api], specs.load(api), optional_prefix="/v1" if api == "assine" else ""
-    )
+    spec = api.spec(mount.openapi)
+    prefix = mount.optional_prefixes[0] if mount.optional_prefixes else ""
+    return OpenApiChecker(mount.name, spec.file_name, spec.load(), optional_prefix=prefix)
 
 
 class _ClientGone(Exception):
@@ -105,12 +111,15 @@ class ProxyApp:
         journal_size: int = 1000,
         verify_tls: bool = True,
         max_connections: int = 200,
+        allowed_hosts: Iterable[str] = (),
     ) -> None:
         self.targets = sorted(targets, key=lambda t: -len(t.mount))
         self.timeout = timeout
         self.report = DriftReport()
         self.journal = Journal(journal_size)
-        self.checkers: dict[str, Checker] = {t.api: build_checker(t.api) for t in targets}
+        known = proxied_mounts()
+        self.checkers: dict[str, Checker] = {t.api: build_checker(*known[t.api]) for t in targets}
+        self._mounts = {t.api: known[t.api][1] for t in targets}
         self._verify = verify_tls
         self._max_connections = max_connections
         self._session: aiohttp.ClientSession | None = None
@@ -119,6 +128,9 @@ class ProxyApp:
         self._timeouts = aiohttp.ClientTimeout(total=None, connect=timeout, sock_read=timeout)
         #: One future per exchange whose answer is out (or going out) but not yet checked.
         self._unchecked: set[asyncio.Future[None]] = set()
+        # The same Origin and Host rules as the mock's admin API (loopback, the bound address, and
+        # allowed_hosts): a web page cannot read or clear the report.
+        self._guarded_admin = AdminGuard(self._admin, normalized_hosts(allowed_hosts))
 
     def _upstream(self) -> aiohttp.ClientSession:
         # One keep-alive pool for every upstream, made in the serving loop on first use. aiohttp keeps
@@ -156,7 +168,7 @@ class ProxyApp:
             return
         path: str = scope["path"]
         if path == ADMIN or path.startswith(ADMIN + "/"):
-            await self._admin(scope, receive, send)
+            await self._guarded_admin(scope, receive, send)
             return
         # Matched on the path as sent (percent-escapes kept), so that it reaches the upstream as sent.
         raw_path = (scope.get("raw_path") or path.encode("utf-8")).decode("latin-1").split("?", 1)[0]
@@ -382,7 +394,7 @@ class ProxyApp:
             if status == 504
             else f"specmock proxy: the upstream {upstream} could not be reached ({kind})"
         )
-        response = error_response(target.api, status, message, exchange.path)
+        response = error_response(self._mounts[target.api], status, message)
 
         async def nothing() -> dict[str, Any]:
             return {"type": "http.disconnect"}

@@ -1,31 +1,39 @@
 """The APIs the proxy can stand in front of: where each is mounted, its spec, its error shape.
 
-Mount paths are the mock's (``/banqer/{tenant}``, ``/banqer-auth``, ``/pbm``, ``/assine``), so an
-app switches between the mock and the proxy by base URL only. An upstream URL is the API's base on
-the real server; it may use the mount's parameters (``https://api-{tenant}.banqer.com.br``).
+Every mount of the registry (:mod:`specmock.mocks.registry`) that has an OpenAPI spec or a check of
+its own (:attr:`~specmock.mocks.descriptor.ApiMount.checker`) can be proxied, under the mock's path
+(``/banqer/{tenant}``, ``/banqer-auth``, ``/pbm``, ``/assine``), so an app switches between the mock
+and the proxy by base URL only. An upstream URL is the API's base on the real server; it may use the
+mount's parameters (``https://api-{tenant}.banqer.com.br``).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, cached_property
 from typing import Any
 from urllib.parse import urlsplit
 
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
-__all__ = ["API_NAMES", "ProxyTarget", "UpstreamError", "error_response", "parse_targets"]
+from specmock.mocks.descriptor import ApiDescriptor, ApiMount, resolve
+from specmock.mocks.registry import descriptors
 
-MOUNTS: dict[str, str] = {
-    "banqer": "/banqer/{tenant}",
-    "banqer-auth": "/banqer-auth",
-    "pbm": "/pbm",
-    "assine": "/assine",
-}
-API_NAMES: tuple[str, ...] = tuple(MOUNTS)
+__all__ = ["ProxyTarget", "UpstreamError", "api_names", "error_response", "parse_targets", "proxied_mounts"]
+
 _PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def proxied_mounts() -> dict[str, tuple[ApiDescriptor, ApiMount]]:
+    """Each mount the proxy can check, by name, with the API it belongs to (registry order)."""
+    return {mount.name: (api, mount) for api in descriptors() for mount in api.mounts
+            if mount.openapi is not None or mount.checker is not None}
+
+
+def api_names() -> tuple[str, ...]:
+    """What ``specmock proxy --api`` takes: the names of :func:`proxied_mounts`."""
+    return tuple(proxied_mounts())
 
 
 class UpstreamError(ValueError):
@@ -34,12 +42,9 @@ class UpstreamError(ValueError):
 
 @dataclass(frozen=True)
 class ProxyTarget:
-    api: str
+    api: str  # the mount's name
     upstream: str  # without a trailing slash; may hold ``{tenant}``
-
-    @property
-    def mount(self) -> str:
-        return MOUNTS[self.api]
+    mount: str  # the mount's path (``/banqer/{tenant}``)
 
     @cached_property
     def pattern(self) -> re.Pattern[str]:
@@ -77,10 +82,12 @@ def parse_targets(apis: list[str], upstreams: list[str]) -> list[ProxyTarget]:
         raise UpstreamError(
             f"{len(apis)} --api but {len(upstreams)} --upstream: give one --upstream per --api"
         )
+    known = proxied_mounts()
     targets: list[ProxyTarget] = []
     for api, upstream in zip(apis, upstreams, strict=True):
-        if api not in MOUNTS:
-            raise UpstreamError(f"unknown API {api!r}: expected one of {', '.join(API_NAMES)}")
+        if api not in known:
+            raise UpstreamError(f"unknown API {api!r}: expected one of {', '.join(known)}")
+        mount = known[api][1].path
         if any(t.api == api for t in targets):
             raise UpstreamError(f"--api {api} is given twice")
         parts = urlsplit(upstream)
@@ -88,48 +95,25 @@ def parse_targets(apis: list[str], upstreams: list[str]) -> list[ProxyTarget]:
             raise UpstreamError(f"--upstream {upstream!r} for {api} is not an http:// or https:// URL")
         if parts.query or parts.fragment:
             raise UpstreamError(f"--upstream {upstream!r} for {api} must not have a query or fragment")
-        unknown = set(_PARAM.findall(upstream)) - set(_PARAM.findall(MOUNTS[api]))
+        unknown = set(_PARAM.findall(upstream)) - set(_PARAM.findall(mount))
         if unknown:
             raise UpstreamError(
                 f"--upstream {upstream!r} uses {{{sorted(unknown)[0]}}}, which {api}'s mount "
-                f"{MOUNTS[api]} does not have"
+                f"{mount} does not have"
             )
-        targets.append(ProxyTarget(api, upstream.rstrip("/")))
+        targets.append(ProxyTarget(api, upstream.rstrip("/"), mount))
     return targets
 
 
-def error_response(api: str, status: int, message: str, path: str) -> Response:
-    """``status`` (502 or 504) in ``api``'s own error shape, as the mock builds it."""
-    return _ERRORS[api](status, message, path)
+def error_response(mount: ApiMount, status: int, message: str) -> Response:
+    """``status`` (502 or 504) in ``mount``'s own error shape, as the mock builds it
+    (:attr:`~specmock.mocks.descriptor.ApiMount.errors`); plain ``{"error": message}`` if it names none."""
+    if mount.errors is None:
+        return JSONResponse({"error": message}, status)
+    response: Response = _renderer(mount.errors)(status, message)
+    return response
 
 
-def _banqer(status: int, message: str, path: str) -> Response:
-    from specmock.mocks.banqer.errors import api_error
-
-    return api_error(status, message)
-
-
-def _realm(status: int, message: str, path: str) -> Response:
-    from specmock.mocks.banqer.errors import oauth_error
-
-    return oauth_error(status, None, message)
-
-
-def _pbm(status: int, message: str, path: str) -> Response:
-    from specmock.mocks.pbm.errors import http_error_body, json_response
-
-    return json_response(http_error_body(status, message), status)
-
-
-def _assine(status: int, message: str, path: str) -> Response:
-    from specmock.mocks.assine.errors import ApiProblem
-
-    return ApiProblem(status, message).response()
-
-
-_ERRORS: dict[str, Callable[[int, str, str], Any]] = {
-    "banqer": _banqer,
-    "banqer-auth": _realm,
-    "pbm": _pbm,
-    "assine": _assine,
-}
+@cache
+def _renderer(target: str) -> Any:
+    return resolve(target)

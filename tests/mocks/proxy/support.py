@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-import uvicorn
 
 from specmock.mocks.app import create_app, create_state
 from specmock.mocks.config import MockConfig
+from specmock.mocks.connections import ConnectionLimits
 from specmock.mocks.proxy import PROXY_SERVER_OPTIONS, ProxyApp, create_proxy_app, parse_targets
 from specmock.mocks.server import ServerThread
 
@@ -59,20 +59,11 @@ class Chain:
 
 
 class ProxyThread(ServerThread):
-    """A served proxy whose lifespan runs, so its upstream connections are closed when it stops."""
+    """A proxy served as ``specmock proxy`` serves it: the mock's connection limits, its lifespan
+    running (so its upstream connections are closed when it stops)."""
 
-    def __init__(self, app: ProxyApp) -> None:
-        super().__init__(app)  # type: ignore[arg-type]
-        self._server = uvicorn.Server(
-            uvicorn.Config(
-                app,
-                log_level="warning",
-                access_log=False,
-                lifespan="on",
-                timeout_graceful_shutdown=2,
-                **PROXY_SERVER_OPTIONS,
-            )
-        )
+    def __init__(self, app: ProxyApp, limits: ConnectionLimits | None = None) -> None:
+        super().__init__(app, limits=limits or ConnectionLimits(grace=2), **PROXY_SERVER_OPTIONS)
 
 
 @contextlib.contextmanager

@@ -240,7 +240,7 @@ def _asgi_get(path: str) -> dict[str, Any]:
         "path": path,
         "raw_path": path.encode(),
         "query_string": b"",
-        "headers": [(b"host", b"proxy.test")],
+        "headers": [(b"host", b"localhost:8081")],
     }
 
 
