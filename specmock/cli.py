@@ -119,8 +119,8 @@ def _proxied_apis() -> tuple[str, ...]:
     return api_names()
 
 
-def _one_of(names: Sequence[str]) -> str:
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+def _one_of(names: Sequence[str], last: str = "or") -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} {last} {names[-1]}"
 
 
 def _verify_description() -> str:
@@ -139,7 +139,7 @@ def _verify_description() -> str:
         "Generate requests from the specs (positive, negative, coverage and stateful), send them "
         "to the server with tokens from each API's own login, and check every answer with schemathesis. "
         "Exit 0 only when every check holds. --base-url is the root of a server with the mock's layout "
-        f"(e.g. http://127.0.0.1:8080 for 'specmock serve'); the per-API variables {_one_of(urls)} "
+        f"(e.g. http://127.0.0.1:8080 for 'specmock serve'); the per-API variables {_one_of(urls, 'and')} "
         f"point at other hosts. Credentials come from {', '.join(logins)}; on a loopback address "
         "the mock's demo credentials are used for any that are unset."
     )

@@ -4,12 +4,21 @@ It lives beside the API mocks because it reuses what they own: the mount paths, 
 shape (502/504 answers) and the request validators compiled from the OpenAPI files
 (``mocks/core/openapi.py``); the contract suites must not reach into the mock, and ``specmock/``
 holds only what belongs to no layer. ``specmock proxy`` (``specmock/cli.py``) serves it.
+
+Names are imported on first use, so that the CLI can read :func:`api_names` for its ``--help``
+without loading aiohttp and the checkers.
 """
 
-from specmock.mocks.proxy.app import PROXY_SERVER_OPTIONS, ProxyApp, create_proxy_app
-from specmock.mocks.proxy.drift import DriftReport
-from specmock.mocks.proxy.findings import Finding
-from specmock.mocks.proxy.upstreams import ProxyTarget, UpstreamError, api_names, parse_targets
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from specmock.mocks.proxy.app import PROXY_SERVER_OPTIONS, ProxyApp, create_proxy_app
+    from specmock.mocks.proxy.drift import DriftReport
+    from specmock.mocks.proxy.findings import Finding
+    from specmock.mocks.proxy.upstreams import ProxyTarget, UpstreamError, api_names, parse_targets
 
 __all__ = [
     "PROXY_SERVER_OPTIONS",
@@ -22,3 +31,23 @@ __all__ = [
     "create_proxy_app",
     "parse_targets",
 ]
+
+_HOME = {
+    "PROXY_SERVER_OPTIONS": "app", "ProxyApp": "app", "create_proxy_app": "app",
+    "DriftReport": "drift", "Finding": "findings",
+    "ProxyTarget": "upstreams", "UpstreamError": "upstreams", "api_names": "upstreams",
+    "parse_targets": "upstreams",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -12,13 +12,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache, cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
-
-from starlette.responses import JSONResponse, Response
 
 from specmock.mocks.descriptor import ApiDescriptor, ApiMount, resolve
 from specmock.mocks.registry import descriptors
+
+if TYPE_CHECKING:
+    from starlette.responses import Response
 
 __all__ = ["ProxyTarget", "UpstreamError", "api_names", "error_response", "parse_targets", "proxied_mounts"]
 
@@ -109,6 +110,8 @@ def error_response(mount: ApiMount, status: int, message: str) -> Response:
     """``status`` (502 or 504) in ``mount``'s own error shape, as the mock builds it
     (:attr:`~specmock.mocks.descriptor.ApiMount.errors`); plain ``{"error": message}`` if it names none."""
     if mount.errors is None:
+        from starlette.responses import JSONResponse  # not on the CLI's path: --help reads this module
+
         return JSONResponse({"error": message}, status)
     response: Response = _renderer(mount.errors)(status, message)
     return response

@@ -114,3 +114,36 @@ def test_bad_config_file_is_one_line_and_exit_2(tmp_path: Path, content: str, ne
 def test_missing_config_file(tmp_path: Path) -> None:
     result = run("serve", "--config", str(tmp_path / "absent.yaml"))
     assert result.returncode == 2 and "no such file" in result.stderr
+
+
+def test_verify_help_names_the_variables_of_every_plan(capsys: pytest.CaptureFixture[str]) -> None:
+    from specmock.contracts.provider.plan import plan_for, verifiable
+
+    with pytest.raises(SystemExit):
+        main(["verify", "--help"])
+    shown = " ".join(capsys.readouterr().out.split())
+    assert ("the per-API variables BANQER_API_BASE_URL, BANQER_AUTH_BASE_URL, PBM_GRAPHQL_URL and "
+            "ASSINE_BASE_URL point at other hosts") in shown
+    assert "ASSINE_USERNAME, ASSINE_PASSWORD (ASSINE_CLIENT_ID, ASSINE_CLIENT_SECRET);" in shown
+    for name in verifiable():
+        plan = plan_for(name)[1]
+        for variable in [url.env for url in plan.urls] + [c.name for c in plan.credentials]:
+            assert variable in shown
+
+
+def test_contract_offers_the_apis_with_a_command_adapter(capsys: pytest.CaptureFixture[str]) -> None:
+    from specmock.mocks import descriptors
+
+    with pytest.raises(SystemExit):
+        main(["contract", "--help"])
+    names = [d.name for d in descriptors() if d.command_adapter is not None]
+    assert names == ["banqer", "pbm", "assine"]
+    assert "{" + ",".join(names) + "}" in capsys.readouterr().out
+
+
+def test_reading_the_registry_for_the_options_imports_nothing_heavy() -> None:
+    code = "import sys; from specmock.cli import build_parser; build_parser(); " \
+           "print(sorted(m for m in sys.modules if m.split('.')[0] in ('aiohttp', 'starlette') " \
+           "or m.startswith(('specmock.contracts', 'specmock.mocks.proxy.app'))))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "[]", result.stderr

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -140,3 +142,40 @@ class _returns:
 
     def __exit__(self, *exc: object) -> None:
         return None
+
+
+def read_until_closed(sock: socket.socket) -> bytes:
+    chunks = []
+    while chunk := sock.recv(65536):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def test_the_served_proxy_guards_its_admin_endpoints_and_bounds_headers(upstream: str) -> None:
+    process, base = start_proxy(upstream, "--allowed-host", "proxy.example")
+    try:
+        drift = f"{base}/__mock__/drift"
+        refused = httpx.get(drift, headers={"Origin": "http://evil.example"})
+        assert refused.status_code == 403 and "another origin" in refused.json()["error"]
+        assert httpx.delete(drift, headers={"Origin": "http://evil.example"}).status_code == 403
+        rebound = httpx.get(drift, headers={"Host": "evil.example"})
+        assert rebound.status_code == 403 and "--allowed-host evil.example" in rebound.json()["error"]
+        assert httpx.get(f"{base}/__mock__/requests", headers={"Host": "evil.example"}).status_code == 403
+        assert httpx.get(drift, headers={"Host": "proxy.example:8081"}).status_code == 200
+        assert httpx.get(drift, headers={"Origin": base}).status_code == 200
+        # The guard is the admin endpoints' only: proxied requests pass whatever their Origin.
+        proxied = httpx.get(f"{base}/banqer-auth/realms/demo/.well-known/openid-configuration",
+                            headers={"Origin": "http://evil.example"})
+        assert proxied.status_code == 200, proxied.text
+
+        port = int(base.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            sock.sendall(b"GET /__mock__/drift HTTP/1.1\r\nHost: localhost\r\nX-Big: ")
+            with contextlib.suppress(OSError):  # the proxy stops reading once the bound is passed
+                for _ in range(4):
+                    sock.sendall(b"a" * 65536)
+                sock.sendall(b"\r\n\r\n")
+            raw = read_until_closed(sock)
+        assert raw.split(b" ", 2)[1] == b"431", raw[:200]
+    finally:
+        stop(process)

@@ -37,7 +37,7 @@ def test_it_is_served_and_listed_by_the_admin_api(registered: None) -> None:
         assert client.get("/__mock__/").json()["apis"]["tiny"]["mount"] == "/tiny"
         assert client.post("/__mock__/faults", json={"api": "tiny", "status": 503}).status_code == 201
         answer = client.get("/tiny/v1/ping")  # the fault answers in the API's own error shape
-        assert answer.status_code == 503 and set(answer.json()) == {"error"}
+        assert answer.status_code == 503 and answer.json() == {"error": "tiny error 503", "code": 503}
 
 
 def test_the_cli_lists_its_spec_and_offers_it_to_verify(registered: None,
@@ -46,7 +46,9 @@ def test_the_cli_lists_its_spec_and_offers_it_to_verify(registered: None,
     assert "tiny.openapi.yaml" in capsys.readouterr().out
     with pytest.raises(SystemExit):
         main(["verify", "--help"])
-    assert "tiny" in capsys.readouterr().out
+    shown = " ".join(capsys.readouterr().out.split())
+    assert "tiny" in shown
+    assert "ASSINE_BASE_URL and TINY_BASE_URL point at other hosts" in shown
     with ServerThread(create_app(create_state()), "127.0.0.1", 0) as running:
         assert main(["verify", "--api", "tiny", "--base-url", running.url, "--max-examples", "3",
                      "--seed", "1"]) == 0
@@ -109,3 +111,28 @@ def test_a_project_that_registers_it_gets_its_fixture(project: Project) -> None:
     """)
     result = project.run("-q", "-p", "no:randomly")
     result.assert_outcomes(passed=2)
+
+
+def test_the_proxy_stands_in_front_of_it_with_its_spec_and_error_shape(
+    registered: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from specmock.mocks.proxy import create_proxy_app, parse_targets
+    from tests.mocks.proxy.support import ProxyThread
+
+    with pytest.raises(SystemExit):
+        main(["proxy", "--help"])
+    assert "tiny" in capsys.readouterr().out
+    mock_app = create_app(create_state())
+    with ServerThread(mock_app, "127.0.0.1", 0) as mock:
+        proxy_app = create_proxy_app(parse_targets(["tiny"], [f"{mock.url}/tiny"]))
+        with ProxyThread(proxy_app) as proxy, httpx.Client(base_url=proxy.url, timeout=10) as client:
+            assert client.get("/tiny/v1/ping").json() == {"pong": True}
+            mock_app.state.control.fail("tiny", 200, times=1, body={"pong": False})
+            assert client.get("/tiny/v1/ping").json() == {"pong": False}
+            (operation,) = client.get("/__mock__/drift").json()["operations"]
+    assert operation["operation"] == "ping" and operation["exchanges"] == 2
+    assert [finding["spec"] for finding in operation["findings"]] == ["const true"]
+    # The mock is gone: the proxy answers 502 in the tiny API's own error shape.
+    with ProxyThread(proxy_app) as proxy:
+        answer = httpx.get(f"{proxy.url}/tiny/v1/ping", timeout=10)
+    assert answer.status_code == 502 and answer.json()["code"] == 502

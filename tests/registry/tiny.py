@@ -18,6 +18,12 @@ from specmock.contracts.provider.plan import ProviderPlan, SpecRun, UrlVar
 from specmock.mocks import ApiDescriptor, ApiMount, ApiSpec, MockApi
 
 
+def tiny_error(status: int, message: str | None = None, headers: Mapping[str, str] | None = None) -> Response:
+    """The tiny API's error shape: what went wrong and the status."""
+    body = {"error": message or f"tiny error {status}", "code": status}
+    return JSONResponse(body, status, dict(headers or {}))
+
+
 class TinyApi(MockApi):
     name = "tiny"
     mount_path = "/tiny"
@@ -31,7 +37,7 @@ class TinyApi(MockApi):
     def error_response(
         self, status: int, message: str | None = None, headers: Mapping[str, str] | None = None
     ) -> Response:
-        return JSONResponse({"error": message or f"tiny error {status}"}, status, dict(headers or {}))
+        return tiny_error(status, message, headers)
 
     def banner(self, base_url: str) -> list[str]:
         return [f"tiny API        {base_url}{self.mount_path}/v1/ping"]
@@ -46,7 +52,8 @@ PLAN = ProviderPlan(
 DESCRIPTOR = ApiDescriptor(
     name="tiny",
     title="Tiny",
-    mounts=(ApiMount("tiny", "/tiny", f"{__name__}:TinyApi", openapi="tiny"),),
+    mounts=(ApiMount("tiny", "/tiny", f"{__name__}:TinyApi", openapi="tiny",
+                     errors=f"{__name__}:tiny_error"),),
     specs=(ApiSpec("tiny", str(Path(__file__).with_name("tiny.openapi.yaml")), "openapi"),),
     provider=f"{__name__}:PLAN",
 )
