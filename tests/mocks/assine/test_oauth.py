@@ -194,3 +194,28 @@ def test_secrets_stay_out_of_the_journal(client: httpx.Client) -> None:
     journal = client.get("/__mock__/requests", params={"api": "assine"}).text
     for secret in (PJ[1], "typo-password", pair["access_token"]):
         assert secret not in journal
+
+
+def test_a_login_valid_against_the_spec_is_complete(client: httpx.Client) -> None:
+    # Every request schemathesis generates as valid for /oauth carries the fields its grant needs:
+    # the answer is a token or a refusal of the credentials (invalid_grant/_client), never a missing field.
+    import schemathesis
+    from hypothesis import HealthCheck, given, settings
+
+    from specmock.specs import load
+
+    operation = schemathesis.openapi.from_dict(load("assine"))["/oauth"]["POST"]
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(case=operation.as_strategy())
+    def check(case: schemathesis.Case) -> None:
+        if case.media_type == "application/json":
+            response = client.post(f"{API}/oauth", json=case.body)
+        else:
+            response = client.post(f"{API}/oauth", data=case.body)
+        if response.status_code == 200:
+            return
+        assert response.status_code in (400, 401), response.text
+        assert response.json()["title"] in ("invalid_grant", "invalid_client"), (case.body, response.text)
+
+    check()

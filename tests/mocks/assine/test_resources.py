@@ -211,3 +211,19 @@ def test_users_and_business_units_by_id(client: httpx.Client, auth: dict[str, st
     assert client.get(unit["_links"]["self"]["href"], headers=auth).json() == unit
     for path in ("/v1/user/1", "/v1/user/abc", "/v1/business-unit/0", "/user/99999999999999999999"):
         assert client.get(f"{API}{path}", headers=auth).status_code == 404
+
+
+def test_a_patch_without_body_changes_nothing_as_the_spec_says(client: httpx.Client, auth: dict[str, str]) -> None:
+    from specmock.specs import load
+
+    spec = load("assine")
+    for path, operation_id in (("/v1/folder/{id}", "updateFolder"),
+                               ("/v1/workflow-template/{id}", "updateWorkflowTemplate")):
+        operation = spec["paths"][path]["patch"]
+        assert operation["operationId"] == operation_id
+        assert operation["requestBody"].get("required", False) is False, operation_id
+    created = folder(client, auth, name="Intacta", idParent=0)
+    for kwargs in ({}, {"content": b"", "headers": {**auth, "Content-Type": "application/json"}}):
+        response = client.patch(f"{API}/v1/folder/{created['id']}", **({"headers": auth} | kwargs))
+        assert response.status_code == 200, response.text
+        assert response.json() == created
