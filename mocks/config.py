@@ -73,7 +73,8 @@ class MockConfig:
     pbm_accounts: dict[str, PbmAccount] = field(default_factory=lambda: dict(DEMO_PBM_ACCOUNTS))
     pbm_token_ttl: int = 3600
     assine_users: dict[str, AssineUser] = field(default_factory=lambda: dict(DEMO_ASSINE_USERS))
-    assine_token_ttl: int = 3600
+    #: The vendor's access-token listing shows login tokens living about 24 h ("expires_in": "86400").
+    assine_token_ttl: int = 86400
     assine_seeded_users: int = 60
     rate_limits: dict[str, RateLimitRule] = field(default_factory=dict)
     journal_size: int = 1000

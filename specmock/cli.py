@@ -81,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="YAML file adding tenants, clients, accounts, token lifetimes and rate limits")
     serve.add_argument("--token-ttl", type=_positive_int, default=None, metavar="S",
                        help="lifetime in seconds of every token issued "
-                       "(default: 300 Banqer, 3600 PBM and Assine)")
+                       "(default: 300 Banqer, 3600 PBM, 86400 Assine)")
     serve.add_argument("--no-admin", action="store_true",
                        help="do not serve the admin API (/__mock__) — for shared environments")
 

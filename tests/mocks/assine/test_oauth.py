@@ -38,7 +38,8 @@ def test_password_grant_answers_the_documented_shape(client: httpx.Client) -> No
     body = response.json()
     assert list(body) == list(documented("oauth_token_sessao.json"))
     assert HEX40.fullmatch(body["access_token"]) and HEX40.fullmatch(body["refresh_token"])
-    assert (body["expires_in"], body["token_type"], body["scope"]) == (3600, "Bearer", "")
+    # about 24 h by default, as the vendor's own access-token listing shows ("expires_in": "86400")
+    assert (body["expires_in"], body["token_type"], body["scope"]) == (86400, "Bearer", "")
     assert whoami(client, body["access_token"]).status_code == 200
 
 
@@ -157,7 +158,7 @@ def test_revoke_errors(client: httpx.Client, body: dict[str, str], detail: str) 
 def test_tokens_expire_on_the_mock_clock(client: httpx.Client) -> None:
     pair = login(client)
     assert whoami(client, pair["access_token"]).status_code == 200
-    advanced = client.post("/__mock__/clock/advance", json={"seconds": 3601})
+    advanced = client.post("/__mock__/clock/advance", json={"seconds": 86401})
     assert advanced.status_code == 200
     response = whoami(client, pair["access_token"])
     assert response.status_code == 401
