@@ -457,7 +457,7 @@ class ApiMock(_Handle):
         return self.server.url
 
     def fail(self, status: int, *, method: str = "*", path: str = "*", times: int = 1,
-             headers: dict[str, str] | None = None, body: Any = None, delay_ms: int = 0,
+             headers: dict[str, str | None] | None = None, body: Any = None, delay_ms: int = 0,
              api: str | None = None) -> Fault:
         """The next ``times`` requests matching ``method`` and ``path`` (relative to the API's base, ``*``
         wildcards) answer ``status``; ``body`` defaults to the API's own error body for that status."""
@@ -588,7 +588,7 @@ class SpecMock(_Handle):
         return self.server.url
 
     def fail(self, api: str, status: int, *, method: str = "*", path: str = "*", times: int = 1,
-             headers: dict[str, str] | None = None, body: Any = None, delay_ms: int = 0) -> Fault:
+             headers: dict[str, str | None] | None = None, body: Any = None, delay_ms: int = 0) -> Fault:
         return self.control.fail(api, status, method=method, path=path, times=times, headers=headers,
                                  body=body, delay_ms=delay_ms)
 

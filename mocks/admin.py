@@ -34,7 +34,10 @@ _FAULT = {
             "type": "object",
             "maxProperties": 50,
             "propertyNames": {"pattern": "^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}$"},
-            "additionalProperties": {"type": "string", "maxLength": 8192, "pattern": "^[\\t\\x20-\\x7e]*$"},
+            # null leaves the header out (a 429 without Retry-After)
+            "additionalProperties": {
+                "type": ["string", "null"], "maxLength": 8192, "pattern": "^[\\t\\x20-\\x7e]*$"
+            },
         },
         "body": {},
         "delay_ms": {"type": "integer", "minimum": 0, "maximum": 60_000},
