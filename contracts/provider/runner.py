@@ -281,7 +281,9 @@ class _ApiRun:
             "base-url": base_url,
             "seed": self.seed,
             "output": {"sanitization": {"enabled": False}},
-            **_checks.checks_config(self.target.api, raw_spec),
+            **_checks.checks_config(
+                self.target.api, raw_spec, tenant=self.target.credentials.get("BANQER_TENANT")
+            ),
         }
         return schemathesis.Config.from_dict(data)
 
@@ -506,6 +508,7 @@ class _ApiRun:
 
         if self._stop:
             return
+        _pin_parameters(case)
         kwargs = self.channel.kwargs(base_url)
         try:
             response = reauth_and_replay(
@@ -695,6 +698,15 @@ class _ApiRun:
 
 #: Operations of the Assine application-token lifecycle scenario.
 _LIFECYCLE_OPERATIONS = frozenset({"createAccessToken", "listAccessTokens", "deleteAccessToken"})
+
+
+def _pin_parameters(case: Case) -> None:
+    """The values ``schemathesis.toml`` fixes (``parameters = {...}``), as ``schemathesis run`` sends them."""
+    from schemathesis.generation.overrides import for_operation
+
+    operation = case.operation
+    if hasattr(operation, "path_parameters"):  # OpenAPI operations; GraphQL has no such parameters
+        for_operation(operation.schema.config, operation=operation).apply_to(case)
 
 
 def _names_of(operation: APIOperation) -> set[str]:
