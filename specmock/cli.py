@@ -134,6 +134,10 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+#: File name endings a spec can have; anything else given to ``specmock specs`` is not checked.
+_SPEC_SUFFIXES = (".yaml", ".yml", ".json", ".graphql", ".gql")
+
+
 def _cmd_specs(args: argparse.Namespace) -> int:
     from specmock import specs
     from specmock.spec_check import SpecProblem, check_spec
@@ -143,7 +147,13 @@ def _cmd_specs(args: argparse.Namespace) -> int:
             print(f"{name:32} {specs.path(name)}")
         return 0
     status = 0
-    for file in args.files:
+    # ``specmock specs DIR/*`` names everything in the folder: what cannot be a spec is passed over.
+    files = [file for file in args.files if file.suffix in _SPEC_SUFFIXES and not file.is_dir()]
+    if not files:
+        print(f"specmock: no spec file among the arguments (looked for {', '.join(_SPEC_SUFFIXES)})",
+              file=sys.stderr)
+        return 1
+    for file in files:
         try:
             kind = check_spec(file)
         except SpecProblem as exc:

@@ -60,6 +60,23 @@ def test_specs_validates_the_bundled_files(capsys: pytest.CaptureFixture[str]) -
     assert out.count(": valid ") == len(files)
 
 
+def test_specs_on_a_whole_folder_passes_over_what_is_not_a_spec(capsys: pytest.CaptureFixture[str]) -> None:
+    # what a shell makes of `specmock specs specs/*`: __init__.py, __pycache__, schemathesis.toml too
+    folder = specs.path("banqer").parent
+    everything = sorted(str(entry) for entry in folder.iterdir())
+    assert any(name.endswith("__init__.py") for name in everything)
+    assert main(["specs", *everything]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.count(": valid ") == len(specs.SPEC_FILES)
+    assert captured.err == ""
+
+
+def test_specs_without_any_spec_file_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "notes.txt").write_text("x")
+    assert main(["specs", str(tmp_path / "notes.txt"), str(tmp_path)]) == 1
+    assert "no spec file among the arguments" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(
     ("name", "content", "needle"),
     [
