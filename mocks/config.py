@@ -175,6 +175,7 @@ CONFIG_SCHEMA: dict[str, Any] = {
     },
 }
 
+#: The scopes banqer.openapi.yaml declares (its banqerOAuth scheme); a config may grant only these.
 _ALL_SCOPES = ("credores:read", "fichas:read")
 
 
@@ -209,6 +210,12 @@ def parse_config(data: Any, source: str = "config") -> MockConfig:
             clients = tenants.setdefault(tenant, {})
             for client_id, client in spec["clients"].items():
                 scopes = tuple(client.get("scopes", _ALL_SCOPES))
+                unknown = [scope for scope in scopes if scope not in _ALL_SCOPES]
+                if unknown:  # refused at start: a typo would otherwise surface as a 403 much later
+                    raise ConfigError(
+                        f"{source}: banqer.tenants.{tenant}.clients.{client_id}.scopes: unknown scope "
+                        f"{unknown[0]!r}; the Banqer API has: {', '.join(_ALL_SCOPES)}"
+                    )
                 clients[client_id] = BanqerClient(client_id, client["secret"], scopes)
         updates["banqer_tenants"] = tenants
     pbm = data.get("pbm", {})

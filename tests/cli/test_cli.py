@@ -111,6 +111,12 @@ def test_broken_spec_file_is_one_readable_line(
         ("banqer:\n  token_ttl: -5\n", "banqer.token_ttl: -5 is less than the minimum of 1"),
         ("unknown_key: 1\n", "Additional properties are not allowed ('unknown_key' was unexpected)"),
         ("banqer:\n  tenants:\n    Bad_Tenant: {clients: {}}\n", "banqer.tenants"),
+        # a scope the API does not have is refused at start, with the valid ones listed
+        (
+            "banqer:\n  tenants:\n    acme: {clients: {c: {secret: s, scopes: ['fichas:reed']}}}\n",
+            "banqer.tenants.acme.clients.c.scopes: unknown scope 'fichas:reed'; the Banqer API has: "
+            "credores:read, fichas:read",
+        ),
     ],
 )
 def test_bad_config_file_is_one_line_and_exit_2(tmp_path: Path, content: str, needle: str) -> None:

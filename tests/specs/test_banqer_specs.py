@@ -446,3 +446,12 @@ def test_public_facts_are_not_marked_assumed_and_inferences_are(api: dict[str, A
         assert ficha[provisional]["x-specmock-assumed"] is True, provisional
     for schema_name in ("Credor", "Devedor", "Money", "FichaDisplayId"):
         assert schemas[schema_name]["x-specmock-assumed"] is True, schema_name
+
+
+def test_the_scopes_a_config_may_grant_are_the_specs() -> None:
+    from specmock.mocks.config import _ALL_SCOPES
+    from specmock.specs import load
+
+    flows = load("banqer")["components"]["securitySchemes"]["banqerOAuth"]["flows"]
+    declared = {scope for flow in flows.values() for scope in flow.get("scopes", {})}
+    assert set(_ALL_SCOPES) == declared
