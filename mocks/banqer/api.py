@@ -207,6 +207,13 @@ class BanqerApi(MockApi):
             f"banqer OIDC     {realm}/.well-known/openid-configuration",
             f"banqer clients  {listed}",
         ]
+        for other in sorted(set(self.state.config.banqer_tenants) - {tenant}):
+            # the config's own tenants and clients (their secrets are the user's: not printed)
+            added = ", ".join(
+                f"{c.client_id} ({' '.join(c.scopes) or 'no scope'})"
+                for c in self.state.config.banqer_tenants[other].values()
+            )
+            lines.append(f"banqer tenant   {other}: {base_url}/banqer/{other}  clients {added or 'none'}")
         first = next((c for c in clients.values() if "fichas:read" in c.scopes), None)
         if first is not None:
             lines.append(
