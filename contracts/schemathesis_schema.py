@@ -60,7 +60,9 @@ def schema(
 
     def load(spec: str, url: str) -> BaseSchema:
         # "user" keeps every check of the file as it is (the provider suite swaps PBM's own in).
-        config = schemathesis.Config.from_dict({**_checks.checks_config("user", tenant=tenant), "base-url": url})
+        config = schemathesis.Config.from_dict(
+            {**_checks.checks_config("user", tenant=tenant), "base-url": url}
+        )
         if spec == "pbm":
             return schemathesis.graphql.from_path(path("pbm"), config=config)
         return schemathesis.openapi.from_path(path(spec), config=config)

@@ -76,7 +76,11 @@ OWN_CHECKS: dict[str, str] = {
 }
 
 #: API name -> the bundled OpenAPI specs whose ``info.title`` names its ``[[project]]`` blocks.
-_API_SPECS: dict[str, tuple[str, ...]] = {"banqer": ("banqer", "banqer-auth"), "assine": ("assine",), "pbm": ()}
+_API_SPECS: dict[str, tuple[str, ...]] = {
+    "banqer": ("banqer", "banqer-auth"),
+    "assine": ("assine",),
+    "pbm": (),
+}
 _REALM_SPEC = "banqer-auth"
 _HEADER = re.compile(r"^\s*(\[\[?[^\]]+\]\]?)\s*(#.*)?$")
 _WHY = "# why:"
@@ -202,7 +206,9 @@ ENABLED_CHECKS: tuple[str, ...] = tuple(enabled_checks([]))
 DISABLED_CHECKS: dict[str, str] = disabled_checks([])
 
 
-def checks_config(api: str, raw_spec: dict[str, Any] | None = None, *, tenant: str | None = None) -> dict[str, Any]:
+def checks_config(
+    api: str, raw_spec: dict[str, Any] | None = None, *, tenant: str | None = None
+) -> dict[str, Any]:
     """``schemathesis.toml`` as a dict for ``schemathesis.Config.from_dict``, every other check on.
 
     ``tenant`` replaces the realm tenant the file pins (``demo``, the mock's) for another server.

@@ -12,8 +12,9 @@ Each request goes through, in order:
    parameter; 400 ``INVALID_PAGE_TOKEN`` for a token that is not this query's).
 
 A path the spec does not describe is 404 ``NOT_FOUND`` in the Banqer shape, a method it does not
-describe on a served path 405 ``METHOD_NOT_ALLOWED`` with ``Allow`` (:mod:`.routes`). Pagination follows the spec: ``pageSize`` default 50 (200 on ``/v1/credores``),
-values above 200 served as 200; ``pageToken`` empty or absent is the first page;
+describe on a served path 405 ``METHOD_NOT_ALLOWED`` with ``Allow`` (:mod:`.routes`).
+Pagination follows the spec: ``pageSize`` default 50 (200 on ``/v1/credores``), values above 200
+served as 200; ``pageToken`` empty or absent is the first page;
 ``nextPageToken`` is omitted on the last page. Fichas are listed most overdue first.
 """
 

@@ -237,7 +237,9 @@ class BanqerAuthApi(MockApi):
             raise _OAuthFailure(400, "invalid_request", "Missing token parameter to revoke", _NO_STORE)
         hint = form.get("token_type_hint")
         if hint not in (None, "", "access_token", "refresh_token"):
-            raise _OAuthFailure(400, "unsupported_token_type", f"Unsupported token_type_hint: {hint}", _NO_STORE)
+            raise _OAuthFailure(
+                400, "unsupported_token_type", f"Unsupported token_type_hint: {hint}", _NO_STORE
+            )
         self._end(request, tenant, token, client)
         return Response(status_code=200, headers=_NO_STORE)
 

@@ -99,7 +99,9 @@ class SigningKey:
         import jwt  # PyJWT costs about 50 ms to import: off the path before the server answers
 
         if not kid:
-            return jwt.encode(claims, self._private, algorithm="RS256", headers={"typ": typ}, sort_headers=False)
+            return jwt.encode(
+                claims, self._private, algorithm="RS256", headers={"typ": typ}, sort_headers=False
+            )
         return jwt.encode(claims, self._private, algorithm="RS256", headers={"kid": self._kid, "typ": typ})
 
     def verify(self, token: str) -> dict[str, Any]:

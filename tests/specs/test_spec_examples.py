@@ -50,11 +50,18 @@ def http() -> httpx.Client:
 
 def _token(http: httpx.Client, spec: str) -> str:
     if spec == "assine":
-        login = {"grant_type": "password", "client_id": "app", "client_secret": "app",
-                 "username": "demo@empresa.example", "password": "demo-password"}
+        login = {
+            "grant_type": "password",
+            "client_id": "app",
+            "client_secret": "app",
+            "username": "demo@empresa.example",
+            "password": "demo-password",
+        }
         return str(http.post("/assine/oauth", json=login).json()["access_token"])
     form = {"grant_type": "client_credentials", "client_id": "demo-client", "client_secret": "demo-secret"}
-    return str(http.post("/banqer-auth/realms/demo/protocol/openid-connect/token", data=form).json()["access_token"])
+    return str(
+        http.post("/banqer-auth/realms/demo/protocol/openid-connect/token", data=form).json()["access_token"]
+    )
 
 
 def _example_cases(spec: str) -> list[Any]:
@@ -63,8 +70,13 @@ def _example_cases(spec: str) -> list[Any]:
     for result in schema.get_all_operations():
         for strategy in result.ok().get_strategies_from_examples():
 
-            @settings(max_examples=5, database=None, deadline=None, phases=[Phase.generate],
-                      suppress_health_check=list(HealthCheck))
+            @settings(
+                max_examples=5,
+                database=None,
+                deadline=None,
+                phases=[Phase.generate],
+                suppress_health_check=list(HealthCheck),
+            )
             @given(strategy)
             def collect(case: Any) -> None:
                 cases.append(case)
@@ -105,8 +117,12 @@ def test_every_documented_request_value_is_accepted(http: httpx.Client, spec: st
             headers.pop("Authorization")  # the realm's client authentication is in the example itself
         data = request.get("data")
         response = http.request(
-            request["method"], request["url"], params=request.get("params"), headers=headers,
-            json=request.get("json"), files=request.get("files"),
+            request["method"],
+            request["url"],
+            params=request.get("params"),
+            headers=headers,
+            json=request.get("json"),
+            files=request.get("files"),
             **({"content": data} if isinstance(data, bytes | str) else {"data": data}),
         )
         status = response.status_code
@@ -115,7 +131,11 @@ def test_every_documented_request_value_is_accepted(http: httpx.Client, spec: st
         body = response.json() if "json" in response.headers.get("content-type", "") else None
         if spec == "assine" and (status == 404 or (status == 422 and _state_dependent(body))):
             continue
-        if status == 400 and isinstance(body, dict) and OAUTH_CREDENTIALS & {body.get("title"), body.get("error")}:
+        if (
+            status == 400
+            and isinstance(body, dict)
+            and OAUTH_CREDENTIALS & {body.get("title"), body.get("error")}
+        ):
             continue
         refused.append(f"{case.operation.label} -> {status} {response.text[:200]} (sent {key[:300]})")
     assert sent, f"{spec}: no example found"

@@ -33,8 +33,13 @@ def server() -> Iterator[ServerThread]:
 
 def _token(server: ServerThread, api: str) -> str:
     if api == "assine":
-        login = {"grant_type": "password", "client_id": "app", "client_secret": "app",
-                 "username": "demo@empresa.example", "password": "demo-password"}
+        login = {
+            "grant_type": "password",
+            "client_id": "app",
+            "client_secret": "app",
+            "username": "demo@empresa.example",
+            "password": "demo-password",
+        }
         return str(httpx.post(f"{server.url}/assine/oauth", json=login).json()["access_token"])
     if api == "pbm":
         query = 'mutation { createToken(login: "usuario_exemplo", password: "senha_exemplo") { token } }'
@@ -63,9 +68,20 @@ def _run(server: ServerThread, name: str, *extra: str) -> subprocess.CompletedPr
     url = f"{server.url}{mount}"
     location = [spec, "--url", url] if spec else [url]
     return subprocess.run(
-        [str(SCHEMATHESIS), "run", *location, "-H", f"Authorization: Bearer {_token(server, api)}", *QUICK,
-         *(extra or NARROWER.get(name, [])), "--no-color"],
-        capture_output=True, text=True, timeout=600, cwd=ROOT,
+        [
+            str(SCHEMATHESIS),
+            "run",
+            *location,
+            "-H",
+            f"Authorization: Bearer {_token(server, api)}",
+            *QUICK,
+            *(extra or NARROWER.get(name, [])),
+            "--no-color",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=ROOT,
     )
 
 
@@ -90,9 +106,18 @@ def test_stock_schemathesis_run_finds_nothing_on_the_mock(server: ServerThread, 
 @pytest.mark.parametrize(
     ("name", "fault", "reported", "extra"),
     [
-        ("banqer", {"api": "banqer", "method": "GET", "path": "/v1/fichas", "status": 400}, "GET /v1/fichas", ()),
-        ("assine", {"api": "assine", "method": "GET", "path": "/v1/folder", "status": 500}, "GET /v1/folder",
-         ("--include-path", "/v1/folder")),
+        (
+            "banqer",
+            {"api": "banqer", "method": "GET", "path": "/v1/fichas", "status": 400},
+            "GET /v1/fichas",
+            (),
+        ),
+        (
+            "assine",
+            {"api": "assine", "method": "GET", "path": "/v1/folder", "status": 500},
+            "GET /v1/folder",
+            ("--include-path", "/v1/folder"),
+        ),
     ],
 )
 def test_a_planted_bug_is_reported(

@@ -344,9 +344,12 @@ def test_well_formed_unknown_ficha_is_404(client: httpx.Client, token: str) -> N
 
 @pytest.mark.parametrize(
     ("method", "path"),
-    [("GET", "/v2/fichas"), ("GET", "/v1/fichas/"), ("GET", "/v1/fichas/a/b"), ("GET", "/"), ("POST", "/v1/x")],
+    [("GET", "/v2/fichas"), ("GET", "/v1/fichas/"), ("GET", "/v1/fichas/a/b"), ("GET", "/"),
+     ("POST", "/v1/x")],
 )
-def test_unknown_routes_are_404_in_the_banqer_shape(app: Starlette, token: str, method: str, path: str) -> None:
+def test_unknown_routes_are_404_in_the_banqer_shape(
+    app: Starlette, token: str, method: str, path: str
+) -> None:
     response = raw_client(app).request(method, f"{API}{path}", headers=bearer(token))
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/json; charset=utf-8"
