@@ -5,6 +5,7 @@ python -m bench --quick          1 round, 3 s per measurement (about 1 min)
 python -m bench soak             100,000 mixed requests, RSS sampled every 10,000
 python -m bench profile          py-spy samples of the mock while wrk drives one scenario
 python -m bench startup          where the start-up time goes, phase by phase
+python -m bench driver           the Banqer consumer contract through the Node driver vs in Python
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import Any
 from bench import inproc
 from bench.load import CONNECTIONS, LoadGenerator, LoadResult, ensure_wrk, python_version, repo_root
 from bench.procs import Server
+from bench.proxy import PROXY, proxy_request, proxy_server
 from bench.report import (
     BARE,
     MOCK,
@@ -232,6 +234,8 @@ def run(args: argparse.Namespace) -> int:
             bodies_file.write_text(json.dumps(prepared.captured))
             servers[BARE] = bare_server(env, bodies_file)
             startups.setdefault(BARE, []).append(servers[BARE].start())
+            servers[PROXY] = proxy_server(env, mock.base_url, ROOT, WORK / "logs")
+            startups.setdefault(PROXY, []).append(servers[PROXY].start())
             if prism_ok:
                 servers[PRISM] = prism_server()
                 try:
@@ -400,6 +404,8 @@ def _request_for(prepared: Prepared, server: str, key: str) -> Any:
         return prepared.mock[key]
     if server == BARE:
         return prepared.bare_request(key)
+    if server == PROXY:
+        return proxy_request(prepared.mock, key)
     return prepared.prism.get(key)
 
 
@@ -460,6 +466,11 @@ def build_parser() -> argparse.ArgumentParser:
     startup = commands.add_parser("startup", help="where specmock serve's start-up time goes")
     startup.add_argument("--runs", type=int, default=5)
     startup.add_argument("--tuned", action="store_true", help="as for the main run")
+    driver = commands.add_parser(
+        "driver", help="the Banqer consumer contract through the Node driver vs the Python reference client"
+    )
+    driver.add_argument("--rounds", type=int, default=3)
+    driver.add_argument("--max-examples", type=int, default=25, help="examples per property")
     return parser
 
 
@@ -483,6 +494,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         env = tuned_env() if args.tuned else {}
         return startup(args, ROOT, env, say, lambda: mock_server(env))
+    if args.command == "driver":
+        from bench.contract_driver import driver_bench
+
+        return driver_bench(args, say)
     return run(args)
 
 

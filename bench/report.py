@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from bench.load import LoadResult
 
 MOCK, BARE, PRISM = "specmock", "bare", "prism"
-TARGETS_ORDER = (MOCK, BARE, PRISM)
+#: ``specmock proxy`` in front of the mock (``bench/proxy.py``): listed right after the direct mock.
+PROXY = "via proxy"
+TARGETS_ORDER = (MOCK, PROXY, BARE, PRISM)
 
 
 def interleaved(rounds: int, targets: Sequence[str]) -> list[tuple[int, str]]:

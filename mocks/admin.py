@@ -1,6 +1,8 @@
 """The admin API under ``/__mock__/``: the control plane over HTTP, JSON in and out.
 
-A request this API cannot use gets a 400 ``{"error": "..."}`` naming what is wrong.
+A request this API cannot use gets a 400 ``{"error": "..."}`` naming what is wrong. A browser
+(``Accept: text/html``) asking for ``/__mock__/`` gets the page of :mod:`~specmock.mocks.page`
+instead, which drives this same API with same-origin JSON calls.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from specmock.mocks.control_plane import MockControl
+from specmock.mocks.core.curl import curl_command
 from specmock.mocks.core.state import HostedApi
+from specmock.mocks.page import asset, wants_page
 
 _FAULT = {
     "type": "object",
@@ -143,11 +147,17 @@ def build_admin_app(control: MockControl, base_urls: Any = None) -> Starlette:
     limit = control.state.config.max_body_bytes  # the same body limit as the APIs
 
     async def index(request: Request) -> Response:
+        if wants_page(request.headers.get("accept", "")):
+            return asset("index.html")
         base = str(request.base_url).rstrip("/")
         apis = {hosted.name: _info(hosted, base) for hosted in control.state.apis.hosted()}
         journal = control.state.journal
         return JSONResponse({"apis": apis, "clock_offset": control.state.clock.offset,
-                             "journal": {"kept": len(journal), "total": journal.total}})
+                             "journal": {"kept": len(journal), "total": journal.total}},
+                            headers={"Vary": "Accept"})
+
+    async def page_asset(request: Request) -> Response:
+        return asset(request.path_params["name"])
 
     async def reset(request: Request) -> Response:
         control.reset()
@@ -198,14 +208,31 @@ def build_admin_app(control: MockControl, base_urls: Any = None) -> Starlette:
             control.clear_requests()
             return Response(status_code=204)
         api = request.query_params.get("api")
-        return JSONResponse({"requests": control.requests(api), "total": control.state.journal.total})
+        after = request.query_params.get("after", "0")
+        if not (after.isascii() and after.isdigit() and len(after) <= 18):
+            raise AdminError(f"after must be the id of a journal entry (a whole number), not {after[:40]!r}")
+        return JSONResponse({"requests": control.requests(api, int(after)),
+                             "total": control.state.journal.total})
+
+    async def one_request(request: Request) -> Response:
+        entry = control.state.journal.get(request.path_params["id"])
+        if entry is None:
+            raise AdminError(f"no journal entry {request.path_params['id']} (cleared, or dropped as the "
+                             "journal filled)", 404)
+        data = entry.to_dict()
+        data["curl"] = curl_command(data, str(request.base_url).rstrip("/"))
+        return JSONResponse(data)
+
+    async def tokens(request: Request) -> Response:
+        return JSONResponse({"tokens": control.tokens()})
 
     async def handle_value_error(request: Request, exc: Exception) -> Response:
         return _bad(str(exc), getattr(exc, "status", 400))
 
     async def not_found(request: Request, exc: Exception) -> Response:
         calls = ["GET /", "POST /reset", "GET|POST|DELETE /faults", "GET /clock", "POST /clock/advance",
-                 "POST /tokens/expire", "GET|POST /rate-limit", "GET|DELETE /requests"]
+                 "GET /tokens", "POST /tokens/expire", "GET|POST /rate-limit", "GET|DELETE /requests",
+                 "GET /requests/{id}"]
         prefix = request.scope.get("root_path", "")
         listed = ", ".join(f"{verb} {prefix}{path}" for verb, path in (c.split(" ") for c in calls))
         return _bad(f"no admin call {request.method} {request.url.path}; available: {listed}",
@@ -221,6 +248,9 @@ def build_admin_app(control: MockControl, base_urls: Any = None) -> Starlette:
             Route("/tokens/expire", expire, methods=["POST"]),
             Route("/rate-limit", rate_limit, methods=["GET", "POST"]),
             Route("/requests", requests, methods=["GET", "DELETE"]),
+            Route("/requests/{id:int}", one_request),
+            Route("/tokens", tokens),
+            Route("/page/{name}", page_asset),
         ],
         exception_handlers={AdminError: handle_value_error, ValueError: handle_value_error,
                             404: not_found, 405: not_found},

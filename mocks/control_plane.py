@@ -154,9 +154,20 @@ class MockControl:
             return
         self.state.rate_limits.set_rule(api, RateLimitRule(_whole(limit, "limit"), per_seconds))
 
-    def requests(self, api: str | None = None) -> list[dict[str, Any]]:
-        """The journal (newest last), secrets redacted."""
-        return [entry.to_dict() for entry in self.state.journal.entries(api)]
+    def requests(self, api: str | None = None, after: int = 0) -> list[dict[str, Any]]:
+        """The journal (newest last), secrets redacted; only entries numbered above ``after`` if given."""
+        return [entry.to_dict() for entry in self.state.journal.entries(api, after)]
+
+    def tokens(self) -> dict[str, dict[str, int]]:
+        """Tokens each API has issued and the registry still keeps: how many, and how many are live now."""
+        now = self.state.clock.now()
+        counts = {name: {"issued": 0, "active": 0, "revoked": 0} for name in self.state.apis}
+        for record in self.state.tokens.records():
+            count = counts.setdefault(record.api, {"issued": 0, "active": 0, "revoked": 0})
+            count["issued"] += 1
+            count["revoked"] += record.revoked
+            count["active"] += not record.revoked and now < record.expires_at
+        return counts
 
     def clear_requests(self) -> None:
         self.state.journal.clear()

@@ -1,4 +1,5 @@
-"""The ``specmock`` command line: ``serve`` the mocks, list and check the ``specs``, ``verify`` a server.
+"""The ``specmock`` command line: ``serve`` the mocks, list and check the ``specs``, ``verify`` a server,
+run a consumer ``contract`` against a driver command.
 
 Every failure the user can cause (a wrong flag, a broken config or spec file, a port in use)
 is answered with one readable line on stderr and a non-zero exit code.
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING
 from specmock import __version__
 
 if TYPE_CHECKING:
+    import socket
     import threading
 
     import uvicorn
@@ -120,6 +122,8 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--no-stateful", action="store_true", help="skip the stateful runs and scenarios")
     verify.add_argument("--timeout", type=_positive_int, default=10, metavar="S",
                         help="seconds to wait for each answer (default: 10)")
+    _add_contract_command(commands)
+    _add_proxy_parser(commands)
     return parser
 
 
@@ -242,6 +246,7 @@ def _warm_up_and_print_banner(app: Starlette, base: str, admin: bool) -> None:
     if admin:
         lines.append(f"admin API       {base}/__mock__/  "
                      "(reset, faults, clock/advance, tokens/expire, rate-limit, requests)")
+        lines.append(f"mock page       {base}/__mock__/  (open in a browser: live requests, why, faults)")
     print("".join(f"  {line}\n" for line in lines), end="", flush=True)
 
 
@@ -276,11 +281,239 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     return report.exit_code
 
 
+#: The proxy's default port: next to the mock's, so both can run at once.
+PROXY_DEFAULT_PORT = 8081
+EXIT_DRIFT = 1
+
+
+def _add_proxy_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
+    proxy = commands.add_parser(
+        "proxy",
+        help="forward your app's traffic to the real APIs and report where they drift from the specs",
+        description="Serve the mock's paths (/banqer/{tenant}, /banqer-auth, /pbm, /assine) and forward each "
+        "request unchanged to the upstream given for its API; check every request and answer against the "
+        "specs and report the disagreements (drift) per operation and per spec assumption. The report is "
+        "served at /__mock__/drift while the proxy runs and written on exit with --report. Upstream "
+        "failures are answered 502/504 in the API's own error shape and are not drift.",
+        epilog="example: specmock proxy --api banqer --upstream 'https://api-{tenant}.banqer.com.br' "
+        "--api banqer-auth --upstream https://auth.banqer.com.br --report drift.json --fail-on drift",
+    )
+    proxy.add_argument("--api", action="append", default=[], metavar="API",
+                       choices=("banqer", "banqer-auth", "pbm", "assine"),
+                       help="an API to proxy: banqer, banqer-auth, pbm or assine (repeatable; "
+                       "each with its own --upstream, in the same order)")
+    proxy.add_argument("--upstream", action="append", default=[], metavar="URL",
+                       help="base URL of that API on the real server, standing for its mount path; "
+                       "may use {tenant} for banqer (e.g. https://api-{tenant}.banqer.com.br)")
+    proxy.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    proxy.add_argument("--port", type=_port, default=PROXY_DEFAULT_PORT,
+                       help=f"port to bind, 0 for any free one (default: {PROXY_DEFAULT_PORT})")
+    proxy.add_argument("--report", type=Path, default=None, metavar="FILE",
+                       help="on exit, write the drift report to FILE as JSON and beside it as Markdown "
+                       "(drift.json and drift.md for FILE drift.json)")
+    proxy.add_argument("--fail-on", choices=("drift", "never"), default="never",
+                       help=f"exit {EXIT_DRIFT} on exit if any drift was found (default: never)")
+    proxy.add_argument("--timeout", type=_positive_int, default=30, metavar="S",
+                       help="seconds to wait for the upstream before answering 504 (default: 30)")
+
+
+def _cmd_proxy(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from specmock.mocks.proxy import UpstreamError, create_proxy_app, parse_targets
+    from specmock.mocks.server import bind_socket
+
+    try:
+        targets = parse_targets(args.api, args.upstream)
+    except UpstreamError as exc:
+        print(f"specmock: {exc} (see 'specmock proxy --help')", file=sys.stderr)
+        return EXIT_USAGE
+    if args.report is not None and not args.report.parent.is_dir():
+        print(f"specmock: cannot write the report to {args.report}: no directory {args.report.parent}",
+              file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        sock = bind_socket(args.host, args.port)
+    except OSError as exc:
+        print(f"specmock: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    app = create_proxy_app(targets, timeout=float(args.timeout))
+    host, port = sock.getsockname()[:2]
+    base = f"http://{'[' + host + ']' if ':' in host else host}:{port}"
+    print(f"specmock {__version__} proxy on {base}  (Ctrl-C stops)")
+    for target in targets:
+        print(f"  {target.api:12} {base}{target.mount} -> {target.upstream}")
+    print(f"  drift report {base}/__mock__/drift", flush=True)
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on",
+                            timeout_graceful_shutdown=2)
+    _run_until_stopped(uvicorn.Server(config), sock)
+    report = app.report
+    failures = sum(item["count"] for item in report.to_dict()["upstream_failures"])
+    print(f"specmock: proxy stopped: {report.exchanges} exchanges, {report.drift} distinct findings, "
+          f"{failures} upstream failures")
+    if args.report is not None:
+        try:
+            written = write_drift_report(report.to_json(), report.to_markdown(), args.report)
+        except OSError as exc:
+            reason = exc.strerror or exc
+            print(f"specmock: cannot write the report to {args.report}: {reason}", file=sys.stderr)
+            return 1
+        print(f"specmock: drift report written to {', '.join(str(p) for p in written)}")
+    return EXIT_DRIFT if args.fail_on == "drift" and report.drift else 0
+
+
+def write_drift_report(as_json: str, markdown: str, path: Path) -> list[Path]:
+    """The report as JSON and as Markdown beside it (``drift.json`` and ``drift.md`` for ``drift.json``,
+    ``drift.md`` or ``drift``); the files written."""
+    if path.suffix.lower() == ".md":
+        json_path, md_path = path.with_suffix(".json"), path
+    else:
+        json_path = path if path.suffix.lower() == ".json" else path.with_name(path.name + ".json")
+        md_path = json_path.with_suffix(".md")
+    json_path.write_text(as_json, encoding="utf-8")
+    md_path.write_text(markdown, encoding="utf-8")
+    return [json_path, md_path]
+
+
+def _run_until_stopped(server: uvicorn.Server, sock: socket.socket) -> None:
+    """Serve until Ctrl-C or SIGTERM, then return (so the report is still written).
+
+    uvicorn raises the signal again once it has stopped; with these handlers in place that only
+    returns here instead of ending the process.
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        server.run(sockets=[sock])
+        return
+    stops = (signal.SIGINT, signal.SIGTERM)
+    previous = {sig: signal.signal(sig, lambda signum, frame: None) for sig in stops}
+    try:
+        server.run(sockets=[sock])
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+CONTRACT_APIS = ("banqer", "pbm", "assine")
+
+
+def _step_timeout(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds < float("inf"):
+        raise argparse.ArgumentTypeError(f"invalid timeout {value!r}: expected a number of seconds above 0")
+    return seconds
+
+
+def _add_contract_command(commands: argparse._SubParsersAction[_Parser]) -> None:
+    contract = commands.add_parser(
+        "contract",
+        help="run an API's consumer contract against a client in any language, through a driver command",
+        description="Start COMMAND (a driver speaking the JSON-lines driver protocol on stdin/stdout, "
+        "see docs/driver-protocol.md), play the API's server and clock for it, and run every property "
+        "of the API's consumer contract against the client the driver wraps. Prints one line per "
+        "property and, for each one broken, the titled failure with the shrunk server script. Exit 0 "
+        "when every property holds, 1 when one is broken, 2 when the driver itself fails (it exits, "
+        "prints something that is not the protocol, or does not answer a step in time).",
+        epilog="example: specmock contract --api banqer -- node tests/banqer-driver.mjs",
+    )
+    contract.add_argument("--api", choices=CONTRACT_APIS, default=None,
+                          help="whose consumer contract to run (required with a COMMAND)")
+    contract.add_argument("--property", action="append", default=None, metavar="NAME",
+                          help="only this property (repeatable), e.g. retries")
+    contract.add_argument("--max-attempts", type=_count, default=3, metavar="N",
+                          help="attempts per call the client is made with and judged by (default: 3)")
+    contract.add_argument("--seed", type=_seed, default=None,
+                          help="seed handed to the driver for the client's random source (jitter)")
+    contract.add_argument("--max-examples", type=_count, default=None, metavar="N",
+                          help="generated server behaviours per property (default: Hypothesis' 100)")
+    contract.add_argument("--step-timeout", type=_step_timeout, default=10.0, metavar="S",
+                          help="seconds to wait for each message of the driver (default: 10)")
+    contract.add_argument("--kit-path", action="store_true",
+                          help="print where the Node driver kit (specmock-driver.mjs) is installed and exit")
+    contract.add_argument("driver", nargs=argparse.REMAINDER, metavar="-- COMMAND ...",
+                          help="the driver command and its arguments, after --")
+
+
+def _cmd_contract(args: argparse.Namespace) -> int:
+    import time
+
+    from specmock.contracts.consumer import ContractViolation
+    from specmock.contracts.consumer.command import (
+        COMMAND_ADAPTERS,
+        DriverError,
+        contract_properties,
+        node_kit_path,
+        run_contract,
+    )
+
+    if args.kit_path:
+        print(node_kit_path())
+        return 0
+    command = args.driver[1:] if args.driver[:1] == ["--"] else args.driver
+    if not command:
+        print("specmock: contract needs a driver command after --, e.g. "
+              "'specmock contract --api banqer -- node driver.mjs'", file=sys.stderr)
+        return EXIT_USAGE
+    if args.api is None:
+        print("specmock: contract needs --api (one of banqer, pbm, assine)", file=sys.stderr)
+        return EXIT_USAGE
+    names = contract_properties(args.api)
+    unknown = [name for name in args.property or [] if name not in names]
+    if unknown:
+        print(f"specmock: no property {unknown[0]!r} in the {args.api} contract "
+              f"(one of {', '.join(names)})", file=sys.stderr)
+        return EXIT_USAGE
+    if args.max_examples is not None:
+        from hypothesis import settings
+
+        settings.register_profile("specmock-contract", settings(), max_examples=args.max_examples)
+        settings.load_profile("specmock-contract")
+    adapter = COMMAND_ADAPTERS[args.api](
+        command, max_attempts=args.max_attempts, seed=args.seed, step_timeout=args.step_timeout
+    )
+    shown = " ".join(command)
+    print(f"{args.api} consumer contract against: {shown}")
+    violations: list[ContractViolation] = []
+    selected = [name for name in names if args.property is None or name in args.property]
+    try:
+        for name in selected:
+            started = time.perf_counter()
+            try:
+                run_contract(args.api, adapter, [name])
+            except ContractViolation as exc:
+                violations.append(exc)
+                print(f"  FAIL  {name}  ({time.perf_counter() - started:.1f} s)", flush=True)
+            else:
+                print(f"  ok    {name}  ({time.perf_counter() - started:.1f} s)", flush=True)
+    except DriverError as exc:
+        print(f"specmock contract: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    finally:
+        adapter.stop()
+    for violation in violations:
+        print()
+        print(violation)
+    print()
+    print(f"{len(selected) - len(violations)} of {len(selected)} properties hold")
+    return 1 if violations else 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
-    handlers = {"serve": _cmd_serve, "specs": _cmd_specs, "verify": _cmd_verify}
+    handlers = {
+        "serve": _cmd_serve,
+        "specs": _cmd_specs,
+        "verify": _cmd_verify,
+        "contract": _cmd_contract,
+        "proxy": _cmd_proxy,
+    }
     return handlers[args.command](args)

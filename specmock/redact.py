@@ -52,6 +52,10 @@ _GRAPHQL_ESCAPED_SECRET_ARG = re.compile(
 _BEARER_LIKE = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+")
 # "password": "..." in JSON text (also when the key's case differs, e.g. "accessToken").
 _JSON_SECRET_MEMBER = re.compile(rf'("(?:{_KEY_ALTERNATION})"\s*:\s*)"(?:[^"\\]|\\.)*"', re.IGNORECASE)
+# The same member cut short at the end of a text (the start of a long body): `"password": "abc`.
+_JSON_SECRET_MEMBER_CUT = re.compile(
+    rf'("(?:{_KEY_ALTERNATION})"\s*:\s*)"(?:[^"\\]|\\.)*\\?\Z', re.IGNORECASE
+)
 # password=... in form bodies and query strings; the key must not be the tail of a longer name (pageToken).
 _FORM_SECRET_PAIR = re.compile(rf"(?<![A-Za-z0-9_.-])((?:{_KEY_ALTERNATION})=)[^&\s'\"]*", re.IGNORECASE)
 # Header lines inside curl commands or dumps: `-H 'Cookie: ...'`.
@@ -105,6 +109,7 @@ def redact_text(text: str, secrets: Iterable[str | None] = ()) -> str:
     text = _SECRET_HEADER_LINE.sub(_redact_header_line, text)
     text = _BEARER_LIKE.sub(lambda m: f"{m.group(1)} {MASK}", text)
     text = _JSON_SECRET_MEMBER.sub(lambda m: f'{m.group(1)}"{MASK}"', text)
+    text = _JSON_SECRET_MEMBER_CUT.sub(lambda m: f'{m.group(1)}"{MASK}', text)
     text = _GRAPHQL_ESCAPED_SECRET_ARG.sub(lambda m: f'{m.group(1)}\\"{MASK}\\"', text)
     text = _FORM_SECRET_PAIR.sub(lambda m: f"{m.group(1)}{MASK}", text)
     return redact_graphql(text)

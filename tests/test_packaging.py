@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from specmock import specs
+from specmock.mocks.page import ASSETS
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -36,6 +37,9 @@ def test_wheel_has_one_import_name_and_the_specs(wheel: Path) -> None:
     shipped = zipfile.ZipFile(wheel).read(f"specmock/specs/{specs.SCHEMATHESIS_CONFIG}")
     assert shipped == (Path(__file__).resolve().parents[1] / "schemathesis.toml").read_bytes()
     assert "specmock/py.typed" in names
+    for page_file in ASSETS:  # the mock's page is package data: served from an installed wheel too
+        assert f"specmock/mocks/page/{page_file}" in names
+    assert "specmock/contracts/consumer/node/specmock-driver.mjs" in names  # the Node driver kit
     entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
     assert "specmock = specmock.cli:main" in text
@@ -54,6 +58,8 @@ def test_installed_wheel_imports_and_finds_every_spec(wheel: Path, tmp_path: Pat
         "assert not missing, missing;"
         "import importlib.util as u;"
         "assert u.find_spec('mocks') is None and u.find_spec('contracts') is None;"
+        "from specmock.mocks.page import ASSETS, asset;"
+        "assert all(asset(n).status_code == 200 and asset(n).body for n in ASSETS);"
         "print('ok', len(s.SPEC_FILES))"
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path,

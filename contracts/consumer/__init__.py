@@ -26,24 +26,30 @@ Use it from a test module with an adapter around your own client::
 
 (:class:`PbmAdapter`/:class:`PbmConsumerContract` and
 :class:`AssineAdapter`/:class:`AssineConsumerContract` work the same way.) Outside pytest,
-``run_banqer_contract(adapter)`` and friends run every property in turn. Hypothesis settings come
-from the active profile (``HYPOTHESIS_PROFILE``); deadlines are off because every example does
-real HTTP.
+``run_banqer_contract(adapter)`` and friends run every property in turn. A client in another
+language runs behind a driver command: ``BanqerCommandAdapter(["node", "banqer-driver.mjs"])`` and
+friends (``command.py``; the protocol is ``docs/driver-protocol.md``). Hypothesis settings come from
+the active profile (``HYPOTHESIS_PROFILE``); deadlines are off because every example does real HTTP.
 """
 
 from .assine import AssineAdapter, AssineConsumerContract, run_assine_contract
 from .banqer import BanqerAdapter, BanqerConsumerContract, run_banqer_contract
+from .command import AssineCommandAdapter, BanqerCommandAdapter, DriverError, PbmCommandAdapter
 from .fake_server import ContractViolation, FakeClock
 from .pbm import PbmAdapter, PbmConsumerContract, run_pbm_contract
 
 __all__ = [
     "AssineAdapter",
+    "AssineCommandAdapter",
     "AssineConsumerContract",
     "BanqerAdapter",
+    "BanqerCommandAdapter",
     "BanqerConsumerContract",
     "ContractViolation",
+    "DriverError",
     "FakeClock",
     "PbmAdapter",
+    "PbmCommandAdapter",
     "PbmConsumerContract",
     "run_assine_contract",
     "run_banqer_contract",

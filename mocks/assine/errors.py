@@ -17,6 +17,8 @@ from typing import Any
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from specmock.mocks.core.why import refused, token_refused
+
 __all__ = [
     "HAL",
     "JSON",
@@ -131,12 +133,15 @@ class ApiProblem(Exception):
         title: str | None = None,
         extra: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
+        why: dict[str, Any] | None = None,
     ) -> None:
         self.status = status
         self.title = title or title_for(status)
         self.detail = detail if detail is not None else DETAILS.get(status, self.title)
         self.extra = dict(extra or {})
         self.headers = dict(headers or {})
+        #: Why the mock refused, for the journal (see :mod:`specmock.mocks.core.why`).
+        self.why = why
         super().__init__(f"{status} {self.title}: {self.detail}")
 
     def body(self) -> dict[str, Any]:
@@ -150,14 +155,31 @@ class ApiProblem(Exception):
 
 def validation_failed(messages: Mapping[str, Any]) -> ApiProblem:
     """422 "Failed Validation" with ``validation_messages`` (field -> validator key -> message)."""
-    return ApiProblem(422, "Failed Validation", extra={"validation_messages": dict(messages)})
+    return ApiProblem(422, "Failed Validation", extra={"validation_messages": dict(messages)},
+                      why=_violation(messages))
 
 
-def invalid_token(expired: bool = False) -> ApiProblem:
+def _violation(messages: Mapping[str, Any]) -> dict[str, Any]:
+    """``validation_messages`` as the journal's reason: each field (dotted path), rule key and message."""
+    problems: list[dict[str, str]] = []
+    stack: list[tuple[str, Any]] = [(str(k), v) for k, v in reversed(list(messages.items()))]
+    while stack and len(problems) < 50:
+        where, node = stack.pop()
+        if isinstance(node, Mapping) and node and all(isinstance(v, str) for v in node.values()):
+            problems += [{"location": "body", "field": where, "rule": str(k), "message": v}
+                         for k, v in node.items()]
+        elif isinstance(node, Mapping):
+            stack += [(f"{where}.{k}", v) for k, v in reversed(list(node.items()))]
+    first = problems[0] if problems else {"field": "body", "message": "Failed Validation"}
+    return refused("validation", f"body field '{first['field']}': {first['message']}", problems=problems)
+
+
+def invalid_token(expired: bool = False, check: str | None = None) -> ApiProblem:
     """401 ``invalid_token`` with the bearer challenge the OAuth2 server library sends."""
     detail = EXPIRED_TOKEN if expired else INVALID_TOKEN
     challenge = f'Bearer realm="Service", error="invalid_token", error_description="{detail}"'
-    return ApiProblem(401, detail, title="invalid_token", headers={"WWW-Authenticate": challenge})
+    return ApiProblem(401, detail, title="invalid_token", headers={"WWW-Authenticate": challenge},
+                      why=token_refused(check or ("expired" if expired else "unknown")))
 
 
 def forbidden(detail: str = "Forbidden") -> ApiProblem:

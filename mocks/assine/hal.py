@@ -36,6 +36,7 @@ from specmock.mocks.assine.filters import (
     parse_query,
     sort_records,
 )
+from specmock.mocks.core.why import spec_violation
 
 if TYPE_CHECKING:
     from specmock.mocks.assine.api import AssineApi
@@ -182,14 +183,19 @@ def paging(operation: Operation, request: Request) -> tuple[int, int]:
         return 1, 25
     for name, raw in given.items():
         if not _STRICT_INT.fullmatch(raw):
-            raise ApiProblem(400, f"Invalid query parameter [{name}]: must be a positive integer")
+            from specmock.mocks.core.openapi import ParamError  # typed only, above: imported when needed
+
+            problem = ParamError("query", name, "must be a positive integer", "type: integer")
+            why = spec_violation(operation.operation_id, [problem], operation.method, operation.path)
+            raise ApiProblem(400, f"Invalid query parameter [{name}]: {problem.message}", why=why)
         if name == "page" and len(raw) > _MAX_PAGE_DIGITS:
             # The spec allows any integer >= 1, and no collection has that many pages.
             raise ApiProblem(409, "Invalid page provided")
     values, errors = operation.validate_params(request.query_params)
     if errors:
         error = errors[0]
-        raise ApiProblem(400, f"Invalid query parameter [{error.name}]: {error.message}")
+        raise ApiProblem(400, f"Invalid query parameter [{error.name}]: {error.message}",
+                         why=spec_violation(operation.operation_id, errors, operation.method, operation.path))
     return int(values.get("page", 1)), int(values.get("page_size", 25))
 
 

@@ -24,6 +24,7 @@ from starlette.types import Receive, Scope, Send
 from specmock.mocks.assine import files, oauth, templates, tokens, users, webhooks, workflows
 from specmock.mocks.assine.errors import ApiProblem
 from specmock.mocks.assine.hal import Ctx, request_base
+from specmock.mocks.core.why import explain, refused
 
 if TYPE_CHECKING:
     from specmock.mocks.assine.api import AssineApi
@@ -125,6 +126,8 @@ class Router:
             response = await self.dispatch(request)
         except ApiProblem as problem:
             response = problem.response()
+            if problem.status >= 400:
+                explain(scope, problem.why or refused("request", problem.detail))
         except Exception:
             log.exception("assine: unexpected error on %s %s", scope.get("method"), scope.get("path"))
             response = ApiProblem(500).response()
@@ -156,7 +159,12 @@ class Router:
         api = self.api
         now = api.state.clock.now()
         ctx = Ctx(api, request, request_base(request), now, params)
-        if route.protected:
-            ctx.user, ctx.token = tokens.authenticate(api, request, now)
-        with api.store.lock:
-            return await handler(ctx)
+        try:
+            if route.protected:
+                ctx.user, ctx.token = tokens.authenticate(api, request, now)
+            with api.store.lock:
+                return await handler(ctx)
+        except ApiProblem as problem:
+            if problem.why is not None:
+                problem.why.setdefault("operation", f"{method} {route.template}")
+            raise

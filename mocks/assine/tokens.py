@@ -24,6 +24,7 @@ from specmock.mocks.assine.bodies import add_message, decode_json, fail_if, sche
 from specmock.mocks.assine.errors import PROBLEM, ApiProblem, JsonBody, forbidden, invalid_token, not_found
 from specmock.mocks.assine.hal import Ctx, date_text, list_response, parse_input_date, php_date
 from specmock.mocks.core.tokens import TokenRecord, opaque_token, token_hash
+from specmock.mocks.core.why import token_refused
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -67,7 +68,9 @@ def authenticate(api: AssineApi, request: Request, now: float) -> tuple[User, To
     """The caller of a resource request and the record of its bearer token (403/401 otherwise)."""
     match = _BEARER.match(request.headers.get("authorization", ""))
     if match is None:
-        raise forbidden()
+        problem = forbidden()
+        problem.why = token_refused("missing" if "authorization" not in request.headers else "malformed")
+        raise problem
     registry = api.state.tokens
     token_id = registry_id(match.group(1))
     if token_id is None:
@@ -77,7 +80,9 @@ def authenticate(api: AssineApi, request: Request, now: float) -> tuple[User, To
         known = registry.get(API, token_id)
         expired = (known is not None and not known.revoked and known.data.get("kind") != REFRESH
                    and now >= known.expires_at)
-        raise invalid_token(expired)
+        check = None if known is None else ("refresh_token" if known.data.get("kind") == REFRESH
+                                            else "revoked" if known.revoked else None)
+        raise invalid_token(expired, check)
     user = api.directory.by_id.get(record.data.get("user", -1))
     if user is None:
         raise invalid_token()

@@ -46,6 +46,7 @@ from specmock.mocks.banqer.routes import BanqerApp
 from specmock.mocks.core.bodycache import BoundedBytes
 from specmock.mocks.core.openapi import OpenApiSpec, Operation, ParamError
 from specmock.mocks.core.state import MockApi, MockState
+from specmock.mocks.core.why import refused, spec_violation, token_refused
 from specmock.specs import load as load_spec
 
 __all__ = ["SCOPES", "BanqerApi"]
@@ -120,10 +121,17 @@ _GRANTS_KEPT = 1024
 
 
 def _unauthenticated(
-    tenant: str, message: str, description: str | None, with_error: bool = True
+    tenant: str, message: str, description: str | None, with_error: bool = True, *, why: dict[str, Any]
 ) -> ApiFailure:
     challenge = bearer_challenge(tenant, "invalid_token" if with_error else None, description)
-    return ApiFailure(api_error(401, message, {"WWW-Authenticate": challenge}, reason="UNAUTHENTICATED"))
+    return ApiFailure(api_error(401, message, {"WWW-Authenticate": challenge}, reason="UNAUTHENTICATED"),
+                      why)
+
+
+def _expired(expires_at: float, now: float) -> dict[str, Any]:
+    late = now - expires_at
+    return token_refused("expired", f"the token expired {late:.0f} s ago on the mock's clock",
+                         expired_at=expires_at, now=now)
 
 
 def _shown(value: str) -> str:
@@ -246,7 +254,8 @@ class BanqerApi(MockApi):
             values = self._parameters(_operations()[operation_id], query, path_params)
             data = self.data(tenant)
             if data is None:  # unreachable: no realm, so no token, for an unknown tenant
-                raise _unauthenticated(tenant, "Tenant desconhecido.", "unknown tenant")
+                raise _unauthenticated(tenant, "Tenant desconhecido.", "unknown tenant",
+                                       why=token_refused("unknown_tenant"))
             body = self._handlers[operation_id](tenant, data, values)
             self._bodies.put(key, body)
         return body
@@ -259,7 +268,8 @@ class BanqerApi(MockApi):
         """
         if not header:
             raise _unauthenticated(
-                tenant, "Token de acesso ausente: envie Authorization: Bearer <access_token>.", None, False
+                tenant, "Token de acesso ausente: envie Authorization: Bearer <access_token>.", None, False,
+                why=token_refused("missing"),
             )
         scheme, _, token = header.partition(" ")
         token = token.strip()
@@ -268,6 +278,7 @@ class BanqerApi(MockApi):
                 tenant,
                 "Cabeçalho Authorization malformado: use Bearer <access_token>.",
                 "malformed Authorization header",
+                why=token_refused("malformed"),
             )
         granted = self._granted.get((token, tenant))
         if granted is None:
@@ -277,23 +288,27 @@ class BanqerApi(MockApi):
             self._granted[(token, tenant)] = granted
         now = self.state.clock.now()
         if now >= granted.expires:
-            raise _unauthenticated(tenant, "Token de acesso expirado.", "token expired")
+            raise _unauthenticated(tenant, "Token de acesso expirado.", "token expired",
+                                   why=_expired(granted.expires, now))
         jti = granted.jti
         record = self.state.tokens.active(TOKEN_API, jti, now) if jti is not None else None
         if record is None:
-            known = jti is not None and self.state.tokens.get(TOKEN_API, jti) is not None
-            if known:
+            known = self.state.tokens.get(TOKEN_API, jti) if jti is not None else None
+            if known is not None:
                 raise _unauthenticated(
-                    tenant, "Token de acesso expirado ou revogado.", "token expired or revoked"
+                    tenant, "Token de acesso expirado ou revogado.", "token expired or revoked",
+                    why=token_refused("revoked") if known.revoked else _expired(known.expires_at, now),
                 )
             raise _unauthenticated(
-                tenant, "Token de acesso desconhecido (emitido antes de um reset?).", "unknown token"
+                tenant, "Token de acesso desconhecido (emitido antes de um reset?).", "unknown token",
+                why=token_refused("unknown"),
             )
         if record.data.get("tenant") != tenant:
             raise _unauthenticated(
                 tenant,
                 f"Token emitido para outro tenant, não para {tenant!r}.",
                 "token issued for another tenant",
+                why=token_refused("other_tenant", issued_for=str(record.data.get("tenant")), tenant=tenant),
             )
         return granted
 
@@ -301,7 +316,8 @@ class BanqerApi(MockApi):
         """The checks of a token that do not depend on the clock or the registry."""
         if tenant not in self.state.config.banqer_tenants:
             raise _unauthenticated(
-                tenant, f"Tenant {tenant!r} desconhecido: nenhum token é válido para ele.", "unknown tenant"
+                tenant, f"Tenant {tenant!r} desconhecido: nenhum token é válido para ele.", "unknown tenant",
+                why=token_refused("unknown_tenant", tenant=tenant),
             )
         try:
             claims = self.state.keys.verify(token)
@@ -310,6 +326,7 @@ class BanqerApi(MockApi):
                 tenant,
                 "Token de acesso inválido (malformado ou com assinatura inválida).",
                 "invalid signature or malformed token",
+                why=token_refused("bad_signature"),
             ) from None
         issuer = claims.get("iss")
         if not isinstance(issuer, str) or not issuer.endswith(realm_path(tenant)):
@@ -317,10 +334,12 @@ class BanqerApi(MockApi):
                 tenant,
                 f"Token emitido para outro tenant, não para {tenant!r}.",
                 "token issued for another tenant",
+                why=token_refused("other_tenant", issuer=str(issuer), tenant=tenant),
             )
         expires = claims.get("exp")
         if not isinstance(expires, int | float) or isinstance(expires, bool):
-            raise _unauthenticated(tenant, "Token de acesso expirado.", "token expired")
+            raise _unauthenticated(tenant, "Token de acesso expirado.", "token expired",
+                                   why=token_refused("expired", "the token carries no expiry (exp)"))
         jti = claims.get("jti")
         scope = claims.get("scope")
         return _Granted(
@@ -339,7 +358,9 @@ class BanqerApi(MockApi):
                 {"WWW-Authenticate": challenge},
                 reason="MISSING_SCOPE",
                 metadata={"requiredScope": scope},
-            )
+            ),
+            token_refused("missing_scope", f"the token lacks the scope {scope}", required=scope,
+                          granted=sorted(scopes)),
         )
 
     def _parameters(self, operation: Operation, query_string: str, path_params: Mapping[str, str]
@@ -352,7 +373,8 @@ class BanqerApi(MockApi):
                 raw = query.getlist(param.name)
                 if raw and not _STRICT_INT.fullmatch(raw[-1]):
                     errors.append(
-                        ParamError("query", param.name, f"must be an integer, got {_shown(raw[-1])}")
+                        ParamError("query", param.name, f"must be an integer, got {_shown(raw[-1])}",
+                                   "type: integer")
                     )
         values, found = operation.validate_params(query, path_params)
         flagged = {error.name for error in errors}
@@ -365,7 +387,8 @@ class BanqerApi(MockApi):
                     message,
                     reason="INVALID_ARGUMENT",
                     metadata={"field": errors[0].name, "location": errors[0].location},
-                )
+                ),
+                spec_violation(operation.operation_id, errors, operation.method, operation.path),
             )
         return values
 
@@ -394,7 +417,9 @@ class BanqerApi(MockApi):
                         400,
                         _INVALID_PAGE_TOKEN,
                         reason="INVALID_PAGE_TOKEN",
-                    )
+                    ),
+                    refused("page_token", "the pageToken was not issued for this query (filters, tenant "
+                            "or page size changed), or is not one this mock made", operation=operation_id),
                 ) from None
         end = min(start + size, total)
         body: dict[str, Any] = {key: list(items[start:end])}

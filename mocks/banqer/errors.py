@@ -79,11 +79,13 @@ class BanqerJSONResponse(Response):
 
 
 class ApiFailure(Exception):
-    """Raised on the request path with the error response that answers the request."""
+    """Raised on the request path with the error response that answers the request, and why
+    (see :mod:`specmock.mocks.core.why`)."""
 
-    def __init__(self, response: Response) -> None:
+    def __init__(self, response: Response, why: dict[str, Any] | None = None) -> None:
         super().__init__(response.status_code)
         self.response = response
+        self.why = why
 
 
 def default_reason(status: int) -> str:

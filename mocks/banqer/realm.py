@@ -38,6 +38,7 @@ from specmock.mocks.banqer.errors import JSON_UTF8, BanqerJSONResponse, oauth_er
 from specmock.mocks.config import BanqerClient
 from specmock.mocks.core.state import MockApi
 from specmock.mocks.core.tokens import TokenRecord
+from specmock.mocks.core.why import explain, refused
 
 __all__ = ["TOKEN_API", "BanqerAuthApi", "realm_path"]
 
@@ -64,6 +65,7 @@ class _OAuthFailure(Exception):
         super().__init__(description)
         self.status, self.error, self.description = status, error, description
         self.headers = dict(headers or {})
+        self.why: dict[str, Any] | None = None
 
     def response(self) -> Response:
         return oauth_error(self.status, self.error, self.description, self.headers)
@@ -134,6 +136,8 @@ class BanqerAuthApi(MockApi):
                 response: Response = await endpoint(request)
                 return response
             except _OAuthFailure as failure:
+                why = failure.why or refused("oauth", failure.description, error=failure.error)
+                explain(request.scope, why)
                 return failure.response()
             except Exception:  # never a bare 500 page: the realm's own error shape
                 log.exception("banqer-auth: unexpected error on %s %s", request.method, request.url.path)
@@ -394,7 +398,11 @@ class BanqerAuthApi(MockApi):
                 raise _OAuthFailure(401, "invalid_client", "Client secret not provided in request", challenge)
         client = self._matches(clients, client_id, secret)
         if client is None:
-            raise _OAuthFailure(401, "invalid_client", _INVALID_CLIENT, challenge)
+            failure = _OAuthFailure(401, "invalid_client", _INVALID_CLIENT, challenge)
+            failure.why = refused("client", f"the realm {tenant!r} has no client {client_id!r}"
+                                  if client_id not in clients else f"wrong client_secret for {client_id!r}",
+                                  error="invalid_client")
+            raise failure
         return client
 
     @staticmethod

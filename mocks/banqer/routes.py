@@ -17,6 +17,7 @@ from starlette.types import Receive, Scope, Send
 
 from specmock.mocks.banqer.errors import JSON_UTF8, ApiFailure, api_error
 from specmock.mocks.core.middleware import RawAnswer, raw_answer
+from specmock.mocks.core.why import explain, refused
 
 if TYPE_CHECKING:
     from specmock.mocks.banqer.api import BanqerApi
@@ -70,10 +71,12 @@ class BanqerApp:
         route = match_route(path)
         if route is None:
             shown = _printable(path) or "/"
+            explain(scope, refused("route", f"the spec has no operation {method} {shown}"))
             return raw_answer(api_error(404, f"Rota não encontrada: {method} {shown}.", reason="NOT_FOUND"))
         if method not in ("GET", "HEAD"):
             shown = _printable(path)
             message = f"Método {_printable(method)} não disponível em {shown}: a API só aceita GET."
+            explain(scope, refused("route", f"the spec describes only GET on {shown}"))
             return raw_answer(api_error(405, message, {"Allow": ALLOW}, reason="METHOD_NOT_ALLOWED"))
         operation_id, path_params = route
         authorization = None
@@ -85,6 +88,7 @@ class BanqerApp:
             body = self.api.serve(operation_id, scope["path_params"]["tenant"], authorization,
                                   scope["query_string"].decode("latin-1"), path_params)
         except ApiFailure as failure:
+            explain(scope, failure.why)
             return raw_answer(failure.response)
         except Exception:  # bad input must never surface as a bare 500 page
             log.exception("banqer: unexpected error on %s %s", method, _printable(full))

@@ -19,8 +19,9 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from specmock.mocks.core.faults import Fault
-from specmock.mocks.core.journal import JournalEntry
+from specmock.mocks.core.journal import RESPONSE_PREVIEW, JournalEntry
 from specmock.mocks.core.state import MockApi, MockState
+from specmock.mocks.core.why import WHY
 from specmock.redact import (
     MASK,
     SECRET_KEYS,
@@ -210,25 +211,37 @@ class ControlLayer:
                 _journal_headers(headers),
                 (f"<over {self.max_body_bytes} bytes>" if too_large
                  else _journal_body(headers.get("content-type", "").lower(), body) if body else None),
+                root,
             ))
 
             response: Response | None = None
             if too_large:
                 response = api.error_response(413, f"Request body larger than {self.max_body_bytes} bytes")
+                entry.why = {"by": "body_limit", "summary": f"the body is over {self.max_body_bytes} bytes"}
             elif (prefer := headers.get("prefer")) and (code := _preferred_code(prefer)) and code >= 400:
                 response = self._error(code)
                 entry.fault = True
+                entry.why = {"by": "prefer", "summary": f"the request asked for it: Prefer: {prefer}"}
             elif (fault := state.faults.take(api.name, method, path)) is not None:
                 if fault.delay_ms:
                     await asyncio.sleep(fault.delay_ms / 1000)
                 response = self._fault_response(fault)
                 entry.fault = True
+                entry.why = _fault_why(fault)
             elif (retry_after := state.rate_limits.hit(api.name, api.rate_limit_key(headers), now)):
                 response = self._error(429, retry_after=retry_after)
+                entry.why = {"by": "rate_limit", "retry_after": retry_after,
+                             "summary": f"over this API's rate limit for this token; "
+                                        f"retry after {retry_after} s"}
 
             if response is None and self._answer is not None and not body:
                 status, raw_headers, payload = self._answer(scope)
                 entry.status = status
+                entry.response_headers = raw_headers
+                entry.response_body = payload  # a reference: the journal shows only its start
+                entry.response_size = len(payload)
+                if status >= 400:
+                    entry.why = scope.get(WHY)
                 await send({"type": "http.response.start", "status": status, "headers": raw_headers})
                 await send({"type": "http.response.body", "body": payload})
                 return
@@ -237,12 +250,21 @@ class ControlLayer:
             async def send_and_record(message: Message) -> None:
                 if message["type"] == "http.response.start":
                     recorded.status = message["status"]
+                    recorded.response_headers = list(message.get("headers", ()))
+                elif message["type"] == "http.response.body":
+                    chunk = message.get("body", b"")
+                    kept = recorded.response_body
+                    if len(kept) < RESPONSE_PREVIEW:
+                        recorded.response_body = kept + chunk[: RESPONSE_PREVIEW - len(kept)]
+                    recorded.response_size += len(chunk)
                 await send(message)
 
             if response is not None:
                 await response(scope, receive, send_and_record)
             else:
                 await self.app(scope, _replay(body, receive), send_and_record)
+                if WHY in scope:
+                    entry.why = scope[WHY]
         except Exception:
             # What a server's error middleware would do: a plain 500 if nothing was sent yet, and the
             # exception goes on to the server, which logs it.
@@ -298,6 +320,13 @@ class ControlLayer:
             media_type = headers.pop("content-type", "text/plain")
             return Response(fault.body, fault.status, headers, media_type=media_type)
         return JSONResponse(fault.body, fault.status, headers, media_type=self.api.error_media_type)
+
+
+def _fault_why(fault: Fault) -> dict[str, Any]:
+    left = fault.times - fault.fired
+    return {"by": "fault", "fault": fault.id, "remaining": left,
+            "summary": f"queued fault #{fault.id} ({fault.method} {fault.path} -> {fault.status}) answered "
+                       f"instead of the API; {left} more to fire"}
 
 
 def _preferred_code(prefer: str) -> int | None:

@@ -8,6 +8,7 @@ strings; they are converted by the parameter's schema type before the JSON Schem
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -25,11 +26,13 @@ _FORMATS = FormatChecker()
 
 @dataclass(frozen=True)
 class ParamError:
-    """One invalid parameter: where it is, its name and what is wrong, in one sentence."""
+    """One invalid parameter: where it is, its name, what is wrong in one sentence, and the spec's
+    rule it breaks (a JSON Schema keyword and its value: ``maximum: 200``, ``type: integer``)."""
 
     location: str
     name: str
     message: str
+    rule: str = ""
 
     def __str__(self) -> str:
         return f"{self.location} parameter '{self.name}' {self.message}"
@@ -71,13 +74,16 @@ class Operation:
             raw = _raw_values(param, query, path_params or {}, headers or {})
             if raw is None:
                 if param.required:
-                    errors.append(ParamError(param.location, param.name, "is required"))
+                    errors.append(ParamError(param.location, param.name, "is required", "required: true"))
                 continue
             converted, problem = _convert(param, raw)
+            rule = f"type: {param.item_kind if param.kind == 'array' else param.kind}"
             if problem is None:
-                problem = _first_error(param.validator, converted)
+                found = _first_problem(param.validator, converted)
+                if found is not None:
+                    problem, rule = found
             if problem is not None:
-                errors.append(ParamError(param.location, param.name, problem))
+                errors.append(ParamError(param.location, param.name, problem, rule))
             else:
                 values[param.name] = converted
         return values, errors
@@ -138,12 +144,26 @@ def _convert(param: _Param, raw: Any) -> tuple[Any, str | None]:
 
 
 def _first_error(validator: Draft202012Validator, value: Any, with_path: bool = False) -> str | None:
+    found = _first_problem(validator, value, with_path)
+    return None if found is None else found[0]
+
+
+def _first_problem(validator: Draft202012Validator, value: Any, with_path: bool = False
+                   ) -> tuple[str, str] | None:
+    """The most relevant error of ``value``: its message and the rule (``keyword: value``) it breaks."""
     error = jsonschema.exceptions.best_match(validator.iter_errors(value))
     if error is None:
         return None
     where = ".".join(str(p) for p in error.absolute_path)
     message = error.message if len(error.message) <= 200 else error.message[:197] + "..."
-    return f"{where}: {message}" if with_path and where else message
+    return (f"{where}: {message}" if with_path and where else message), _rule(error)
+
+
+def _rule(error: jsonschema.ValidationError) -> str:
+    value = error.validator_value
+    shown = value if isinstance(value, str) else json.dumps(value, default=str)
+    text = f"{error.validator}: {shown}"
+    return text if len(text) <= 200 else text[:197] + "..."
 
 
 def _rebase(node: Any) -> Any:
@@ -227,6 +247,14 @@ class OpenApiSpec:
                 if "schema" in media:
                     operation.body_validators[media_type] = self.validator(media["schema"])
         return operation
+
+    def response_headers(self, headers: Mapping[str, Any]) -> Operation:
+        """The header objects of a response, compiled as header parameters (same conversion and checks).
+
+        ``validate_params(query={}, headers=...)`` then checks an answer's headers (names lower-case).
+        """
+        params = [{**self._resolve(header), "in": "header", "name": name} for name, header in headers.items()]
+        return self._compile("", "get", {"operationId": "response headers", "parameters": params}, [])
 
     def operation(self, operation_id: str) -> Operation:
         try:

@@ -87,21 +87,29 @@ def bearer_token(authorization: str | None) -> str | None:
 
 def authenticate(state: MockState, authorization: str | None) -> TokenRecord | None:
     """The active token record behind an ``Authorization`` header, or ``None``."""
+    found = check_token(state, authorization)
+    return found if isinstance(found, TokenRecord) else None
+
+
+def check_token(state: MockState, authorization: str | None) -> TokenRecord | str:
+    """The active token record behind an ``Authorization`` header, or the check it fails
+    (a key of :data:`~specmock.mocks.core.why.TOKEN_CHECKS`), for the journal only."""
     token = bearer_token(authorization)
     if token is None:
-        return None
+        return "missing" if not authorization else "malformed"
     try:
         claims = state.keys.verify(token)
     except (jwt.InvalidTokenError, ValueError, TypeError, KeyError):
-        return None
+        return "bad_signature"
     jti = claims.get("jti")
     if not isinstance(jti, str) or claims.get("iss") != ISSUER:
-        return None
+        return "other_api"
     now = state.clock.now()
     record = state.tokens.active(API_NAME, jti, now)
     if record is None:
-        return None
+        known = state.tokens.get(API_NAME, jti)
+        return "unknown" if known is None else "revoked" if known.revoked else "expired"
     exp = claims.get("exp")
     if not isinstance(exp, int | float) or now >= exp:
-        return None
+        return "expired"
     return record

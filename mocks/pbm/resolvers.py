@@ -43,7 +43,7 @@ class BusinessFailure(Exception):
 class RequestContext:
     """Per-request context: the ``Authorization`` header, checked once, on first use."""
 
-    __slots__ = ("_checked", "_record", "authorization", "state", "token_field")
+    __slots__ = ("_checked", "_record", "authorization", "refused", "state", "token_field")
 
     def __init__(self, state: MockState, authorization: str | None) -> None:
         self.state = state
@@ -52,11 +52,14 @@ class RequestContext:
         self._record: TokenRecord | None = None
         #: The first root field that asked for the token (what a cached result must check again).
         self.token_field: str | None = None
+        #: The token check that failed, if one did (a key of ``core.why.TOKEN_CHECKS``).
+        self.refused: str | None = None
 
     def require_token(self, field_name: str) -> TokenRecord:
         if not self._checked:
             self.token_field = field_name
-            self._record = auth.authenticate(self.state, self.authorization)
+            found = auth.check_token(self.state, self.authorization)
+            self._record, self.refused = (found, None) if isinstance(found, TokenRecord) else (None, found)
             self._checked = True
         if self._record is None:
             raise FieldError.unauthenticated(field_name)
@@ -166,6 +169,7 @@ class Resolvers:
     def create_token(self, info: GraphQLResolveInfo, login: str, password: str) -> dict[str, Any]:
         """No Authorization needed; wrong credentials get the documented UNAUTHENTICATED error."""
         if not auth.check_credentials(self.state, login, password):
+            info.context.refused = "bad_credentials"
             raise FieldError.unauthenticated(info.field_name)
         return {"token": auth.issue_token(self.state, login)}
 

@@ -40,6 +40,7 @@ from graphql import (
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from specmock.mocks.core.why import explain, refused, token_refused
 from specmock.mocks.pbm.cache import (
     CACHEABLE_QUERY_CHARS,
     RESULT_CACHE_SIZE,
@@ -118,6 +119,10 @@ class GraphQLHttpApp:
             response = await self._respond(scope, receive)
         except RequestError as exc:
             response = exc.response()
+            first = exc.items[0] if exc.items else {}
+            code = str(first.get("extensions", {}).get("code", "BAD_REQUEST"))
+            explain(scope, refused("graphql", str(first.get("message", code)), code=code,
+                                   problems=[str(item.get("message")) for item in exc.items[:20]]))
         except Exception:
             log.exception("PBM mock: unexpected error on %s %s", scope.get("method"), scope.get("path"))
             response = json_response(http_error_body(500), 500)
@@ -153,7 +158,10 @@ class GraphQLHttpApp:
         if key is not None:
             cached = self.results.get(key)
             if cached is not None:
-                return self._replay(cached, context)
+                response = self._replay(cached, context)
+                if context.refused:
+                    explain(scope, token_refused(context.refused))
+                return response
         try:
             result = execute(self.schema, prepared.document, self.root_value, context, variables,
                              operation_name, is_awaitable=_never_awaitable)
@@ -161,6 +169,8 @@ class GraphQLHttpApp:
             raise RequestError.bad_request("The request variables are nested too deeply.") from None
         assert isinstance(result, ExecutionResult), "PBM resolvers are synchronous"
         response = self._render(result, variables)
+        if context.refused:
+            explain(scope, token_refused(context.refused))
         if key is not None and not result.errors:
             self.results.put(key, CachedResult(bytes(response.body), context.token_field))
         return response

@@ -63,7 +63,7 @@ def test_banner_prints_every_base_url_and_demo_credentials(served: tuple[subproc
         f"{url}/banqer/demo", f"{url}/banqer-auth/realms/demo", f"{url}/pbm/graphql", f"{url}/assine"
     )
     credentials = ("demo-client", "demo-secret", "usuario_exemplo", "demo@empresa.example")
-    for needle in (*base_urls, *credentials, f"{url}/__mock__/"):
+    for needle in (*base_urls, *credentials, f"{url}/__mock__/", "mock page"):
         assert needle in out, needle
 
 
@@ -71,6 +71,8 @@ def test_no_admin_turns_the_admin_api_off() -> None:
     process, url, _ = start("--no-admin")
     try:
         assert httpx.get(f"{url}/__mock__/", timeout=10).status_code == 404
+        page = httpx.get(f"{url}/__mock__/", headers={"Accept": "text/html"}, timeout=10)
+        assert page.status_code == 404 and "<html" not in page.text
     finally:
         stop(process)
 
