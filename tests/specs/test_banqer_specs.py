@@ -147,6 +147,12 @@ def test_realm_paths_and_operation_ids(auth: dict[str, Any]) -> None:
         ("/realms/{tenant}/protocol/openid-connect/token", "post"): "createToken",
         ("/realms/{tenant}/.well-known/openid-configuration", "get"): "getOpenidConfiguration",
         ("/realms/{tenant}/protocol/openid-connect/certs", "get"): "getJwks",
+        ("/realms/{tenant}", "get"): "getRealm",
+        ("/realms/{tenant}/protocol/openid-connect/token/introspect", "post"): "introspectToken",
+        ("/realms/{tenant}/protocol/openid-connect/revoke", "post"): "revokeToken",
+        ("/realms/{tenant}/protocol/openid-connect/logout", "post"): "logout",
+        ("/realms/{tenant}/protocol/openid-connect/userinfo", "get"): "getUserinfo",
+        ("/realms/{tenant}/protocol/openid-connect/userinfo", "post"): "postUserinfo",
     }
     assert [s["url"] for s in auth["servers"]] == ["https://auth.banqer.com.br"]
     assert auth["x-specmock-error-schemas"] == ["OAuthError"]
