@@ -5,6 +5,8 @@ python -m bench --quick          1 round, 3 s per measurement (about 1 min)
 python -m bench soak             100,000 mixed requests, RSS sampled every 10,000
 python -m bench profile          py-spy samples of the mock while wrk drives one scenario
 python -m bench startup          where the start-up time goes, phase by phase
+python -m bench tokens           token issuing rate as the registry grows past 100,000 tokens
+python -m bench consumer         the consumer contract suites against the reference clients
 python -m bench driver           the Banqer consumer contract through the Node driver vs in Python
 """
 
@@ -463,9 +465,14 @@ def build_parser() -> argparse.ArgumentParser:
     profile.add_argument("--tuned", action="store_true", help="as for the main run")
     again = commands.add_parser("report", help="print the table of a saved run again (text and Markdown)")
     again.add_argument("file", help=".bench/results-<time>.json")
+    consumer = commands.add_parser("consumer", help="time each consumer suite against its reference client")
+    consumer.add_argument("--runs", type=int, default=3, help="runs per suite (median taken)")
     startup = commands.add_parser("startup", help="where specmock serve's start-up time goes")
     startup.add_argument("--runs", type=int, default=5)
     startup.add_argument("--tuned", action="store_true", help="as for the main run")
+    issuing = commands.add_parser("tokens", help="token issuing rate as the registry grows (in-process)")
+    issuing.add_argument("--tokens", type=int, default=200_000, help="records issued (default 200,000)")
+    issuing.add_argument("--logins", type=int, default=500, help="Assine logins timed per measurement")
     driver = commands.add_parser(
         "driver", help="the Banqer consumer contract through the Node driver vs the Python reference client"
     )
@@ -489,6 +496,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return profile(args, mock_server(tuned_env() if args.tuned else {}), say)
     if args.command == "report":
         return report(args.file)
+    if args.command == "tokens":
+        from bench.tokens import tokens
+
+        return tokens(args, say)
+    if args.command == "consumer" or args.command is None:
+        from bench import consumer as consumer_suites
+
+        consumer_suites.measure(say, ROOT, getattr(args, "runs", 1))
+        if args.command == "consumer":
+            return 0
     if args.command == "startup":
         from bench.startup import startup
 

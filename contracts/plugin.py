@@ -98,6 +98,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     "(ini: specmock_config, relative to the ini file)")
     group.addoption("--specmock-host", dest="specmock_host", default=None, metavar="HOST",
                     help="address the mock servers bind (ini: specmock_host; default: 127.0.0.1)")
+    group.addoption("--specmock-examples", dest="specmock_examples", default=None, metavar="N",
+                    help="examples per consumer contract property (ini: specmock_examples; default: the "
+                    "Hypothesis profile's; profiles specmock (25), specmock-ci (100), specmock-quick (5) are "
+                    "registered; HYPOTHESIS_PROFILE=<name> loads one)")
+    parser.addini("specmock_examples", "examples per consumer contract property", default="")
     parser.addini("specmock_seed", "seed of the mocks' generated data", default="")
     parser.addini("specmock_token_ttl", "lifetime in seconds of every token the mocks issue", default="")
     parser.addini("specmock_config", "YAML config file of the mocks, relative to the ini file", default="")
@@ -146,6 +151,7 @@ def _read_options(config: pytest.Config) -> Options:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", MARKER)
+    _configure_hypothesis(config)
     options = _read_options(config)
     if options.config_file is not None:  # a broken file is one line at start, not an error in every test
         from specmock.mocks.config import ConfigError, load_config
@@ -155,6 +161,20 @@ def pytest_configure(config: pytest.Config) -> None:
         except ConfigError as exc:
             raise pytest.UsageError(f"specmock: {exc}") from None
     config.stash[_OPTIONS] = options
+
+
+def _configure_hypothesis(config: pytest.Config) -> None:
+    """The ``specmock`` profiles registered, ``HYPOTHESIS_PROFILE`` honoured (unless
+    ``--hypothesis-profile`` is given), ``--specmock-examples`` applied to the consumer suites."""
+    from specmock.contracts import profiles
+
+    profiles.register()
+    if not config.getoption("hypothesis_profile", None):
+        try:
+            profiles.load_from_environment()
+        except ValueError as exc:
+            raise pytest.UsageError(f"specmock: {exc}") from None
+    profiles.set_examples(_integer(config, "specmock_examples", 1))
 
 
 @pytest.hookimpl(wrapper=True)

@@ -134,6 +134,20 @@ async def _json(
     return data
 
 
+#: Most journal entries one ``GET /requests`` answers (a page also stops at about 8 MiB).
+PAGE_LIMIT = 1000
+
+
+def _query_int(params: Any, name: str, default: int, low: int, high: int) -> int:
+    value = params.get(name)
+    if value is None:
+        return default
+    if not (value.isascii() and value.isdigit() and len(value) <= 19) or not low <= int(value) <= high:
+        shown = value if len(value) <= 40 else value[:40] + "…"
+        raise AdminError(f"{name} must be a whole number from {low} to {high}, not {shown!r}")
+    return int(value)
+
+
 def _info(hosted: HostedApi, base_url: str) -> dict[str, Any]:
     """The API's own description once it is built; before that (or if building it failed), its mount."""
     api = hosted.api
@@ -207,12 +221,14 @@ def build_admin_app(control: MockControl, base_urls: Any = None) -> Starlette:
         if request.method == "DELETE":
             control.clear_requests()
             return Response(status_code=204)
-        api = request.query_params.get("api")
-        after = request.query_params.get("after", "0")
-        if not (after.isascii() and after.isdigit() and len(after) <= 18):
-            raise AdminError(f"after must be the id of a journal entry (a whole number), not {after[:40]!r}")
-        return JSONResponse({"requests": control.requests(api, int(after)),
-                             "total": control.state.journal.total})
+        params = request.query_params
+        journal = control.state.journal
+        page = journal.page(after=_query_int(params, "after", 0, 0, 2**63),
+                            limit=_query_int(params, "limit", PAGE_LIMIT, 1, PAGE_LIMIT),
+                            api=params.get("api"))
+        return JSONResponse({"requests": [entry.to_dict() for entry in page.entries],
+                             "total": journal.total, "next": page.next, "more": page.more,
+                             "oldest": page.oldest})
 
     async def one_request(request: Request) -> Response:
         entry = control.state.journal.get(request.path_params["id"])

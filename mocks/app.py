@@ -27,8 +27,10 @@ from starlette.routing import BaseRoute, Mount
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from specmock.mocks.admin import build_admin_app
+from specmock.mocks.admin_guard import AdminGuard
 from specmock.mocks.config import MockConfig
 from specmock.mocks.control_plane import MockControl
+from specmock.mocks.core.hosts import normalized_hosts
 from specmock.mocks.core.middleware import ControlLayer
 from specmock.mocks.core.state import ApiLoadError, HostedApi, MockApi, MockState
 
@@ -284,20 +286,28 @@ def _mount(hosted: HostedApi) -> ASGIApp:
     return _ApiOnFirstUse(hosted) if api is None else ControlLayer(api, api.build_app())
 
 
-def create_app(state: MockState | None = None, *, admin: bool = True) -> Starlette:
+def create_app(
+    state: MockState | None = None, *, admin: bool = True, allowed_hosts: Iterable[str] = ()
+) -> Starlette:
     """The ASGI app for ``state`` (a fresh default state when omitted).
 
-    ``admin=False`` leaves out ``/__mock__`` for shared environments. The state is reachable
-    as ``app.state.mock`` and its controller as ``app.state.control``.
+    ``admin=False`` switches off every mock-only control, for shared environments: the admin API
+    (``/__mock__``), ``Prefer: code=NNN`` and Assine's signing hooks. ``allowed_hosts`` are host
+    names the server answers to besides loopback and the address it was bound to: the admin API
+    refuses any other ``Host`` (and any foreign ``Origin``), and Banqer accepts tokens whose issuer
+    is a realm URL under one of them. The state is reachable as ``app.state.mock`` and its
+    controller as ``app.state.control``.
     """
     state = state or create_state()
+    state.mock_only_controls = admin
+    state.allowed_hosts = normalized_hosts(allowed_hosts)
     hosted = state.apis.hosted()
     if state.apis.built():
         state.keys.wait()  # an API built already may sign a token in its very first answer
     control = MockControl(state)
     routes = [Mount(h.mount_path, app=_mount(h)) for h in hosted]
     if admin:
-        routes.append(Mount(ADMIN_PATH, app=build_admin_app(control)))
+        routes.append(Mount(ADMIN_PATH, app=AdminGuard(build_admin_app(control), state.allowed_hosts)))
 
     prefixes = [(re.compile("^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(h.mount_path)) + "(/|$)"), h)
                 for h in hosted]

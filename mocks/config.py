@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from specmock.mocks.config_file import MAX_INTEGER_BITS, ConfigError, oversized_integer, read_yaml_file
 from specmock.mocks.core.ratelimit import RateLimitRule
 
 if TYPE_CHECKING:
@@ -20,10 +21,6 @@ if TYPE_CHECKING:
 # file never needs them.
 
 __all__ = ["AssineUser", "BanqerClient", "ConfigError", "MockConfig", "PbmAccount", "load_config"]
-
-
-class ConfigError(ValueError):
-    """A config file that cannot be used; the message is one readable line."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +75,7 @@ class MockConfig:
     assine_seeded_users: int = 60
     rate_limits: dict[str, RateLimitRule] = field(default_factory=dict)
     journal_size: int = 1000
+    journal_bytes: int = 8 * 1_048_576
     max_body_bytes: int = 1_048_576
 
     def with_token_ttl(self, seconds: int) -> MockConfig:
@@ -85,12 +83,14 @@ class MockConfig:
         return replace(self, banqer_token_ttl=seconds, pbm_token_ttl=seconds, assine_token_ttl=seconds)
 
 
+#: Seeds are 64-bit: a longer one cannot even be printed as a decimal number by Python.
+SEED_MIN, SEED_MAX = -(2**63), 2**63 - 1
 _TTL = {"type": "integer", "minimum": 1, "maximum": 31_536_000}
 _RATE = {
     "type": "object",
     "additionalProperties": False,
     "required": ["limit", "per_seconds"],
-    "properties": {"limit": {"type": "integer", "minimum": 1},
+    "properties": {"limit": {"type": "integer", "minimum": 1, "maximum": 1_000_000_000},
                    "per_seconds": {"type": "number", "minimum": 0.001, "maximum": 86_400}},
 }
 _NAME = {"type": "string", "minLength": 1, "maxLength": 200}
@@ -98,9 +98,10 @@ CONFIG_SCHEMA: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,
     "properties": {
-        "seed": {"type": "integer"},
+        "seed": {"type": "integer", "minimum": SEED_MIN, "maximum": SEED_MAX},
         "journal_size": {"type": "integer", "minimum": 1, "maximum": 1_000_000},
-        "max_body_bytes": {"type": "integer", "minimum": 1024},
+        "journal_bytes": {"type": "integer", "minimum": 65_536, "maximum": 1 << 30},
+        "max_body_bytes": {"type": "integer", "minimum": 1024, "maximum": 1 << 30},
         "banqer": {
             "type": "object",
             "additionalProperties": False,
@@ -189,13 +190,17 @@ def parse_config(data: Any, source: str = "config") -> MockConfig:
 
     if data is None:
         data = {}
+    huge = oversized_integer(data)
+    if huge is not None:
+        raise ConfigError(
+            f"{source}: {huge}: an integer of more than {MAX_INTEGER_BITS} bits is out of range")
     validator = jsonschema.Draft202012Validator(CONFIG_SCHEMA)
     error = jsonschema.exceptions.best_match(validator.iter_errors(data))
     if error is not None:
         raise ConfigError(f"{source}: {_where(error)}: {error.message}")
     config = MockConfig()
     updates: dict[str, Any] = {}
-    for key in ("seed", "journal_size", "max_body_bytes"):
+    for key in ("seed", "journal_size", "journal_bytes", "max_body_bytes"):
         if key in data:
             updates[key] = data[key]
     rate_limits: dict[str, RateLimitRule] = {}
@@ -247,21 +252,9 @@ def parse_config(data: Any, source: str = "config") -> MockConfig:
 
 
 def load_config(path: str | Path) -> MockConfig:
-    """Read and validate a YAML config file; every problem is one :class:`ConfigError` line."""
-    import yaml
+    """Read and validate a YAML config file; every problem is one :class:`ConfigError` line.
 
-    file = Path(path)
-    try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{file}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{file}: cannot read: {exc}") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ConfigError(f"{file}: invalid YAML: {where}{problem}") from None
-    return parse_config(data, str(file))
+    The file is read within the limits of :mod:`~specmock.mocks.config_file` (regular file, size,
+    no aliases, no duplicate keys).
+    """
+    return parse_config(read_yaml_file(path), str(path))

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import math
 import socket
 import threading
 from collections.abc import Callable, Iterator
 
 import uvicorn
 from starlette.applications import Starlette
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-__all__ = ["ServerThread", "bind_socket", "run_server"]
+from specmock.mocks.connections import ConnectionLimits, default_max_connections, protocol_class
+from specmock.mocks.log_throttle import install as install_throttle
+
+__all__ = ["ConnectionLimits", "ServerThread", "bind_socket", "run_server"]
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
@@ -34,9 +40,45 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _config(app: Starlette) -> uvicorn.Config:
-    return uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
-                          timeout_graceful_shutdown=2)
+class _StopCut:
+    """In front of the app: a request still running when the grace period of a stop is over is
+    cancelled by uvicorn. The control layer has answered it 503 in its API's shape by then; this
+    answers anything else 503 too, and ends the request quietly instead of with a traceback."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.server: uvicorn.Server | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await self.app(scope, receive, send)
+        except asyncio.CancelledError:
+            if scope["type"] != "http" or self.server is None or not self.server.should_exit:
+                raise
+            with contextlib.suppress(Exception):  # nothing to do when an answer had already started
+                await send({"type": "http.response.start", "status": 503, "headers": [
+                    (b"content-type", b"application/json"), (b"connection", b"close"),
+                    (b"retry-after", b"1")]})
+                await send({"type": "http.response.body",
+                            "body": b'{"error": "specmock: the server is stopping"}'})
+
+
+def _server(app: Starlette, limits: ConnectionLimits | None,
+            on_started: Callable[[uvicorn.Server], None] | None = None) -> _Server:
+    limits = limits or ConnectionLimits(max_connections=default_max_connections())
+    wrapped = _StopCut(app)
+    config = uvicorn.Config(
+        wrapped, log_level="warning", access_log=False, lifespan="off",
+        http=protocol_class(limits),
+        limit_concurrency=limits.max_connections,
+        timeout_keep_alive=max(1, math.ceil(limits.keep_alive)),
+        timeout_graceful_shutdown=math.ceil(limits.grace),
+        h11_max_incomplete_event_size=limits.max_header_bytes,  # if the h11 protocol is ever chosen
+    )
+    install_throttle()
+    server = _Server(config, on_started)
+    wrapped.server = server
+    return server
 
 
 class _Server(uvicorn.Server):
@@ -53,25 +95,32 @@ class _Server(uvicorn.Server):
 
 
 def run_server(
-    app: Starlette, sock: socket.socket, on_started: Callable[[uvicorn.Server], None] | None = None
+    app: Starlette, sock: socket.socket, on_started: Callable[[uvicorn.Server], None] | None = None,
+    limits: ConnectionLimits | None = None,
 ) -> None:
-    """Serve ``app`` on ``sock`` until interrupted (Ctrl-C stops it cleanly).
+    """Serve ``app`` on ``sock`` until interrupted (SIGINT or SIGTERM stop it cleanly).
 
     ``on_started(server)`` is called in the server's thread as soon as it accepts connections (it
-    must not block); setting ``server.should_exit`` there stops the server at once.
+    must not block); setting ``server.should_exit`` there stops the server at once. ``limits``
+    bound header size, slow requests, connections and the grace period of a stop (defaults of
+    :class:`~specmock.mocks.connections.ConnectionLimits`).
     """
-    _Server(_config(app), on_started).run(sockets=[sock])
+    try:
+        _server(app, limits, on_started).run(sockets=[sock])
+    finally:
+        install_throttle().flush()
 
 
 class ServerThread:
     """The app served by uvicorn in a daemon thread on ``host`` (a free port unless ``port`` is given)."""
 
-    def __init__(self, app: Starlette, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, app: Starlette, host: str = "127.0.0.1", port: int = 0,
+                 limits: ConnectionLimits | None = None) -> None:
         self.app = app
         self._sock = bind_socket(host, port)
         self.host = host
         self.port: int = self._sock.getsockname()[1]
-        self._server = uvicorn.Server(_config(app))
+        self._server = _server(app, limits)
         self._thread = threading.Thread(target=self._run, name=f"specmock-{self.port}", daemon=True)
         self.error: BaseException | None = None
 

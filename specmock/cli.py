@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     import uvicorn
     from starlette.applications import Starlette
 
+    from specmock.mocks.config import MockConfig
+
 EXIT_USAGE = 2
 
 
@@ -50,11 +52,39 @@ def _count(value: str) -> int:
     return int(value)
 
 
+def _shown(value: str, limit: int = 40) -> str:
+    return repr(value if len(value) <= limit else value[:limit] + "…")
+
+
+#: Seeds are 64-bit, as in a config file.
+_SEED_MIN, _SEED_MAX = -(2**63), 2**63 - 1
+
+
 def _seed(value: str) -> int:
+    text = value.strip().lstrip("+-")
+    if not (text.isascii() and text.isdigit()) or len(text) > 19 or not _SEED_MIN <= int(value) <= _SEED_MAX:
+        raise argparse.ArgumentTypeError(
+            f"invalid seed {_shown(value)}: expected an integer from {_SEED_MIN} to {_SEED_MAX}")
+    return int(value)
+
+
+def _seconds(value: str) -> float:
     try:
-        return int(value)
+        seconds = float(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid seed {value!r}: expected an integer") from None
+        seconds = -1.0
+    if not 0 <= seconds <= 3600:
+        raise argparse.ArgumentTypeError(f"invalid value {_shown(value)}: expected seconds from 0 to 3600")
+    return seconds
+
+
+def _host_name(value: str) -> str:
+    from specmock.mocks.core.hosts import host_name
+
+    name = host_name(value)
+    if not name:
+        raise argparse.ArgumentTypeError(f"invalid host name {_shown(value)}")
+    return name
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -84,8 +114,22 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--token-ttl", type=_positive_int, default=None, metavar="S",
                        help="lifetime in seconds of every token issued "
                        "(default: 300 Banqer, 3600 PBM, 86400 Assine)")
-    serve.add_argument("--no-admin", action="store_true",
-                       help="do not serve the admin API (/__mock__) — for shared environments")
+    admin = serve.add_mutually_exclusive_group()
+    admin.add_argument("--no-admin", action="store_true",
+                       help="switch off every mock-only control: the admin API (/__mock__), "
+                       "'Prefer: code=NNN' and Assine's signing hooks — for shared environments")
+    admin.add_argument("--admin", action="store_true",
+                       help="serve the admin API even when --host is not loopback (off there by default)")
+    serve.add_argument("--allowed-host", action="append", type=_host_name, default=[], metavar="NAME",
+                       help="a host name this server is reached by, besides loopback and --host "
+                       "(repeatable): the admin API refuses other Host headers, Banqer tokens must "
+                       "be issued under one of them")
+    serve.add_argument("--max-connections", type=_count, default=None, metavar="N",
+                       help="connections served at once; past it requests get 503 "
+                       "(default: 1000, fewer under a low 'ulimit -n')")
+    serve.add_argument("--shutdown-grace", type=_seconds, default=5.0, metavar="S",
+                       help="seconds in-flight requests get to finish on Ctrl-C or SIGTERM; "
+                       "requests still running then are answered 503 (default: 5)")
 
     specs = commands.add_parser(
         "specs",
@@ -172,31 +216,39 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     import signal
     import threading
 
-    if threading.current_thread() is not threading.main_thread():  # no signal handlers there
-        return _serve(args, threading.Event())
-    # Until uvicorn listens for Ctrl-C itself, Ctrl-C only asks to stop. A KeyboardInterrupt raised
-    # wherever the start happens to be can be swallowed (inside a finalizer or a weakref callback),
-    # and the server would go on running.
-    stop = threading.Event()
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: stop.set())
-    try:
-        return _serve(args, stop)
-    finally:
-        signal.signal(signal.SIGINT, previous)
+    try:  # before the handlers below: Ctrl-C while a config file is read stops at once
+        from specmock.mocks.config import ConfigError, MockConfig, load_config
 
-
-def _serve(args: argparse.Namespace, stop: threading.Event) -> int:
-    import threading
-    from dataclasses import replace
-
-    from specmock.mocks.config import ConfigError, MockConfig, load_config
-    from specmock.mocks.server import bind_socket, run_server
-
-    try:
         config = load_config(args.config) if args.config else MockConfig()
     except ConfigError as exc:
         print(f"specmock: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("specmock: interrupted while reading the config file", file=sys.stderr)
+        return 130
+    if threading.current_thread() is not threading.main_thread():  # no signal handlers there
+        return _serve(args, config, threading.Event())
+    # Until uvicorn listens for Ctrl-C and SIGTERM itself, either only asks to stop. A
+    # KeyboardInterrupt raised wherever the start happens to be can be swallowed (inside a finalizer
+    # or a weakref callback), and the server would go on running. uvicorn raises the signal again
+    # once it has stopped: it lands here too, so the stop ends with "stopped" and exit code 0.
+    stop = threading.Event()
+    previous = {sig: signal.signal(sig, lambda signum, frame: stop.set())
+                for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        return _serve(args, config, stop)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _serve(args: argparse.Namespace, config: MockConfig, stop: threading.Event) -> int:
+    import threading
+    from dataclasses import replace
+
+    from specmock.mocks.connections import ConnectionLimits, default_max_connections
+    from specmock.mocks.server import bind_socket, run_server
+
     if args.seed is not None:
         config = replace(config, seed=args.seed)
     if args.token_ttl is not None:
@@ -209,17 +261,23 @@ def _serve(args: argparse.Namespace, stop: threading.Event) -> int:
 
     from specmock.mocks.app import create_app, create_state
 
-    app = create_app(create_state(config), admin=not args.no_admin)
+    loopback = _is_loopback(args.host)
+    admin = not args.no_admin and (loopback or args.admin)
+    app = create_app(create_state(config), admin=admin, allowed_hosts=[args.host, *args.allowed_host])
     host, port = sock.getsockname()[:2]
     base = f"http://{'[' + host + ']' if ':' in host else host}:{port}"
-    if not _is_loopback(args.host):
+    if not loopback:
+        exposed = ("the admin API (/__mock__: reset, faults, clock, token expiry, rate limits and the "
+                   "request journal) is open to them too" if admin else
+                   "the admin API is off here (--admin serves it)" if not args.no_admin else
+                   "the admin API is off (--no-admin)")
         print(f"specmock: WARNING: listening on {args.host}, reachable from other machines; "
-              "the mock accepts demo credentials and has no real security", file=sys.stderr)
+              f"the mock accepts demo credentials and has no real security; {exposed}", file=sys.stderr)
     print(f"specmock {__version__} serving on {base}  (Ctrl-C stops)")
     sys.stdout.flush()
     # The APIs are built in the background once the server listens; the rest of the banner (which
     # reads each API) follows when they are.
-    warming = threading.Thread(target=_warm_up_and_print_banner, args=(app, base, not args.no_admin),
+    warming = threading.Thread(target=_warm_up_and_print_banner, args=(app, base, admin),
                                name="specmock-warm-up", daemon=True)
 
     def started(server: uvicorn.Server) -> None:
@@ -228,11 +286,13 @@ def _serve(args: argparse.Namespace, stop: threading.Event) -> int:
         else:
             warming.start()
 
+    limits = ConnectionLimits(max_connections=args.max_connections or default_max_connections(),
+                              grace=args.shutdown_grace)
     if not stop.is_set():
-        run_server(app, sock, on_started=started)
+        run_server(app, sock, on_started=started, limits=limits)
     if warming.is_alive():  # stopped while warming up: the banner is still printed whole, before "stopped"
         warming.join(timeout=30)
-    print("specmock: stopped")
+    print("specmock: stopped", flush=True)
     return 0
 
 
@@ -430,7 +490,8 @@ def _add_contract_command(commands: argparse._SubParsersAction[_Parser]) -> None
     contract.add_argument("--seed", type=_seed, default=None,
                           help="seed handed to the driver for the client's random source (jitter)")
     contract.add_argument("--max-examples", type=_count, default=None, metavar="N",
-                          help="generated server behaviours per property (default: Hypothesis' 100)")
+                          help="generated server behaviours per property (default: 25, the specmock "
+                          "Hypothesis profile's; HYPOTHESIS_PROFILE=specmock-ci for 100)")
     contract.add_argument("--step-timeout", type=_step_timeout, default=10.0, metavar="S",
                           help="seconds to wait for each message of the driver (default: 10)")
     contract.add_argument("--kit-path", action="store_true",
@@ -468,11 +529,14 @@ def _cmd_contract(args: argparse.Namespace) -> int:
         print(f"specmock: no property {unknown[0]!r} in the {args.api} contract "
               f"(one of {', '.join(names)})", file=sys.stderr)
         return EXIT_USAGE
-    if args.max_examples is not None:
-        from hypothesis import settings
+    from specmock.contracts import profiles
 
-        settings.register_profile("specmock-contract", settings(), max_examples=args.max_examples)
-        settings.load_profile("specmock-contract")
+    try:
+        profiles.load_from_environment()
+    except ValueError as exc:
+        print(f"specmock: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    profiles.set_examples(args.max_examples)
     adapter = COMMAND_ADAPTERS[args.api](
         command, max_attempts=args.max_attempts, seed=args.seed, step_timeout=args.step_timeout
     )

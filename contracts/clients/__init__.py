@@ -24,7 +24,8 @@ Exception hierarchy (one base, :class:`ClientError`)::
     ├── PaginationLoopError          the server repeated a page token / next link
     └── TransportError               no HTTP answer (connection refused, timeout, ...)
 
-Every client takes ``sleep``, ``now`` (epoch seconds) and ``random`` callables and an optional
+Every client takes ``sleep``, ``now`` (epoch seconds) and ``random`` callables, ``max_attempts``,
+``retry_policy`` (a :class:`RetryPolicy` subclass, to change how a call is retried) and an optional
 ``http_client`` (``httpx.Client``) or ``transport`` (any ``httpx.BaseTransport``), and has a
 ``from_env()`` classmethod. Secrets (client secret, passwords, tokens) are masked as ``***`` in
 ``repr()``, exception messages and log records.
@@ -35,6 +36,7 @@ from ._core import (
     AuthError,
     ClientError,
     PaginationLoopError,
+    RetryPolicy,
     TransportError,
     backoff_delay,
     parse_retry_after,
@@ -62,6 +64,7 @@ __all__ = [
     "PbmClient",
     "PbmError",
     "PbmGraphQLError",
+    "RetryPolicy",
     "TransportError",
     "backoff_delay",
     "parse_retry_after",

@@ -137,6 +137,10 @@ def backoff_delay(attempt: int, jitter: float, cap: float = 30.0) -> float:
 class RetryPolicy:
     """How a client retries one call. ``sleep``/``now``/``random`` are injectable for tests.
 
+    Pass a subclass to a reference client (``retry_policy=MyPolicy``) to change one rule: override
+    :meth:`backoff` (the wait after the 5xx of an attempt) or :meth:`retry_after` (the wait a 429
+    asks for); the client builds it with its ``max_attempts``, ``sleep``, ``now`` and ``random``.
+
     Attempt counting mirrors Banqer's Node.js client exactly: every request, including the one
     answered 401, increments the attempt counter; the single token-refresh retry after a 401 is
     not limited by ``max_attempts``; a 429 or 5xx is retried only while ``attempt < max_attempts``.
@@ -173,9 +177,7 @@ class RetryPolicy:
                 renew()
                 continue
             if status == 429 and attempt < self.max_attempts:
-                wait = parse_retry_after(
-                    response.headers.get("Retry-After"), self.now(), self.default_retry_after
-                )
+                wait = self.retry_after(response.headers.get("Retry-After"))
                 if wait > self.max_retry_after:
                     log.warning("429 asks for %.0f s (> %.0f s): giving up", wait, self.max_retry_after)
                     return response
@@ -183,11 +185,19 @@ class RetryPolicy:
                 self.sleep(wait)
                 continue
             if 500 <= status < 600 and attempt < self.max_attempts:
-                wait = backoff_delay(attempt, self.random(), self.backoff_cap)
+                wait = self.backoff(attempt)
                 log.info("%d (attempt %d): backing off %.1f s", status, attempt, wait)
                 self.sleep(wait)
                 continue
             return response
+
+    def backoff(self, attempt: int) -> float:
+        """Seconds to wait after the 5xx answer of ``attempt`` (1-based)."""
+        return backoff_delay(attempt, self.random(), self.backoff_cap)
+
+    def retry_after(self, value: str | None) -> float:
+        """Seconds to wait after a 429 whose ``Retry-After`` header is ``value``."""
+        return parse_retry_after(value, self.now(), self.default_retry_after)
 
 
 def send_request(
@@ -240,6 +250,7 @@ class ClientOptions(TypedDict, total=False):
     sleep: Callable[[float], None]
     now: Callable[[], float]
     random: Callable[[], float]
+    retry_policy: type[RetryPolicy]
 
 
 class ReferenceClient:
@@ -267,8 +278,9 @@ class ReferenceClient:
         sleep: Callable[[float], None] = time.sleep,
         now: Callable[[], float] = time.time,
         random: Callable[[], float] = _random.random,
+        retry_policy: type[RetryPolicy] = RetryPolicy,
     ) -> None:
-        self.retry = RetryPolicy(max_attempts=max_attempts, sleep=sleep, now=now, random=random)
+        self.retry = retry_policy(max_attempts=max_attempts, sleep=sleep, now=now, random=random)
         self._redact = Redactor(*secrets)
         self._http, self._owns_http = make_http_client(http_client, transport, timeout)
 
@@ -300,6 +312,10 @@ class ReferenceClient:
 
     def _renew(self) -> None:
         """After an unauthorized answer (once per call): the next request gets a new token."""
+        self.forget_token()
+
+    def forget_token(self) -> None:
+        """Drop the cached token: the next request fetches (or renews) one."""
         self._token = None
 
     def _is_unauthorized(self, response: httpx.Response) -> bool:

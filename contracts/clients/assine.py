@@ -105,6 +105,8 @@ class AssineClient(ReferenceClient):
     """Assine Online v1 client. ``sleep``, ``now`` (epoch seconds) and ``random`` are injectable."""
 
     _log = log
+    #: Share of ``expires_in`` after which the login token is renewed.
+    renew_fraction: float = RENEW_FRACTION
 
     @with_client_options
     def __init__(
@@ -175,7 +177,7 @@ class AssineClient(ReferenceClient):
         refresh = body.get("refresh_token")
         self._refresh = refresh if isinstance(refresh, str) and refresh else None
         self._redact.add(self._refresh)
-        self._keep_token(token, self.retry.now() + lifetime * RENEW_FRACTION)
+        self._keep_token(token, self.retry.now() + lifetime * self.renew_fraction)
         return token
 
     def login(self) -> str:
@@ -195,16 +197,26 @@ class AssineClient(ReferenceClient):
         log.debug("logged in as %s", self.username)
         return token
 
+    @property
+    def has_refresh_token(self) -> bool:
+        """Whether the last login gave a refresh token (see :meth:`refresh`)."""
+        return self._refresh is not None
+
+    def refresh(self) -> str | None:
+        """``refresh_token`` grant now: the new login token, or ``None`` when there is no refresh
+        token or the grant is refused (the caller then logs in with the password)."""
+        if self._refresh is None:
+            return None
+        response = self._oauth({"grant_type": "refresh_token", "refresh_token": self._refresh})
+        token = self._store(response)
+        if token is None:
+            log.info("refresh grant refused (%d)", response.status_code)
+        return token
+
     def _new_token(self) -> str:
         """``refresh_token`` grant, falling back to a new password login."""
-        if self._refresh is not None:
-            response = self._oauth({"grant_type": "refresh_token", "refresh_token": self._refresh})
-            token = self._store(response)
-            if token is not None:
-                log.debug("login token refreshed")
-                return token
-            log.info("refresh grant refused (%d): logging in again", response.status_code)
-        return self.login()
+        token = self.refresh()
+        return token if token is not None else self.login()
 
     def _is_unauthorized(self, response: httpx.Response) -> bool:
         return response.status_code == 401 and self._static_token is None

@@ -85,6 +85,8 @@ class BanqerClient(ReferenceClient):
     """Banqer API client. ``sleep``, ``now`` (epoch seconds) and ``random`` are injectable."""
 
     _log = log
+    #: Share of ``expires_in`` after which the cached token is renewed.
+    renew_fraction: float = RENEW_FRACTION
 
     @with_client_options
     def __init__(
@@ -144,7 +146,7 @@ class BanqerClient(ReferenceClient):
             expires_in = -1.0
         if not isinstance(token, str) or not token or expires_in < 0:
             raise BanqerAuthError("Token response lacks access_token/expires_in", status=response.status_code)
-        self._keep_token(token, self.retry.now() + expires_in * RENEW_FRACTION)
+        self._keep_token(token, self.retry.now() + expires_in * self.renew_fraction)
         log.debug("new access token for tenant %s, expires_in=%s s", self.tenant, expires_in)
         return token
 

@@ -117,6 +117,8 @@ class PbmClient(ReferenceClient):
     """PBM GraphQL client. ``sleep``, ``now`` (epoch seconds) and ``random`` are injectable."""
 
     _log = log
+    #: Seconds before the token's ``exp`` at which it is renewed.
+    renew_before_exp: float = RENEW_BEFORE_EXP
 
     @with_client_options
     def __init__(self, url: str, login: str, password: str, **options: Unpack[ClientOptions]) -> None:
@@ -156,7 +158,7 @@ class PbmClient(ReferenceClient):
             exp = float(jwt.decode(token, options={"verify_signature": False})["exp"])
         except (jwt.PyJWTError, KeyError, TypeError, ValueError):
             exp = self.retry.now() + DEFAULT_LIFETIME
-        self._keep_token(token, exp - RENEW_BEFORE_EXP)
+        self._keep_token(token, exp - self.renew_before_exp)
         log.debug("new PBM token for %s, renew at %.0f", self.login, self._token_renew_at)
         return token
 

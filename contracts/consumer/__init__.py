@@ -15,27 +15,32 @@ Use it from a test module with an adapter around your own client::
     class MyBanqer(BanqerAdapter):
         error_types = (BanqerFailure,)
         def make_client(self, *, api_base, auth_base, tenant, client_id, client_secret, sleep, now):
-            return Banqer(api_base, auth_base, tenant, client_id, client_secret, sleep=sleep, clock=now)
+            return Banqer(tenant, client_id, client_secret, api_base=api_base, auth_base=auth_base,
+                          sleep=sleep, now=now)
         def call_get(self, client, path):
             return client.get(path)
         def list_all(self, client, path, params):
-            return list(client.iterate(path, params))
+            return list(client.paginate(path, params))
 
     class TestMyBanqerClient(BanqerConsumerContract):
         adapter = MyBanqer()
 
 (:class:`PbmAdapter`/:class:`PbmConsumerContract` and
-:class:`AssineAdapter`/:class:`AssineConsumerContract` work the same way.) Outside pytest,
-``run_banqer_contract(adapter)`` and friends run every property in turn. A client in another
-language runs behind a driver command: ``BanqerCommandAdapter(["node", "banqer-driver.mjs"])`` and
-friends (``command.py``; the protocol is ``docs/driver-protocol.md``). Hypothesis settings come from
-the active profile (``HYPOTHESIS_PROFILE``); deadlines are off because every example does real HTTP.
+:class:`AssineAdapter`/:class:`AssineConsumerContract` work the same way.) A client built on a
+reference client needs no adapter of its own: ``ReferenceBanqerAdapter(MyBanqer)`` (module
+``reference``). A client in another language runs behind a driver command:
+``BanqerCommandAdapter(["node", "banqer-driver.mjs"])`` and friends (``command.py``; the protocol
+is ``docs/driver-protocol.md``). Outside pytest, ``run_banqer_contract(adapter)`` and friends run
+every property in turn. The adapter interface is documented in ``properties``; every rule, its
+source, title and knob in ``docs/consumer-contract.md`` (``contract.RULES`` in code). Hypothesis
+settings: the ``specmock`` profile unless a profile was loaded, ``--specmock-examples N`` (see
+``specmock.contracts.profiles``); deadlines are off because every example does real HTTP.
 """
 
 from .assine import AssineAdapter, AssineConsumerContract, run_assine_contract
 from .banqer import BanqerAdapter, BanqerConsumerContract, run_banqer_contract
 from .command import AssineCommandAdapter, BanqerCommandAdapter, DriverError, PbmCommandAdapter
-from .fake_server import ContractViolation, FakeClock
+from .fake_server import ContractViolation, FakeClock, SuiteError
 from .pbm import PbmAdapter, PbmConsumerContract, run_pbm_contract
 
 __all__ = [
@@ -51,6 +56,7 @@ __all__ = [
     "PbmAdapter",
     "PbmCommandAdapter",
     "PbmConsumerContract",
+    "SuiteError",
     "run_assine_contract",
     "run_banqer_contract",
     "run_pbm_contract",

@@ -387,22 +387,32 @@ class _CommandAdapter:
     def _secrets(self) -> list[str]:
         return [getattr(self, name, "") for name in ("client_secret", "password")]
 
+    def make_client(self, **keywords: Any) -> DriverClient:
+        """The API's ``client_keywords`` go to the driver as its config; ``sleep``/``now`` stay
+        with the suite's clock. The other keywords the suite adds: JSON values (``max_attempts``)
+        go to the driver as they are; the random source (``random``: the suite's ``() -> float``,
+        or a ``random.Random``) becomes a ``seed`` drawn from it, so the suite's seed decides the
+        driver's jitter too."""
+        sleep, now = keywords.pop("sleep"), keywords.pop("now")
+        names: tuple[str, ...] = getattr(self, "client_keywords")  # noqa: B009 - the API adapter's
+        config = {name: keywords.pop(name) for name in names}
+        return self._make(config, sleep, now, keywords)
+
     def _make(
         self,
         config: dict[str, Any],
         sleep: Callable[[float], None],
         now: Callable[[], float],
         extra: Mapping[str, Any],
-    ) -> Any:
-        """``extra``: keywords the suite adds to ``make_client``. JSON values go to the driver as
-        they are; a random source (``random``) becomes a ``seed`` drawn from it, so the suite's
-        seed decides the driver's jitter too."""
+    ) -> DriverClient:
         config = {**config, "max_attempts": self.max_attempts}
         if self.seed is not None:
             config["seed"] = self.seed
         for key, value in extra.items():
-            if key == "random" and callable(getattr(value, "getrandbits", None)):
+            if key == "random" and callable(getattr(value, "getrandbits", None)):  # a random.Random
                 config.setdefault("seed", value.getrandbits(32))
+            elif key == "random" and callable(value):  # the suite's () -> float
+                config.setdefault("seed", int(value() * 2**32))
             elif _is_json(value):
                 config[key] = value
         reply = self.driver.request("make", {"op": "make", "api": self.api, "config": config, "now": now()})
@@ -425,27 +435,6 @@ class BanqerCommandAdapter(_CommandAdapter, BanqerAdapter):
 
     api = "banqer"
 
-    def make_client(
-        self,
-        *,
-        api_base: str,
-        auth_base: str,
-        tenant: str,
-        client_id: str,
-        client_secret: str,
-        sleep: Callable[[float], None],
-        now: Callable[[], float],
-        **extra: Any,
-    ) -> DriverClient:
-        config = {
-            "api_base": api_base,
-            "auth_base": auth_base,
-            "tenant": tenant,
-            "client_id": client_id,
-            "client_secret": client_secret,
-        }
-        return self._make(config, sleep, now, extra)
-
     def call_get(self, client: DriverClient, path: str) -> Any:
         return client.call("get", {"path": path}, f"call get {path}")
 
@@ -458,18 +447,6 @@ class PbmCommandAdapter(_CommandAdapter, PbmAdapter):
 
     api = "pbm"
 
-    def make_client(
-        self,
-        *,
-        url: str,
-        login: str,
-        password: str,
-        sleep: Callable[[float], None],
-        now: Callable[[], float],
-        **extra: Any,
-    ) -> DriverClient:
-        return self._make({"url": url, "login": login, "password": password}, sleep, now, extra)
-
     def execute(self, client: DriverClient, query: str, variables: dict[str, Any] | None = None) -> Any:
         first = query.strip().split("(")[0].split("{")[0].strip() or "query"
         return client.call("execute", {"query": query, "variables": variables}, f"call execute {first}")
@@ -479,27 +456,6 @@ class AssineCommandAdapter(_CommandAdapter, AssineAdapter):
     """The Assine contract through a driver: ``get`` ``{path}``, ``list`` ``{path, params: [[k, v]]}``."""
 
     api = "assine"
-
-    def make_client(
-        self,
-        *,
-        base_url: str,
-        username: str,
-        password: str,
-        client_id: str,
-        client_secret: str,
-        sleep: Callable[[float], None],
-        now: Callable[[], float],
-        **extra: Any,
-    ) -> DriverClient:
-        config = {
-            "base_url": base_url,
-            "username": username,
-            "password": password,
-            "client_id": client_id,
-            "client_secret": client_secret,
-        }
-        return self._make(config, sleep, now, extra)
 
     def call_get(self, client: DriverClient, path: str) -> Any:
         return client.call("get", {"path": path}, f"call get {path}")

@@ -16,6 +16,8 @@ from hypothesis import HealthCheck, Phase, settings
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from .. import profiles
+
 #: The fake clock starts here (2023-11-14T22:13:20Z): whole seconds, so HTTP dates are exact.
 EPOCH = 1_700_000_000.0
 #: A client is stopped (the server answers 400) after this many requests in one example.
@@ -35,6 +37,10 @@ class ContractViolation(AssertionError):
             f"  Received: {received}\n"
             f"  Expected: {expected}"
         )
+
+
+class SuiteError(Exception):
+    """The suite itself broke (a handler of its fake server raised): not the client's fault."""
 
 
 class ClockOverrun(Exception):
@@ -95,9 +101,21 @@ class Exchange:
         return values[0] if values else None
 
 
+def shown_as_repr(cls: type) -> type:
+    """Hypothesis prints values of ``cls`` with their ``repr`` (the script), not field by field."""
+
+    def pretty(self: Any, printer: Any, cycle: bool) -> None:
+        printer.text(repr(self))
+
+    cls._repr_pretty_ = pretty  # type: ignore[attr-defined]
+    return cls
+
+
+@shown_as_repr
 @dataclass
 class Answer:
-    """A scripted HTTP answer. ``label`` is how it shows in failure messages."""
+    """A scripted HTTP answer. ``label`` is how it shows in failure messages (and in Hypothesis'
+    "Falsifying example" lines, through ``_repr_pretty_``)."""
 
     status: int
     body: bytes = b""
@@ -122,6 +140,14 @@ def json_answer(status: int, data: Any, label: str = "", **headers: str) -> Answ
     )
 
 
+class _Server(HTTPServer):
+    """pytest-httpserver's server, stopped within 50 ms (its default poll interval is 0.5 s)."""
+
+    def thread_target(self) -> None:
+        assert self.server is not None
+        self.server.serve_forever(poll_interval=0.05)
+
+
 class Harness:
     """Local HTTP servers (127.0.0.1) whose answers come from a per-example ``route`` function."""
 
@@ -143,14 +169,28 @@ class Harness:
             stack.callback(quiet.setLevel, quiet.level)
             quiet.setLevel(logging.WARNING)
             for name in self.names:
-                server = HTTPServer(host="127.0.0.1", port=0)
+                server = _Server(host="127.0.0.1", port=0)
                 server.start()
                 stack.callback(server.stop)
                 self.servers[name] = server
             yield self
 
+    def check_handler_errors(self) -> None:
+        """Raise :class:`SuiteError` when a handler of the suite raised in this example (the
+        client then got a 500 the script never asked for: its behaviour proves nothing)."""
+        for name, server in self.servers.items():
+            try:
+                server.check_handler_errors()
+            except Exception as exc:
+                server.clear_handler_errors()
+                raise SuiteError(
+                    f"the contract suite's fake server {name!r} failed while answering the client "
+                    f"({describe(exc)}); this is a bug of the suite, not of the client"
+                ) from exc
+
     def reset(self, route: Callable[[Exchange], Answer]) -> FakeClock:
         """New example: clear servers and records, install ``route``, return a fresh clock."""
+        self.check_handler_errors()
         self.exchanges = []
         self.clock = FakeClock()
         self._route = route
@@ -194,17 +234,22 @@ class Harness:
         return [e for e in self.exchanges if predicate(e)]
 
 
-def property_settings(**overrides: Any) -> settings:
+def property_settings(examples_at_most: int | None = None, **overrides: Any) -> settings:
     """Settings for one property: the active profile, no deadline (network), no fixture noise.
 
     Built when the property runs, so the profile loaded by the test run applies.
+    ``examples_at_most`` caps ``max_examples`` for a property whose input space is small.
     """
+    base = profiles.active()
+    if examples_at_most is not None:
+        overrides.setdefault("max_examples", min(base.max_examples, examples_at_most))
     return settings(
+        base,
         deadline=None,
         report_multiple_bugs=False,
         # The explain phase traces every line (client, httpx, server thread): 10x slower shrinking
         # for a note the Received/Expected text already gives.
-        phases=[p for p in settings().phases if p is not Phase.explain],
+        phases=[p for p in base.phases if p is not Phase.explain],
         suppress_health_check=[
             HealthCheck.too_slow,
             HealthCheck.data_too_large,
@@ -218,9 +263,13 @@ def property_settings(**overrides: Any) -> settings:
 class Checker:
     """Collects the first violation of one example; raised at a single place (stable shrinking)."""
 
-    def __init__(self, api: str, prop: str, script: Any) -> None:
+    def __init__(
+        self, api: str, prop: str, script: Any, suite_check: Callable[[], None] | None = None
+    ) -> None:
         self.api, self.prop, self.script = api, prop, script
         self.violation: ContractViolation | None = None
+        #: Runs before a verdict: raises when the suite itself failed (see ``Harness``).
+        self.suite_check = suite_check
 
     def check(self, ok: bool, title: str, received: Any, expected: Any) -> bool:
         if not ok and self.violation is None:
@@ -233,6 +282,8 @@ class Checker:
         return self.violation is not None
 
     def raise_if_failed(self) -> None:
+        if self.suite_check is not None:
+            self.suite_check()
         if self.violation is not None:
             raise self.violation
 

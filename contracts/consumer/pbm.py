@@ -10,79 +10,54 @@ malformed on purpose):
                       answer: exactly the requests the contract allows (one new ``createToken``
                       and retry per call; 429/5xx like Banqer, attempts counted the same way),
                       the new token used, the waits, and the last answer's value or error.
+``backoff``           runs of 503s: backoff, jitter and the 30 s cap, as for Banqer.
+``token_failures``    ``createToken`` answers 5xx, 429, a refused login or garbage: a typed error
+                      without the password, no API request, bounded retries (none after a refusal).
 ``error_bodies``      every spec error body gives a typed error with the HTTP status and the
                       first error's ``extensions.code``, ``message`` and ``path``.
 ``malformed_bodies``  empty, HTML, truncated or wrong-shaped bodies: a typed error with the
                       status and code ``"UNKNOWN"``.
 ``token_renewal``     the token is reused until 60 s before its ``exp`` claim, renewed after.
+
+Every rule, its source and its title: ``docs/consumer-contract.md``.
 """
 
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 import jwt
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from . import properties as props
+from . import rules
+from .contract import title
 from .fake_server import Answer, Checker, Exchange, Harness, json_answer, property_settings
-from .properties import (
-    ConsumerContract,
-    ContractAdapter,
-    ContractRun,
-    ContractSuite,
-    Property,
-    Route,
-    answered_once,
-    check_renewal,
-    retried,
-)
-from .rules import (
-    RetryAfter,
-    Step,
-    TokenWords,
-    check_field,
-    check_token_count,
-    check_value,
-    labelled,
-    malformed_answers,
-    retry_afters,
-    step_scripts,
-)
 from .schemas import answer_from_malformed, malformed_bodies, spec_bodies
 
 __all__ = ["PbmAdapter", "PbmConsumerContract", "run_pbm_contract"]
 
-API = "PBM"
 SCHEMA = "pbm.responses.schema.json"
 RENEW_BEFORE_EXP = 60.0
 QUERY = (
     "query {\n  WsAcesso_getMedicinesForTreatmentStart(args: {programCode: 126, originCode: 37}) {\n"
     "    code message status medicines { lineCode description ean }\n  }\n}"
 )
-WORDS = TokenWords(
-    requests="createToken requests",
-    twice="created a new token twice in one call",
-    unexpected="created a token the contract does not call for",
-    missing="did not create a new token after UNAUTHENTICATED",
-    renewal="one after UNAUTHENTICATED",
-)
 
 
-class PbmAdapter(ContractAdapter):
-    """How the contract drives your PBM client. Implement the two abstract methods."""
+class PbmAdapter(props.ContractAdapter):
+    """How the contract drives your PBM client. Implement the two abstract methods.
+
+    ``make_client`` gets ``url`` (the GraphQL endpoint), ``login``, ``password``, ``sleep`` and
+    ``now`` (and ``random``/``max_attempts`` when it takes them)."""
 
     error_attributes = ("status", "code", "message", "path")
+    client_keywords = ("url", "login", "password")
     login = "contract-login"
     password = "contract-password-8c2d4e6f"
-
-    @abc.abstractmethod
-    def make_client(
-        self, *, url: str, login: str, password: str, sleep: Callable[[float], None], now: Callable[[], float]
-    ) -> Any:
-        """A new client (no token yet) for the GraphQL endpoint ``url``."""
 
     @abc.abstractmethod
     def execute(self, client: Any, query: str, variables: dict[str, Any] | None = None) -> Any:
@@ -110,31 +85,12 @@ def _unauthenticated(answer: Answer) -> bool:
     )
 
 
-def _expected_error(answer: Answer) -> dict[str, Any]:
-    """code / message / path the contract requires (None: any value)."""
-    body = answer.data if answer.content_type == "application/json" else None
-    errors = body.get("errors") if isinstance(body, dict) else None
-    first = errors[0] if isinstance(errors, list) and errors else None
-    if not (isinstance(first, dict) and isinstance(first.get("message"), str)):
-        return {"code": "UNKNOWN", "message": None, "path": None}
-    ext = first.get("extensions")
-    code = ext.get("code") if isinstance(ext, dict) else None
-    if not isinstance(code, str):
-        code = "GRAPHQL_VALIDATION_FAILED" if answer.status == 400 else "UNKNOWN"
-    return {"code": code, "message": first["message"], "path": first.get("path")}
-
-
+#: Bodies close to a GraphQL result that no schema of the gateway allows.
 WRONG_SHAPES: list[Any] = [
-    [],
-    "Bad Gateway",
-    42,
-    None,
-    {},
     {"errors": "boom"},
     {"errors": [None]},
     {"errors": [{"message": 5}]},
     {"errors": [{"extensions": {"code": "INTERNAL_SERVER_ERROR"}}]},
-    {"message": "Internal server error"},
     {"statusCode": 500, "message": "Internal server error"},
 ]
 
@@ -143,17 +99,8 @@ def _no_unauth(body: Any) -> bool:
     return not _unauthenticated(Answer(200, data=body))
 
 
-def final_error_answers() -> st.SearchStrategy[Answer]:
-    return st.one_of(
-        st.builds(
-            labelled,
-            st.just(400),
-            spec_bodies(SCHEMA, "$defs/ValidationFailedResponse", "$defs/ParseFailedResponse"),
-        ),
-        st.builds(
-            labelled, st.just(200), spec_bodies(SCHEMA, "$defs/ExecutionErrorResponse").filter(_no_unauth)
-        ),
-    )
+def _graphql_error(message: str, code: str) -> dict[str, Any]:
+    return {"errors": [{"message": message, "extensions": {"code": code}}]}
 
 
 def _success() -> Answer:
@@ -168,40 +115,71 @@ def _success() -> Answer:
     return json_answer(200, {"data": data}, "200 data")
 
 
-def retry_scripts(max_attempts: int) -> st.SearchStrategy[list[Step]]:
-    unauth = spec_bodies(SCHEMA, "$defs/UnauthenticatedResponse")
-    malformed = malformed_bodies(WRONG_SHAPES)
-    retryable = st.one_of(
-        st.builds(labelled, st.just(401), unauth).map(Step),
-        st.builds(answer_from_malformed, st.just(401), malformed).map(Step),
-        st.builds(labelled, st.just(200), unauth).map(Step),
-        st.builds(Step, st.builds(answer_from_malformed, st.just(429), malformed), retry_afters()),
-        st.builds(answer_from_malformed, st.sampled_from([500, 502, 503, 504]), malformed).map(Step),
-    )
-    final = st.one_of(st.just(_success()), final_error_answers()).map(Step)
-    return step_scripts(retryable, final, max_attempts)
+_UNAUTH_BODY = {
+    "errors": [
+        {
+            "message": "Unauthorized",
+            "path": ["WsAcesso_getMedicinesForTreatmentStart"],
+            "extensions": {
+                "code": "UNAUTHENTICATED",
+                "originalError": {"message": "Unauthorized", "statusCode": 401},
+            },
+        }
+    ],
+    "data": None,
+}
 
 
-class _Run(ContractRun[PbmAdapter]):
+class _Run(props.ContractRun[PbmAdapter]):
     """One GraphQL endpoint on server ``gql``; ``createToken`` requests answered with a JWT."""
 
-    api_name = API
+    api_name = "PBM"
+    counted_like = "Banqer's client"
+    words: ClassVar[Mapping[str, str]] = {
+        "requests": "createToken requests",
+        "renewed": "created a new token",
+        "fetched": "created a token",
+        "renew": "create a new token",
+        "unauthorized": "UNAUTHENTICATED",
+        "renewal": "one after UNAUTHENTICATED",
+        "login_request": "createToken (without the login and password)",
+        "token": "token",
+        "endpoint": "createToken",
+    }
+    error_rules = (
+        rules.FieldRule(
+            "code", "/errors/0/extensions/code", str, "UNKNOWN", {400: "GRAPHQL_VALIDATION_FAILED"}
+        ),
+        rules.FieldRule("message", "/errors/0/message"),
+        rules.FieldRule("path", "/errors/0/path", list),
+    )
+    error_guard = "/errors/0/message"
+    ok = _success()
+    unauthorized_answer = rules.labelled(200, _UNAUTH_BODY)
+    rate_limited = rules.labelled(429, {})
+    unavailable = rules.labelled(503, {})
 
     def __init__(
-        self, adapter: PbmAdapter, harness: Harness, route_api: Route, lifetime: float = 3600
+        self,
+        adapter: PbmAdapter,
+        harness: Harness,
+        route_api: props.Route,
+        lifetime: float = 3600,
+        **options: Any,
     ) -> None:
         self.lifetime = lifetime
         self.issued: list[str] = []
-        super().__init__(adapter, harness, route_api)
+        super().__init__(adapter, harness, route_api, **options)
 
-    def make_client(self) -> Any:
-        return self.adapter.make_client(
-            url=self.harness.url("gql") + "/graphql",
-            login=self.adapter.login,
-            password=self.adapter.password,
-            sleep=self.clock.sleep,
-            now=self.clock.now,
-        )
+    def connection(self) -> dict[str, Any]:
+        return {
+            "url": self.harness.url("gql") + "/graphql",
+            "login": self.adapter.login,
+            "password": self.adapter.password,
+        }
+
+    def secrets(self) -> list[str]:
+        return [self.adapter.password]
 
     def is_token(self, ex: Exchange) -> bool:
         return _is_token_request(ex)
@@ -228,80 +206,87 @@ class _Run(ContractRun[PbmAdapter]):
     def extra() -> Answer:
         return json_answer(
             400,
-            {
-                "errors": [
-                    {
-                        "message": "contract suite: request not in the script",
-                        "extensions": {"code": "CONTRACT_SUITE_EXTRA"},
-                    }
-                ]
-            },
+            _graphql_error("contract suite: request not in the script", "CONTRACT_SUITE_EXTRA"),
             "400 (not scripted)",
         )
+
+    @classmethod
+    def error_answers(cls) -> st.SearchStrategy[Answer]:
+        return st.one_of(
+            st.builds(
+                rules.labelled,
+                st.just(400),
+                spec_bodies(SCHEMA, "$defs/ValidationFailedResponse", "$defs/ParseFailedResponse"),
+            ),
+            st.builds(
+                rules.labelled,
+                st.just(200),
+                spec_bodies(SCHEMA, "$defs/ExecutionErrorResponse").filter(_no_unauth),
+            ),
+        )
+
+    @classmethod
+    def malformed_answers(cls) -> st.SearchStrategy[Answer]:
+        return rules.malformed_answers([200, 400, 404, 422], WRONG_SHAPES)
+
+    @classmethod
+    def retry_scripts(cls, max_attempts: int) -> st.SearchStrategy[list[rules.Step]]:
+        unauth = spec_bodies(SCHEMA, "$defs/UnauthenticatedResponse")
+        malformed = malformed_bodies(WRONG_SHAPES)
+        retryable = st.one_of(
+            st.builds(rules.labelled, st.just(401), unauth).map(rules.Step),
+            st.builds(answer_from_malformed, st.just(401), malformed).map(rules.Step),
+            st.builds(rules.labelled, st.just(200), unauth).map(rules.Step),
+            st.builds(
+                rules.Step, st.builds(answer_from_malformed, st.just(429), malformed), rules.retry_afters()
+            ),
+            st.builds(answer_from_malformed, st.sampled_from([500, 502, 503, 504]), malformed).map(
+                rules.Step
+            ),
+        )
+        final = st.one_of(st.just(_success()), cls.error_answers()).map(rules.Step)
+        return rules.step_scripts(retryable, final, max_attempts)
+
+    @classmethod
+    def token_failures(cls) -> list[tuple[Answer, bool]]:
+        refused = {
+            "errors": [
+                {
+                    "message": "Usuário ou senha inválidos",
+                    "path": ["createToken"],
+                    "extensions": {"code": "UNAUTHENTICATED"},
+                }
+            ],
+            "data": None,
+        }
+        return [
+            props.refusal(200, refused, "200 UNAUTHENTICATED (wrong password)"),
+            props.refusal(401, refused, "401 UNAUTHENTICATED"),
+            props.outage(503, {"statusCode": 503, "message": "Service Unavailable"}, "503"),
+            props.outage(502, "<html>502 Bad Gateway</html>", "502 HTML"),
+            props.outage(429, {}, "429", **{"Retry-After": "1"}),
+            props.outage(200, {"data": {"createToken": None}}, "200 createToken null"),
+        ]
 
     def unauthorized(self, answer: Answer) -> bool:
         return _unauthenticated(answer)
 
+    def success_value(self, final: Answer) -> tuple[bool, Any]:
+        data = final.data
+        if final.status == 200 and isinstance(data, dict) and "errors" not in data and "data" in data:
+            return True, data["data"]
+        return False, None
+
     def check_logins(self, c: Checker, renewals: int) -> None:
-        check_token_count(c, len(self.tokens()), renewals, WORDS)
+        rules.check_token_count(c, len(self.tokens()), renewals, self.words)
         for ex in self.tokens():
             text = ex.body.decode("utf-8", "replace")
             c.check(
                 ex.method == "POST" and self.adapter.login in text and self.adapter.password in text,
-                "sent a createToken without the login and password",
+                title("token-request", **self.words),
                 text[:120],
                 "createToken(login, password)",
             )
-
-    def check_outcome(self, c: Checker, outcome: Any, final: Answer, what: str) -> None:
-        data = final.data
-        if final.status == 200 and isinstance(data, dict) and "errors" not in data and "data" in data:
-            check_value(c, outcome, data["data"], what, "data", "the response's data")
-            return
-        fields = self.check_error(c, outcome, final, what)
-        if fields is None:
-            return
-        want = _expected_error(final)
-        check_field(
-            c,
-            fields,
-            "code",
-            want["code"],
-            "did not carry the error's extensions.code"
-            if want["code"] != "UNKNOWN"
-            else "did not report code UNKNOWN for a body that is not GraphQL",
-        )
-        for name in ("message", "path"):
-            if want[name] is not None:
-                check_field(c, fields, name, want[name], f"did not carry the error's {name}")
-
-
-_UNAUTH_BODY = {
-    "errors": [
-        {
-            "message": "Unauthorized",
-            "path": ["WsAcesso_getMedicinesForTreatmentStart"],
-            "extensions": {
-                "code": "UNAUTHENTICATED",
-                "originalError": {"message": "Unauthorized", "statusCode": 401},
-            },
-        }
-    ],
-    "data": None,
-}
-
-
-check_retries = retried(
-    _Run,
-    retry_scripts,
-    [Step(labelled(200, _UNAUTH_BODY)), Step(labelled(401, _UNAUTH_BODY)), Step(_success())],
-    [Step(labelled(429, {}), RetryAfter("seconds", 2)), Step(_success())],
-    [Step(labelled(502, {}))] * 3 + [Step(_success())],
-)
-check_error_bodies = answered_once(_Run, "error_bodies", final_error_answers())
-check_malformed_bodies = answered_once(
-    _Run, "malformed_bodies", malformed_answers([200, 400, 404, 422], WRONG_SHAPES)
-)
 
 
 def check_token_renewal(adapter: PbmAdapter, harness: Harness) -> None:
@@ -316,37 +301,18 @@ def check_token_renewal(adapter: PbmAdapter, harness: Harness) -> None:
             "token_renewal",
             f"token lifetime {lifetime} s (exp - iat); calls at 0 s, {at[0]:.2f} s and {at[1]:.2f} s",
         )
-        check_renewal(
-            run,
-            c,
-            at,
-            f"{due}",
-            WORDS,
-            early="renewed the token earlier than 60 s before exp",
-            late="did not renew the token 60 s before exp",
-            value="the response's data",
+        props.check_renewal(
+            run, c, at, f"{due}", early=title("renew-early-exp"), late=title("renew-late-exp")
         )
 
     token_renewal()
 
 
-PROPERTIES: dict[str, Property[PbmAdapter]] = {
-    "retries": check_retries,
-    "error_bodies": check_error_bodies,
-    "malformed_bodies": check_malformed_bodies,
-    "token_renewal": check_token_renewal,
-}
-
-SUITE = ContractSuite("pbm", ("gql",), PROPERTIES)
+SUITE = props.api_suite("pbm", ("gql",), _Run, {"token_renewal": check_token_renewal})
+run_pbm_contract = SUITE.run
 
 
-def run_pbm_contract(adapter: PbmAdapter, only: list[str] | None = None) -> None:
-    """Run the properties (all, or those named in ``only``) against ``adapter``."""
-    SUITE.run(adapter, only)
-
-
-class PbmConsumerContract(ConsumerContract):
-    """Subclass in a test module (named ``Test...``) and set ``adapter``; one test per property."""
+class PbmConsumerContract(props.ConsumerContract, suite=SUITE):
+    """Base of your PBM client's test class (``Test...``): set ``adapter``; a test per property."""
 
     adapter: PbmAdapter
-    suite = SUITE

@@ -1,8 +1,12 @@
-"""Adapters that run the consumer contracts against the reference clients.
+"""Adapters that run the consumer contracts against the reference clients, or a subclass of one.
 
 They are also the worked example of an adapter: a team's own adapter looks the same with its
-client in place of ours. The reference clients take the adapters' keywords under the same names,
-so ``make_client`` passes on the ones it does not need to place. Each adapter shares one
+client in place of ours. ``ReferenceBanqerAdapter(MyBanqer)`` runs the contract against
+``MyBanqer``, a subclass of :class:`~specmock.contracts.clients.BanqerClient`; keyword arguments
+are passed on to every client it builds, e.g. ``ReferenceBanqerAdapter(retry_policy=MyPolicy)``.
+
+The reference clients take the suite's keywords under the same names (``random`` and
+``max_attempts`` included), so ``make_client`` passes them on. Each adapter shares one
 ``httpx.Client`` across the examples (building one costs ~25 ms, mostly its TLS context, which
 would dominate a property's run time); the reference clients never close a client they were given.
 """
@@ -10,7 +14,7 @@ would dominate a property's run time); the reference clients never close a clien
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 
@@ -23,20 +27,31 @@ from .pbm import PbmAdapter
 __all__ = ["ReferenceAssineAdapter", "ReferenceBanqerAdapter", "ReferencePbmAdapter"]
 
 
-class _SharedHttp:
+class _ReferenceAdapter:
+    """``make_client(**keywords)`` is ``client_class(**keywords, http_client=<shared>, **options)``
+    (``options`` win over the suite's keywords)."""
+
+    error_types: tuple[type[BaseException], ...] = (ClientError,)
+    default_client: ClassVar[type]
+
+    def __init__(self, client_class: type | None = None, **options: Any) -> None:
+        self.client_class = client_class or self.default_client
+        self.options = options
+
     @cached_property
     def http(self) -> httpx.Client:
         return httpx.Client(timeout=10.0)
 
+    def make_client(self, **keywords: Any) -> Any:
+        return self.client_class(**{**keywords, "http_client": self.http, **self.options})
 
-class ReferenceBanqerAdapter(_SharedHttp, BanqerAdapter):
-    error_types = (ClientError,)
+    def __repr__(self) -> str:
+        extra = "".join(f", {k}={v!r}" for k, v in self.options.items())
+        return f"{type(self).__name__}({self.client_class.__name__}{extra})"
 
-    def make_client(
-        self, *, tenant: str, client_id: str, client_secret: str, **keywords: Any
-    ) -> BanqerClient:
-        """``keywords``: ``api_base``, ``auth_base``, ``sleep`` and ``now``."""
-        return BanqerClient(tenant, client_id, client_secret, http_client=self.http, **keywords)
+
+class ReferenceBanqerAdapter(_ReferenceAdapter, BanqerAdapter):
+    default_client = BanqerClient
 
     def call_get(self, client: BanqerClient, path: str) -> Any:
         return client.get(path)
@@ -45,23 +60,15 @@ class ReferenceBanqerAdapter(_SharedHttp, BanqerAdapter):
         return list(client.paginate(path, params))
 
 
-class ReferencePbmAdapter(_SharedHttp, PbmAdapter):
-    error_types = (ClientError,)
-
-    def make_client(self, *, url: str, login: str, password: str, **keywords: Any) -> PbmClient:
-        """``keywords``: ``sleep`` and ``now``."""
-        return PbmClient(url, login, password, http_client=self.http, **keywords)
+class ReferencePbmAdapter(_ReferenceAdapter, PbmAdapter):
+    default_client = PbmClient
 
     def execute(self, client: PbmClient, query: str, variables: dict[str, Any] | None = None) -> Any:
         return client.execute(query, variables)
 
 
-class ReferenceAssineAdapter(_SharedHttp, AssineAdapter):
-    error_types = (ClientError,)
-
-    def make_client(self, *, base_url: str, username: str, password: str, **keywords: Any) -> AssineClient:
-        """``keywords``: ``client_id``, ``client_secret``, ``sleep`` and ``now``."""
-        return AssineClient(base_url, username, password, http_client=self.http, **keywords)
+class ReferenceAssineAdapter(_ReferenceAdapter, AssineAdapter):
+    default_client = AssineClient
 
     def call_get(self, client: AssineClient, path: str) -> Any:
         return client.get(path)

@@ -11,7 +11,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from .fake_server import Answer, Checker, Exchange, FakeClock, describe, json_answer
+from .contract import title
+from .fake_server import Answer, Checker, Exchange, FakeClock, describe, json_answer, shown_as_repr
 from .schemas import answer_from_malformed, malformed_bodies
 
 #: The vendor's backoff cap, in seconds.
@@ -20,6 +21,7 @@ CAP = 30.0
 DEFAULT_RETRY_AFTER = 5.0
 
 
+@shown_as_repr
 @dataclass(frozen=True)
 class RetryAfter:
     """How a scripted 429 states its wait; ``expected`` is the least the client must wait."""
@@ -43,6 +45,15 @@ class RetryAfter:
         if self.kind == "garbage":
             return "soon"
         return None
+
+    @property
+    def rule(self) -> str:
+        """The contract rule a wait after this 429 follows."""
+        return {
+            "date": "retry-after-date",
+            "absent": "retry-after-default",
+            "garbage": "retry-after-default",
+        }.get(self.kind, "retry-after-seconds")
 
     def __repr__(self) -> str:
         return {
@@ -75,6 +86,7 @@ def malformed_answers(statuses: list[int], wrong_shapes: list[Any]) -> st.Search
     return st.builds(answer_from_malformed, st.sampled_from(statuses), malformed_bodies(wrong_shapes))
 
 
+@shown_as_repr
 @dataclass
 class Step:
     """One scripted API answer plus, for a 429, its Retry-After."""
@@ -156,43 +168,40 @@ def capture(call: Callable[[], Any]) -> Outcome:
 
 
 def check_waits(
-    c: Checker, api: Sequence[Exchange], clock: FakeClock, reasons: Sequence[tuple[Any, ...]]
+    c: Checker,
+    api: Sequence[Exchange],
+    clock: FakeClock,
+    reasons: Sequence[tuple[Any, ...]],
+    base: float = 2.0,
 ) -> None:
     """Waits before each retry: >= Retry-After after a 429, the vendor's backoff after a 5xx,
-    never more than the cap."""
+    never more than the cap (checked first: it is the rule a very long wait breaks)."""
     for sleep in clock.sleeps:
-        c.check(
-            sleep <= CAP + 1e-6,
-            f"waited longer than the {CAP:.0f} s cap",
-            f"sleep({sleep:.2f})",
-            f"every wait <= {CAP:.0f} s",
-        )
+        c.check(sleep <= CAP + 1e-6, title("cap"), f"sleep({sleep:.2f})", f"every wait <= {CAP:.0f} s")
     for k in range(1, min(len(api), len(reasons) + 1)):
         gap = api[k].at - api[k - 1].at
+        c.check(
+            gap <= CAP + 1e-6, title("cap"), f"{gap:.2f} s before request {k + 1}", f"at most {CAP:.0f} s"
+        )
         reason = reasons[k - 1]
         if reason[0] == "429":
-            need = reason[1].expected
+            after: RetryAfter = reason[1]
+            need = after.expected
             c.check(
                 gap >= need - 1e-6,
-                "did not wait Retry-After before retrying after a 429",
-                f"request {k + 1} sent {gap:.2f} s after the 429 ({reason[1]!r})",
+                title(after.rule),
+                f"request {k + 1} sent {gap:.2f} s after the 429 ({after!r})",
                 f"a wait of at least {need:g} s",
             )
         elif reason[0] == "5xx":
-            low = min(2.0 ** reason[1], CAP)
-            high = min(2.0 ** reason[1] + 1.0, CAP)
+            low = min(base ** reason[1], CAP)
+            high = min(base ** reason[1] + 1.0, CAP)
             c.check(
                 low - 1e-6 <= gap <= high + 1e-6,
-                "did not back off exponentially after a 5xx",
+                title("backoff"),
                 f"request {k + 1} sent {gap:.2f} s after the 5xx of attempt {reason[1]}",
-                f"a wait of min(2**{reason[1]} + random(), {CAP:.0f}) s, i.e. between {low:g} and {high:g} s",
+                f"min({base:g}**{reason[1]} + random(), {CAP:.0f}) s: between {low:g} and {high:g} s",
             )
-        c.check(
-            gap <= CAP + 1e-6,
-            f"waited longer than the {CAP:.0f} s cap",
-            f"{gap:.2f} s before request {k + 1}",
-            f"at most {CAP:.0f} s",
-        )
 
 
 def check_typed_error(
@@ -200,12 +209,14 @@ def check_typed_error(
 ) -> BaseException | None:
     """The call must have raised one of the client's own error types."""
     if outcome.ok:
-        c.check(False, f"returned normally on {what}", f"returned {outcome.value!r:.200}", "a typed error")
+        c.check(
+            False, title("error-returned", what=what), f"returned {outcome.value!r:.200}", "a typed error"
+        )
         return None
     assert outcome.error is not None
     if not c.check(
         isinstance(outcome.error, error_types),
-        f"crashed with an untyped error on {what}",
+        title("error-typed", what=what),
         describe(outcome.error),
         "one of " + ", ".join(t.__name__ for t in error_types),
     ):
@@ -230,58 +241,92 @@ def check_bearer(c: Checker, exchanges: Sequence[Exchange], is_api: Callable[[Ex
             continue
         c.check(
             bearer(ex) == current,
-            "did not send the newest token" if renewed else "did not send the bearer token",
+            title("newest-token" if renewed else "bearer"),
             f"Authorization: {ex.headers.get('authorization')!r}",
             f"Bearer {current}",
         )
 
 
-@dataclass(frozen=True)
-class TokenWords:
-    """How an API's contract words its token requests in failures."""
-
-    requests: str  # "token requests"
-    twice: str  # title: renewed twice in one call
-    unexpected: str  # title: one token request more than the script calls for
-    missing: str  # title: no renewal after an unauthorized answer
-    renewal: str  # what the one renewal per call follows, e.g. "one refresh after a 401"
-
-
-def check_token_count(c: Checker, sent: int, renewals: int, words: TokenWords) -> None:
+def check_token_count(c: Checker, sent: int, renewals: int, words: Mapping[str, str]) -> None:
     """One token request at the start of a call, plus one per renewal the script calls for."""
     want = 1 + renewals
     if sent > want:
         c.check(
             False,
-            words.twice if sent > 2 else words.unexpected,
-            f"{sent} {words.requests}",
-            f"{want} (one at the start, {words.renewal}, at most once per call)",
+            title("token-twice" if sent > 2 else "token-unexpected", **words),
+            f"{sent} {words['requests']}",
+            f"{want} (one at the start, {words['renewal']}, at most once per call)",
         )
-    c.check(sent >= want, words.missing, f"{sent} {words.requests}", f"{want}")
+    c.check(sent >= want, title("token-missing", **words), f"{sent} {words['requests']}", f"{want}")
 
 
-def check_value(c: Checker, outcome: Outcome, value: Any, what: str, noun: str, expected: str) -> None:
-    """A call whose last answer succeeded returns ``value``; ``noun`` and ``expected`` name it."""
-    if outcome.ok:
-        c.check(
-            outcome.value == value, f"returned something else than {noun}", repr(outcome.value), repr(value)
-        )
-    else:
-        c.check(False, f"raised on {what}", repr(outcome.error), expected)
+# -- the error oracle: which field of an error body each field of the client's error carries ---------
+
+#: Expected field value: any text (the body has none; e.g. the HTTP reason phrase).
+ANY_TEXT: Any = type("AnyText", (), {"__repr__": lambda self: "a text"})()
+_MISSING: Any = object()
 
 
-def check_field(
-    c: Checker, fields: Mapping[str, Any], name: str, want: Any, title: str, expected: str | None = None
+@dataclass(frozen=True)
+class FieldRule:
+    """A field of the client's error: read at ``pointer`` (RFC 6901) of the error body when a value of
+    type ``kind`` is there; otherwise ``fallback`` (``ANY_TEXT``, a value, or ``None``: not checked),
+    or ``by_status[status]`` when the answer's status has its own."""
+
+    name: str
+    pointer: str
+    kind: type | tuple[type, ...] = str
+    fallback: Any = None
+    by_status: Mapping[int, Any] = field(default_factory=dict)
+
+
+def at_pointer(doc: Any, pointer: str) -> Any:
+    """The value at JSON pointer ``pointer`` of ``doc``, or ``_MISSING``."""
+    for token in pointer.split("/")[1:]:
+        token = token.replace("~1", "/").replace("~0", "~")
+        if isinstance(doc, dict) and token in doc:
+            doc = doc[token]
+        elif isinstance(doc, list) and token.isdigit() and int(token) < len(doc):
+            doc = doc[int(token)]
+        else:
+            return _MISSING
+    return doc
+
+
+def expected_error(answer: Answer, rules: Sequence[FieldRule], guard: str | None = None) -> dict[str, Any]:
+    """Per field: ``("body", value)`` or ``("fallback", value)`` for an error ``answer``."""
+    body = answer.data if answer.content_type == "application/json" else None
+    usable = guard is None or isinstance(at_pointer(body, guard), str)
+    out: dict[str, Any] = {}
+    for rule in rules:
+        if not usable:
+            out[rule.name] = ("fallback", rule.fallback)
+            continue
+        value = at_pointer(body, rule.pointer)
+        if value is not _MISSING and isinstance(value, rule.kind) and not isinstance(value, bool):
+            out[rule.name] = ("body", value)
+        else:
+            out[rule.name] = ("fallback", rule.by_status.get(answer.status, rule.fallback))
+    return out
+
+
+def check_error_fields(
+    c: Checker, fields: Mapping[str, Any], answer: Answer, rules: Sequence[FieldRule], guard: str | None
 ) -> None:
-    """The error's ``name`` field is ``want``."""
-    got = fields.get(name)
-    c.check(got == want, title, f"{name}={got!r}", f"{name}={want!r}" if expected is None else expected)
-
-
-def check_text(c: Checker, fields: Mapping[str, Any], name: str, title: str, expected: str) -> None:
-    """The error's ``name`` field is a text (the body had none to carry)."""
-    got = fields.get(name)
-    c.check(isinstance(got, str), title, f"{name}={got!r}", expected)
+    """The error's fields against :func:`expected_error`, each failure titled by its field."""
+    for name, (origin, want) in expected_error(answer, rules, guard).items():
+        got = fields.get(name)
+        if origin == "body":
+            c.check(got == want, title("error-field", field=name), f"{name}={got!r}", f"{name}={want!r}")
+        elif want is ANY_TEXT:
+            c.check(isinstance(got, str), title("error-text", field=name), f"{name}={got!r}", "a text")
+        elif want is not None:
+            c.check(
+                got == want,
+                title("error-fallback", field=name, value=want),
+                f"{name}={got!r}",
+                f"{name}={want!r}",
+            )
 
 
 def check_collection(
@@ -298,24 +343,24 @@ def check_collection(
     page, one request per page, every item exactly once (shown by ``id_key``)."""
     for k, ex in enumerate(api):
         kept, received, expected = filters(ex)
-        c.check(kept, f"dropped the filters on page {k + 1}", received, expected)
+        c.check(kept, title("filters", page=k + 1), received, expected)
     c.check(
         len(api) <= len(pages),
-        f"requested more pages than the {holder} has",
+        title("too-many-pages", holder=holder),
         f"{len(api)} requests",
         f"{len(pages)}",
     )
-    c.check(len(api) >= len(pages), "stopped before the last page", f"{len(api)} requests", f"{len(pages)}")
+    c.check(len(api) >= len(pages), title("too-few-pages"), f"{len(api)} requests", f"{len(pages)}")
     items = [item for page in pages for item in page]
     if outcome.ok:
         c.check(
             list(outcome.value) == items,
-            "did not yield every item exactly once",
+            title("every-item"),
             [i.get(id_key) if isinstance(i, dict) else i for i in outcome.value],
             [i[id_key] for i in items],
         )
     else:
-        c.check(False, "raised on a well-formed collection", repr(outcome.error), f"{len(items)} items")
+        c.check(False, title("page-raised"), repr(outcome.error), f"{len(items)} items")
 
 
 def check_no_revisit(
@@ -325,15 +370,16 @@ def check_no_revisit(
     outcome: Outcome,
     error_types: tuple[type[BaseException], ...],
     *,
-    title: str,
+    link: str,
     shown: str,
     what: str,
 ) -> None:
-    """A walk that loops back stops with a typed error instead of asking for a page twice."""
+    """A walk that loops back stops with a typed error instead of asking for a page twice;
+    ``link`` names what it follows ("page token" / "next link")."""
     repeated = sorted({t for t in sent if sent.count(t) > 1})
     c.check(
         not repeated,
-        title,
+        title("page-loop", link=link, sent="sent" if link == "page token" else "followed"),
         f"{shown}: {list(sent[:8])}{'...' if len(sent) > 8 else ''}",
         f"stop with a typed error after {pages} pages",
     )

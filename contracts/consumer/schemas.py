@@ -19,13 +19,35 @@ from typing import Any
 
 from hypothesis import strategies as st
 from hypothesis.internal.conjecture import utils as _cu
+from hypothesis_jsonschema import _from_schema as _hjs
 from hypothesis_jsonschema import from_schema
+from hypothesis_jsonschema._canonicalise import merged
 
 import specmock.specs as specs
 
 from .fake_server import Answer
 
-__all__ = ["component_schema", "malformed_bodies", "spec_bodies"]
+__all__ = [
+    "COMMON_WRONG_SHAPES",
+    "ERROR_SCHEMAS",
+    "component_schema",
+    "malformed_bodies",
+    "spec_bodies",
+    "strategy_for",
+]
+
+#: Every error schema the suite draws bodies from, per spec: the health check of
+#: ``tests/contracts`` draws from each one.
+ERROR_SCHEMAS: dict[str, tuple[str, ...]] = {
+    "banqer": ("components/schemas/Error",),
+    "assine": ("components/schemas/ApiProblem", "components/schemas/ApiProblemValidation"),
+    "pbm.responses.schema.json": (
+        "$defs/UnauthenticatedResponse",
+        "$defs/ValidationFailedResponse",
+        "$defs/ParseFailedResponse",
+        "$defs/ExecutionErrorResponse",
+    ),
+}
 
 
 def _many_more(self: Any) -> bool:
@@ -48,6 +70,36 @@ def _many_more(self: Any) -> bool:
 
 if not hasattr(_cu.many, "more"):  # pragma: no branch - depends on the installed Hypothesis
     _cu.many.more = _many_more  # type: ignore[attr-defined]
+
+
+def _memoized(build: Callable[..., Any]) -> Callable[..., Any]:
+    """``build`` remembering its strategy per (schema objects, alphabet, formats).
+
+    hypothesis-jsonschema builds the strategy of an object member again at every draw
+    (canonicalising its schema each time): most of a contract property's run time. The schemas it
+    passes at draw time are the same objects on every draw, so their identity is the key; the
+    cache holds them, so an identity is never reused while its entry lives.
+    """
+    memo: dict[tuple[int, ...], tuple[Any, st.SearchStrategy[Any]]] = {}
+
+    def cached(schema: Any, *, alphabet: Any, custom_formats: Any) -> st.SearchStrategy[Any]:
+        parts = tuple(schema) if isinstance(schema, list) else (schema,)
+        key = (*map(id, parts), id(alphabet), id(custom_formats))
+        hit = memo.get(key)
+        if hit is None:
+            hit = memo[key] = (
+                (parts, alphabet, custom_formats),
+                build(schema, alphabet=alphabet, custom_formats=custom_formats),
+            )
+        return hit[1]
+
+    cached.__wrapped__ = build  # type: ignore[attr-defined]
+    return cached
+
+
+if not hasattr(_hjs.merged_as_strategies, "__wrapped__"):  # once per process
+    _hjs.merged_as_strategies = _memoized(_hjs.merged_as_strategies)
+    setattr(_hjs, "__from_schema", _memoized(getattr(_hjs, "__from_schema")))
 
 
 _ANNOTATIONS = {
@@ -102,11 +154,26 @@ _SCALAR = {"type": ["string", "integer", "boolean", "null"]}
 
 
 def _bounded(node: Any) -> Any:
-    """Cheaper to draw, same meaning for a client: unknown members are scalars, arrays <= 3 items."""
+    """Cheaper to draw, same meaning for a client: unknown members are scalars, arrays <= 3 items.
+
+    ``allOf`` parts are merged into one schema first: bounding each part on its own would close it
+    with ``additionalProperties``, and a part would then forbid the members another one requires.
+    """
     if isinstance(node, list):
         return [_bounded(item) for item in node]
     if not isinstance(node, dict):
         return node
+    if "allOf" in node:
+        rest = {k: v for k, v in node.items() if k != "allOf"}
+        flat = merged([*node["allOf"], *([rest] if rest else [])])
+        if flat is None:
+            raise ValueError(f"allOf parts that no value satisfies: {node['allOf']!r}")
+        return _bounded(flat)
+    if "prefixItems" in node:  # 2020-12 tuples, written the draft-7 way hypothesis-jsonschema reads
+        node = {k: v for k, v in node.items() if k not in ("prefixItems", "items")} | {
+            "items": node["prefixItems"],
+            "additionalItems": node.get("items", True),
+        }
     out = {k: (_bounded(v) if k not in ("const", "enum") else v) for k, v in node.items()}
     if "properties" in out:
         out["properties"] = {name: _bounded(sub) for name, sub in node["properties"].items()}
@@ -127,15 +194,19 @@ def component_schema(spec: str, pointer: str) -> dict[str, Any]:
 
 
 @cache
-def _strategy(spec: str, pointer: str) -> st.SearchStrategy[Any]:
+def strategy_for(spec: str, pointer: str) -> st.SearchStrategy[Any]:
+    """Values of ``#/<pointer>`` of ``spec`` (bounded, see ``_bounded``); cached per schema."""
     return from_schema(_bounded(component_schema(spec, pointer)))
 
 
 def spec_bodies(spec: str, *pointers: str) -> st.SearchStrategy[Any]:
     """JSON values valid against any of the named schemas (built lazily, cached per schema)."""
+    unknown = [p for p in pointers if p not in ERROR_SCHEMAS.get(spec, ())]
+    if unknown:  # the health check covers ERROR_SCHEMAS only
+        raise ValueError(f"{spec}: {unknown} not listed in ERROR_SCHEMAS")
 
     def lazy(pointer: str) -> Callable[[], st.SearchStrategy[Any]]:
-        return lambda: _strategy(spec, pointer)
+        return lambda: strategy_for(spec, pointer)
 
     return st.one_of([st.deferred(lazy(p)) for p in pointers])
 
@@ -145,9 +216,15 @@ HTML_PAGE = (
 )
 
 
-def malformed_bodies(wrong_shapes: list[Any]) -> st.SearchStrategy[tuple[str, bytes, str]]:
+#: JSON no API's error schema allows; each API adds shapes close to its own errors.
+COMMON_WRONG_SHAPES: list[Any] = [[], "Internal Server Error", 42, None, {}]
+
+
+def malformed_bodies(api_shapes: list[Any]) -> st.SearchStrategy[tuple[str, bytes, str]]:
     """``(label, body, content type)`` of bodies no schema allows: empty, an HTML page from a
-    proxy, truncated JSON, JSON of the wrong shape, and a JSON content type on a text body."""
+    proxy, truncated JSON, JSON of the wrong shape (``COMMON_WRONG_SHAPES`` and ``api_shapes``),
+    and a JSON content type on a text body."""
+    wrong_shapes = [*COMMON_WRONG_SHAPES, *api_shapes]
     truncated = st.builds(
         lambda doc, cut: json.dumps(doc)[: max(1, min(cut, len(json.dumps(doc)) - 1))],
         st.sampled_from([*wrong_shapes, {"message": "Erro interno", "details": [{"reason": "INTERNAL"}]}]),

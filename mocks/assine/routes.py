@@ -144,7 +144,8 @@ class Router:
             found = self.prefixed.match(relative[3:])
         else:
             found = self.plain.match(relative)
-        if found is None:
+        if found is None or (found[0].template.startswith("/__mock__/")
+                             and not self.api.state.mock_only_controls):  # off with --no-admin
             raise ApiProblem(404, "The requested resource was not found")
         route, params = found
         method = request.method

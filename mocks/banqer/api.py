@@ -26,6 +26,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
+from urllib.parse import urlsplit
 
 import jwt
 from starlette.datastructures import QueryParams
@@ -239,14 +240,16 @@ class BanqerApi(MockApi):
     # -- request pipeline -----------------------------------------------------------------------
 
     def serve(self, operation_id: str, tenant: str, authorization: str | None, query: str,
-              path_params: Mapping[str, str]) -> bytes:
+              path_params: Mapping[str, str], server_host: str = "") -> bytes:
         """The 200 body of one request, or :class:`ApiFailure` with the error response.
 
         Authentication and scope are judged on every request (they depend on the clock and the
-        token registry). What follows is a pure function of the query and the tenant's data, which
-        never changes, so the body of a query that already passed is served again as it was.
+        token registry). ``server_host`` is the address the request reached (its ``scope["server"]``),
+        a host a token's issuer may name besides the allowed ones. What follows is a pure function
+        of the query and the tenant's data, which never changes, so the body of a query that already
+        passed is served again as it was.
         """
-        granted = self._authenticate(authorization, tenant)
+        granted = self._authenticate(authorization, tenant, server_host)
         self._authorize(tenant, granted.scopes, SCOPES[operation_id])
         key = (operation_id, tenant, query, path_params.get("id"))
         body = self._bodies.get(key)
@@ -260,7 +263,7 @@ class BanqerApi(MockApi):
             self._bodies.put(key, body)
         return body
 
-    def _authenticate(self, header: str | None, tenant: str) -> _Granted:
+    def _authenticate(self, header: str | None, tenant: str, server_host: str = "") -> _Granted:
         """What a valid bearer token grants, judged now; :class:`ApiFailure` (401) otherwise.
 
         What a token's signed claims say is fixed, so it is judged once per token and tenant; its
@@ -282,7 +285,7 @@ class BanqerApi(MockApi):
             )
         granted = self._granted.get((token, tenant))
         if granted is None:
-            granted = self._judge(token, tenant)
+            granted = self._judge(token, tenant, server_host)
             if len(self._granted) >= _GRANTS_KEPT:
                 self._granted.clear()
             self._granted[(token, tenant)] = granted
@@ -312,7 +315,7 @@ class BanqerApi(MockApi):
             )
         return granted
 
-    def _judge(self, token: str, tenant: str) -> _Granted:
+    def _judge(self, token: str, tenant: str, server_host: str = "") -> _Granted:
         """The checks of a token that do not depend on the clock or the registry."""
         if tenant not in self.state.config.banqer_tenants:
             raise _unauthenticated(
@@ -336,6 +339,13 @@ class BanqerApi(MockApi):
                 "token issued for another tenant",
                 why=token_refused("other_tenant", issuer=str(issuer), tenant=tenant),
             )
+        if not self._own_issuer(issuer, server_host):
+            raise _unauthenticated(
+                tenant,
+                "Token emitido por um emissor desconhecido (iss não é a URL do realm neste servidor).",
+                "unknown issuer",
+                why=token_refused("unknown_issuer", issuer=issuer[:200]),
+            )
         expires = claims.get("exp")
         if not isinstance(expires, int | float) or isinstance(expires, bool):
             raise _unauthenticated(tenant, "Token de acesso expirado.", "token expired",
@@ -346,6 +356,21 @@ class BanqerApi(MockApi):
             expires, jti if isinstance(jti, str) else None,
             frozenset(scope.split()) if isinstance(scope, str) else frozenset(),
         )
+
+    def _own_issuer(self, issuer: str, server_host: str) -> bool:
+        """Whether ``issuer`` is a realm URL under a host this server answers to, as Keycloak
+        accepts only its own realm URL: a token issued to a spoofed ``Host`` is refused."""
+        try:
+            parts = urlsplit(issuer)
+            name = parts.hostname
+            parts.port  # noqa: B018 - raises on a port that is not a number
+        except ValueError:
+            return False
+        if parts.scheme not in ("http", "https") or not name or parts.username is not None \
+                or parts.query or parts.fragment:
+            return False
+        name = name.rstrip(".")
+        return name in self.state.allowed_hosts or name == server_host.lower().strip("[]")
 
     def _authorize(self, tenant: str, scopes: frozenset[str], scope: str) -> None:
         if scope in scopes:

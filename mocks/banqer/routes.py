@@ -85,8 +85,10 @@ class BanqerApp:
                 authorization = value.decode("latin-1")
                 break
         try:
+            server = scope.get("server")
             body = self.api.serve(operation_id, scope["path_params"]["tenant"], authorization,
-                                  scope["query_string"].decode("latin-1"), path_params)
+                                  scope["query_string"].decode("latin-1"), path_params,
+                                  str(server[0]) if server else "")
         except ApiFailure as failure:
             explain(scope, failure.why)
             return raw_answer(failure.response)

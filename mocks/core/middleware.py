@@ -8,6 +8,7 @@ its secrets masked.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import json
 import re
@@ -218,7 +219,8 @@ class ControlLayer:
             if too_large:
                 response = api.error_response(413, f"Request body larger than {self.max_body_bytes} bytes")
                 entry.why = {"by": "body_limit", "summary": f"the body is over {self.max_body_bytes} bytes"}
-            elif (prefer := headers.get("prefer")) and (code := _preferred_code(prefer)) and code >= 400:
+            elif ((prefer := headers.get("prefer")) and state.mock_only_controls
+                  and (code := _preferred_code(prefer)) and code >= 400):
                 response = self._error(code)
                 entry.fault = True
                 entry.why = {"by": "prefer", "summary": f"the request asked for it: Prefer: {prefer}"}
@@ -265,6 +267,18 @@ class ControlLayer:
                 await self.app(scope, _replay(body, receive), send_and_record)
                 if WHY in scope:
                     entry.why = scope[WHY]
+        except asyncio.CancelledError:
+            # The server is stopping and its grace period is over: the API's own 503 if nothing was
+            # sent yet, then the cancellation goes on (the server ends the request quietly).
+            if entry is None or entry.status == 0:
+                if entry is not None:
+                    entry.status = 503
+                    entry.why = {"by": "shutdown", "summary": "the server stopped before this was answered"}
+                cut = self._error(503)
+                cut.headers["connection"] = "close"
+                with contextlib.suppress(Exception):
+                    await cut(scope, receive, send)
+            raise
         except Exception:
             # What a server's error middleware would do: a plain 500 if nothing was sent yet, and the
             # exception goes on to the server, which logs it.

@@ -17,6 +17,7 @@ from starlette.types import ASGIApp
 
 from specmock.mocks.core.clock import Clock
 from specmock.mocks.core.faults import FaultQueue
+from specmock.mocks.core.hosts import LOOPBACK_NAMES
 from specmock.mocks.core.journal import Journal
 from specmock.mocks.core.ratelimit import RateLimiter
 from specmock.mocks.core.tokens import SigningKey, TokenRegistry
@@ -172,8 +173,14 @@ class MockState:
         self.faults = FaultQueue()
         self.rate_limits = RateLimiter()
         self.rate_limits.reset(self.config.rate_limits)
-        self.journal = Journal(self.config.journal_size)
+        self.journal = Journal(self.config.journal_size, self.config.journal_bytes)
         self.apis = HostedApis()
+        #: Host names the server answers to as itself, besides the address a connection reached
+        #: (see :mod:`~specmock.mocks.core.hosts`): the admin API's Host check, Banqer's issuer check.
+        self.allowed_hosts: frozenset[str] = LOOPBACK_NAMES
+        #: The mock-only controls besides the admin API: ``Prefer: code=NNN`` and Assine's signing
+        #: hooks. ``create_app(admin=False)`` switches them off with the admin API.
+        self.mock_only_controls = True
 
     def add_api(self, api: MockApi) -> MockApi:
         self.apis.add(HostedApi(api.name, api.mount_path, api=api))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import heapq
 import secrets
 import threading
 from collections import OrderedDict
@@ -142,21 +143,53 @@ class TokenRecord:
     revoked: bool = False
 
 
-class TokenRegistry:
-    """Issued tokens by ``(api, token_id)``: a JWT's ``jti``, or an opaque token's value hash."""
+#: Records kept at most. Past it the oldest issued is dropped first (a client still holding that
+#: token hears "unknown token"): a run issuing without end stays bounded in memory.
+MAX_TOKEN_RECORDS = 200_000
+#: Expired records are kept this long so a client presenting one hears "expired", not "unknown".
+EXPIRED_KEPT_SECONDS = 3600
+#: Issues between two purges (each purge costs only the records it removes).
+_PURGE_EVERY = 256
 
-    def __init__(self) -> None:
-        self._records: dict[tuple[str, str], TokenRecord] = {}
+
+class TokenRegistry:
+    """Issued tokens by ``(api, token_id)``: a JWT's ``jti``, or an opaque token's value hash.
+
+    Bounded by count (``max_records``, oldest issued dropped first). Expired records are purged
+    every 256 issues from a heap ordered by expiry, so a purge costs the records it removes,
+    never a pass over the whole registry.
+    """
+
+    def __init__(self, max_records: int = MAX_TOKEN_RECORDS) -> None:
+        self.max_records = max_records
+        self._records: OrderedDict[tuple[str, str], TokenRecord] = OrderedDict()
+        # (expires_at as issued, key): an entry may be stale (the record was dropped, revoked
+        # by expire_all or issued again); purging checks the record itself.
+        self._expiry: list[tuple[float, tuple[str, str]]] = []
         self._lock = threading.Lock()
         self._issued_since_purge = 0
 
     def issue(self, record: TokenRecord, now: float) -> TokenRecord:
+        key = (record.api, record.token_id)
         with self._lock:
-            self._records[(record.api, record.token_id)] = record
+            records = self._records
+            if key in records:
+                del records[key]  # issued again: it now counts as the newest
+            records[key] = record
+            heapq.heappush(self._expiry, (record.expires_at, key))
             self._issued_since_purge += 1
-            if self._issued_since_purge >= 256:
+            if self._issued_since_purge >= _PURGE_EVERY:
                 self._purge(now)
+            while len(records) > self.max_records:
+                records.popitem(last=False)
+            self._compact()
         return record
+
+    def _compact(self) -> None:
+        """Rebuild the expiry heap once stale entries (dropped or re-expired records) outnumber the live."""
+        if len(self._expiry) > 2 * len(self._records) + 1024:
+            self._expiry = [(r.expires_at, k) for k, r in self._records.items()]
+            heapq.heapify(self._expiry)
 
     def get(self, api: str, token_id: str) -> TokenRecord | None:
         """The record whatever its state (expired and revoked ones included), if still kept."""
@@ -178,10 +211,12 @@ class TokenRegistry:
     def expire_all(self, now: float, api: str | None = None) -> int:
         with self._lock:
             count = 0
-            for record in self._records.values():
+            for key, record in self._records.items():
                 if (api is None or record.api == api) and record.expires_at > now:
                     record.expires_at = now
+                    heapq.heappush(self._expiry, (now, key))  # purged an hour from now, not at its old expiry
                     count += 1
+            self._compact()
             return count
 
     def records(self, api: str | None = None) -> list[TokenRecord]:
@@ -191,15 +226,22 @@ class TokenRegistry:
     def clear(self) -> None:
         with self._lock:
             self._records.clear()
+            self._expiry.clear()
 
     def __len__(self) -> int:
         return len(self._records)
 
     def _purge(self, now: float) -> None:
-        # Keep expired records for an hour so a client presenting one hears "expired", not "unknown".
-        horizon = now - 3600
-        self._records = {k: r for k, r in self._records.items() if r.expires_at > horizon}
         self._issued_since_purge = 0
+        horizon = now - EXPIRED_KEPT_SECONDS
+        expiry, records = self._expiry, self._records
+        while expiry and expiry[0][0] <= horizon:
+            _, key = heapq.heappop(expiry)
+            record = records.get(key)
+            # A record issued again under the same key, or expired early by expire_all, has an
+            # entry of its own for its present expiry: only that one removes it.
+            if record is not None and record.expires_at <= horizon:
+                del records[key]
 
 
 def opaque_token() -> str:

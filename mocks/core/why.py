@@ -42,6 +42,7 @@ TOKEN_CHECKS = {
     "revoked": "the token was revoked",
     "unknown": "this mock never issued the token, or forgot it at a reset",
     "other_tenant": "the token was issued for another tenant",
+    "unknown_issuer": "the token's issuer is not a realm URL under a host this server answers to",
     "other_api": "the token was issued by another API",
     "unknown_tenant": "no tenant of that name is configured",
     "refresh_token": "a refresh token cannot call a resource",

@@ -309,3 +309,11 @@ def test_the_first_list_is_reached_through_a_real_token_and_the_server_is_stoppe
     seconds = first_list_seconds(server)
     assert seconds >= server.startup_s > 0  # the list comes after the first 200 on the admin API
     assert server.proc is None
+
+
+def test_the_consumer_command_takes_a_number_of_runs() -> None:
+    from bench.__main__ import build_parser
+
+    args = build_parser().parse_args(["consumer", "--runs", "2"])
+    assert (args.command, args.runs) == ("consumer", 2)
+    assert build_parser().parse_args(["consumer"]).runs == 3

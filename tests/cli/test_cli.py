@@ -24,7 +24,8 @@ def test_version_and_help() -> None:
     for word in ("serve", "specs"):
         assert word in help_text
     serve_help = run("serve", "--help").stdout
-    for flag in ("--port", "--host", "--seed", "--config", "--token-ttl", "--no-admin"):
+    for flag in ("--port", "--host", "--seed", "--config", "--token-ttl", "--no-admin", "--admin",
+                 "--allowed-host", "--max-connections", "--shutdown-grace"):
         assert flag in serve_help
 
 
@@ -36,6 +37,11 @@ def test_version_and_help() -> None:
         (("serve", "--port", "70000"), "invalid port '70000'"),
         (("serve", "--token-ttl", "0"), "invalid value '0'"),
         (("serve", "--seed", "x"), "invalid seed 'x'"),
+        (("serve", "--seed", "9" * 5000), "invalid seed '9999"),
+        (("serve", "--seed", str(2**63)), "expected an integer from"),
+        (("serve", "--allowed-host", "a/b"), "invalid host name 'a/b'"),
+        (("serve", "--shutdown-grace", "-1"), "invalid value '-1'"),
+        (("serve", "--max-connections", "0"), "invalid count '0'"),
         (("nope",), "invalid choice: 'nope'"),
     ],
 )

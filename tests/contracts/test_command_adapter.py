@@ -310,7 +310,7 @@ def test_the_documented_node_driver_runs_as_written(node: Path, tmp_path: Path) 
         timeout=600,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "6 of 6 properties hold" in done.stdout
+    assert "8 of 8 properties hold" in done.stdout
 
 
 def test_pbm_and_assine_adapters_speak_the_same_protocol(echo: BanqerCommandAdapter) -> None:

@@ -6,6 +6,7 @@ import pytest
 
 from specmock.contracts.consumer import AssineConsumerContract, BanqerConsumerContract, PbmConsumerContract
 
+STANDARD = ["retries", "backoff", "token_failures", "error_bodies", "malformed_bodies"]
 RENEWAL = ["token_renewal"]
 PAGES = ["pagination", "pagination_loop"]
 
@@ -15,11 +16,11 @@ PAGES = ["pagination", "pagination_loop"]
     [
         (BanqerConsumerContract, "banqer_harness", [*PAGES, *RENEWAL]),
         (PbmConsumerContract, "pbm_harness", RENEWAL),
-        (AssineConsumerContract, "assine_harness", PAGES),
+        (AssineConsumerContract, "assine_harness", [*PAGES, *RENEWAL]),
     ],
 )
 def test_one_test_per_property(contract: type, fixture: str, properties: list[str]) -> None:
-    expected = ["retries", "error_bodies", "malformed_bodies", *properties]
+    expected = [*STANDARD, *properties]
     assert sorted(name for name in dir(contract) if name.startswith("test_")) == sorted(
         f"test_{name}" for name in expected
     )

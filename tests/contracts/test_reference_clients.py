@@ -24,6 +24,7 @@ from specmock.contracts.clients import (
     PbmClient,
     PbmError,
     PbmGraphQLError,
+    RetryPolicy,
 )
 from specmock.contracts.clients._core import ClientOptions
 
@@ -95,6 +96,7 @@ OPTIONS = [
     ("sleep", time.sleep),
     ("now", time.time),
     ("random", random.random),
+    ("retry_policy", RetryPolicy),
 ]
 
 
@@ -117,7 +119,9 @@ def test_constructor_signatures_spell_out_every_keyword(client: Any, own: str) -
         "timeout: 'float' = 30.0, http_client: 'httpx.Client | None' = None, "
         "transport: 'httpx.BaseTransport | None' = None, sleep: 'Callable[[float], None]' = "
         "<built-in function sleep>, now: 'Callable[[], float]' = <built-in function time>, "
-        f"random: 'Callable[[], float]' = {random.random!r}) -> 'None'"
+        f"random: 'Callable[[], float]' = {random.random!r}, "
+        "retry_policy: 'type[RetryPolicy]' = "
+        "<class 'specmock.contracts.clients._core.RetryPolicy'>) -> 'None'"
     )
 
 

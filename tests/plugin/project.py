@@ -37,9 +37,11 @@ class Project:
         path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
         return path
 
-    def run(self, *args: str, autoload: bool = False, subprocess: bool = True) -> pytest.RunResult:
+    def run(
+        self, *args: str, autoload: bool = False, subprocess: bool = True, env: dict[str, str] | None = None
+    ) -> pytest.RunResult:
         """pytest in the project; ``autoload=True`` runs it as an installed plugin is normally used:
-        entry points loaded, no ``-p``."""
+        entry points loaded, no ``-p``. ``env``: environment variables of that run."""
         if autoload:
             self.monkeypatch.delenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", raising=False)
             argv = list(args)
@@ -47,6 +49,8 @@ class Project:
             self.monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
             argv = ["-p", "specmock", *args]
         self.monkeypatch.delenv("HYPOTHESIS_PROFILE", raising=False)
+        for name, value in (env or {}).items():
+            self.monkeypatch.setenv(name, value)
         if subprocess:
             return self.pytester.runpytest_subprocess(*argv, timeout=RUN_TIMEOUT)
         return self.pytester.runpytest(*argv)

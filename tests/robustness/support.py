@@ -37,7 +37,7 @@ from specmock import specs
 from specmock.mocks.app import create_app, create_state
 from specmock.mocks.config import MockConfig
 from specmock.mocks.core.state import MockApi, MockState
-from specmock.mocks.server import ServerThread
+from specmock.mocks.server import ConnectionLimits, ServerThread
 
 #: Seconds any one request may take before the client gives up (the hang detector).
 TIMEOUT = 10.0
@@ -145,11 +145,12 @@ class Served:
 
 @contextlib.contextmanager
 def serve(
-    config: MockConfig | None = None, apis: list[type[MockApi]] | None = None, *, admin: bool = True
+    config: MockConfig | None = None, apis: list[type[MockApi]] | None = None, *, admin: bool = True,
+    limits: ConnectionLimits | None = None, allowed_hosts: tuple[str, ...] = (),
 ) -> Iterator[Served]:
     """A fresh mock (all APIs unless ``apis``) on a free loopback port, stopped afterwards."""
     state = create_state(config, apis=apis)
-    server = ServerThread(create_app(state, admin=admin))
+    server = ServerThread(create_app(state, admin=admin, allowed_hosts=allowed_hosts), limits=limits)
     errors = _ThreadErrors(f"specmock-{server.port}")
     loggers = [logging.getLogger(name) for name in _WATCHED_LOGGERS]
     for logger in loggers:
