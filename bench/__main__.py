@@ -22,6 +22,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -186,18 +187,51 @@ def prism_server() -> Server:
 # -- the run ---------------------------------------------------------------------------------------------
 
 
-def run(args: argparse.Namespace) -> int:
-    WORK.mkdir(exist_ok=True)
-    rounds, duration, warmup = args.rounds, args.duration, args.warmup
-    if args.quick:
-        rounds, duration, warmup = 1, 3.0, 1.0
-    wanted = tuple(args.scenarios.split(",")) if args.scenarios else SCENARIO_KEYS
-    unknown = [k for k in wanted if k not in SCENARIO_KEYS]
-    if unknown:
-        say(f"bench: unknown scenario(s) {', '.join(unknown)}; known: {', '.join(SCENARIO_KEYS)}")
-        return 2
-    info = machine()
-    load = load_average()
+@dataclass(frozen=True)
+class Plan:
+    """What a run measures, and how long, from the command line."""
+
+    rounds: int
+    duration: float
+    warmup: float
+    scenarios: tuple[str, ...]
+
+    @classmethod
+    def of(cls, args: argparse.Namespace) -> Plan:
+        """The plan of ``args``; :class:`ValueError` naming an unknown scenario."""
+        rounds, duration, warmup = args.rounds, args.duration, args.warmup
+        if args.quick:
+            rounds, duration, warmup = 1, 3.0, 1.0
+        wanted = tuple(args.scenarios.split(",")) if args.scenarios else SCENARIO_KEYS
+        unknown = [k for k in wanted if k not in SCENARIO_KEYS]
+        if unknown:
+            raise ValueError(f"bench: unknown scenario(s) {', '.join(unknown)}; "
+                             f"known: {', '.join(SCENARIO_KEYS)}")
+        return cls(rounds, duration, warmup, wanted)
+
+
+@dataclass
+class Tools:
+    """The load generator, the servers' environment and whether Prism takes part."""
+
+    generator: LoadGenerator
+    env: dict[str, str]
+    impl: str
+    prism: bool
+
+
+@dataclass
+class Measured:
+    """Every figure of every round, per scenario and server."""
+
+    results: dict[str, dict[str, list[LoadResult]]] = field(default_factory=dict)
+    startups: dict[str, list[float]] = field(default_factory=dict)
+    rss: dict[str, list[float]] = field(default_factory=dict)  # after the Banqer list load
+    rss_all: dict[str, list[float]] = field(default_factory=dict)  # after every scenario (token endpoints)
+    prepared: Prepared | None = None
+
+
+def announce(info: dict[str, Any], load: tuple[float, float, float]) -> None:
     say(f"specmock bench — {info['date']} — {info['nproc']} cores, {info['cpu']}, Python {info['python']}")
     say(f"load average before the run: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     if load[0] > 0.5 * (os.cpu_count() or 1):
@@ -205,146 +239,203 @@ def run(args: argparse.Namespace) -> int:
             "WARNING: the machine is busy; every figure below is lower than on an idle machine. "
             "Rerun when the load average is low."
         )
+
+
+def set_up(args: argparse.Namespace, plan: Plan) -> Tools:
+    """wrk (or the Python generator), uvloop/httptools when tuned, Prism when it can be installed."""
     generator = LoadGenerator(ensure_wrk(say), args.connections)
     env = tuned_env() if args.tuned else {}
     impl = uvicorn_impl(env)
-    say(f"load generator: {generator.name}; uvicorn: {impl}; {rounds} round(s), {duration:g} s each")
+    say(f"load generator: {generator.name}; uvicorn: {impl}; "
+        f"{plan.rounds} round(s), {plan.duration:g} s each")
     prism_ok, prism_why = (False, "--no-prism given") if args.no_prism else ensure_prism()
     if not prism_ok:
         say(f"Prism: {prism_why}")
+    return Tools(generator, env, impl, prism_ok)
 
+
+def start_servers(tools: Tools, plan: Plan, measured: Measured, servers: dict[str, Server], first: bool
+                  ) -> Prepared | None:
+    """Start the mock, capture its answers for the bare app, start the bare app, the proxy and Prism; each
+    one's start to first 200 is recorded. ``None`` when no scenario could be prepared."""
+    mock = servers[MOCK] = mock_server(tools.env)
+    measured.startups.setdefault(MOCK, []).append(mock.start())
+    prepared = measured.prepared = prepare(mock.base_url, plan.scenarios)
+    if first:
+        for key, why in prepared.skipped.items():
+            say(f"  skipped {key}: {why}")
+    if not prepared.mock:
+        return None
     bodies_file = WORK / "bare-bodies.json"
-    results: dict[str, dict[str, list[LoadResult]]] = {}
-    startups: dict[str, list[float]] = {}
-    rss: dict[str, list[float]] = {}  # after the Banqer list load
-    rss_all: dict[str, list[float]] = {}  # after every scenario (token endpoints issue thousands)
-    prepared: Prepared | None = None
-    started_at = time.monotonic()
-    for round_no in range(rounds):
-        say(f"round {round_no + 1}/{rounds}")
-        servers: dict[str, Server] = {}
+    bodies_file.write_text(json.dumps(prepared.captured))
+    servers[BARE] = bare_server(tools.env, bodies_file)
+    measured.startups.setdefault(BARE, []).append(servers[BARE].start())
+    servers[PROXY] = proxy_server(tools.env, mock.base_url, ROOT, WORK / "logs")
+    measured.startups.setdefault(PROXY, []).append(servers[PROXY].start())
+    if tools.prism:
+        servers[PRISM] = prism_server()
         try:
-            mock = servers[MOCK] = mock_server(env)
-            startups.setdefault(MOCK, []).append(mock.start())
-            prepared = prepare(mock.base_url, wanted)
-            if round_no == 0:
-                for key, why in prepared.skipped.items():
-                    say(f"  skipped {key}: {why}")
-            if not prepared.mock:
-                say("bench: no scenario could be prepared; nothing to measure")
-                return 1
-            bodies_file.write_text(json.dumps(prepared.captured))
-            servers[BARE] = bare_server(env, bodies_file)
-            startups.setdefault(BARE, []).append(servers[BARE].start())
-            servers[PROXY] = proxy_server(env, mock.base_url, ROOT, WORK / "logs")
-            startups.setdefault(PROXY, []).append(servers[PROXY].start())
-            if prism_ok:
-                servers[PRISM] = prism_server()
-                try:
-                    startups.setdefault(PRISM, []).append(servers[PRISM].start())
-                except RuntimeError as exc:
-                    say(f"  Prism did not start, skipped: {exc}")
-                    servers.pop(PRISM)
-                    prism_ok = False
-            say("  start to first 200: " + ", ".join(f"{n} {s.startup_s:.3f} s" for n, s in servers.items()))
-            for name, server in servers.items():  # warm-up: JITs, caches, lazily built data
-                request = _request_for(prepared, name, "banqer-list") or _request_for(
-                    prepared, name, next(iter(prepared.mock))
-                )
-                if request is not None:
-                    generator.run(server.port, request, warmup)
-            for key in (k for k in SCENARIO_KEYS if k in prepared.mock):
-                for name, server in servers.items():
-                    request = _request_for(prepared, name, key)
-                    if request is None:
-                        continue
-                    cpu_before = server.cpu_seconds()
-                    result = generator.run(server.port, request, duration)
-                    if result.requests:
-                        result.cpu_us = (server.cpu_seconds() - cpu_before) * 1e6 / result.requests
-                    results.setdefault(key, {}).setdefault(name, []).append(result)
-                    flag = "" if result.valid else f"  INVALID: {result.errors} error answer(s)"
-                    say(
-                        f"  {key:14} {name:9} {result.rps:10,.0f} req/s  p50 {result.p50_ms:7.2f} ms  "
-                        f"p99 {result.p99_ms:7.2f} ms  CPU {result.cpu_us or 0:6.1f} µs/req{flag}"
-                    )
-                if key == "banqer-list":
-                    for name, server in servers.items():
-                        rss.setdefault(name, []).append(server.rss_kib() / 1024)
-                    say(
-                        "  RSS after the list load: "
-                        + ", ".join(f"{n} {rss[n][-1]:.0f} MiB" for n in servers)
-                    )
-            for name, server in servers.items():
-                rss_all.setdefault(name, []).append(server.rss_kib() / 1024)
-            say("  RSS after every scenario: " + ", ".join(f"{n} {rss_all[n][-1]:.0f} MiB" for n in servers))
-        finally:
-            for server in servers.values():
-                server.stop()
+            measured.startups.setdefault(PRISM, []).append(servers[PRISM].start())
+        except RuntimeError as exc:
+            say(f"  Prism did not start, skipped: {exc}")
+            servers.pop(PRISM)
+            tools.prism = False
+    say("  start to first 200: " + ", ".join(f"{n} {s.startup_s:.3f} s" for n, s in servers.items()))
+    return prepared
 
-    figures = {
-        key: {name: Figures.of(runs) for name, runs in by_server.items()}
-        for key, by_server in results.items()
-    }
-    startup_s = {name: median(values) for name, values in startups.items()}
-    rss_mib = {name: median(values) for name, values in rss.items()}
-    rss_all_mib = {name: median(values) for name, values in rss_all.items()}
 
-    say("in-process (no socket) ...")
-    bare_spec = prepared.captured.get("/banqer-list") if prepared else None
-    ip = inproc.measure(max(1.0, duration / 2), bare_spec)
-    inproc_rows: list[tuple[str, str, float | None, float | None]] = []
-    if ip.skipped:
-        say(f"  in-process skipped: {ip.skipped}")
-    else:
-        inproc_rows = inprocess_rows(ip.__dict__)
+def warm_up(tools: Tools, plan: Plan, prepared: Prepared, servers: dict[str, Server]) -> None:
+    """Load on each server before measuring: JITs, caches, lazily built data."""
+    for name, server in servers.items():
+        request = _request_for(prepared, name, "banqer-list") or _request_for(
+            prepared, name, next(iter(prepared.mock))
+        )
+        if request is not None:
+            tools.generator.run(server.port, request, plan.warmup)
 
-    titles = {s.key: s.title for s in SCENARIOS}
-    rows = table_rows(titles, figures, startup_s, rss_mib, inproc_rows, rss_all_mib=rss_all_mib)
-    verdicts = targets(figures, startup_s, rss_mib, ip.reset_us)
-    load_after = load_average()
-    say()
-    say(
-        f"specmock bench — {info['date']} — {info['nproc']} cores, {info['cpu']}, Python {info['python']}; "
-        f"{generator.name}; uvicorn {impl}; median of {rounds} interleaved round(s), {duration:g} s each; "
-        f"load average before/after {load[0]:.2f}/{load_after[0]:.2f}"
-    )
-    say("ratios are value / baseline in the same run: above 1x is more req/s, or more ms, than the baseline")
+
+def measure_scenarios(tools: Tools, plan: Plan, prepared: Prepared, servers: dict[str, Server],
+                      measured: Measured) -> None:
+    """Every scenario on every server in turn, with RSS read after the Banqer list and at the end."""
+    for key in (k for k in SCENARIO_KEYS if k in prepared.mock):
+        for name, server in servers.items():
+            request = _request_for(prepared, name, key)
+            if request is None:
+                continue
+            cpu_before = server.cpu_seconds()
+            result = tools.generator.run(server.port, request, plan.duration)
+            if result.requests:
+                result.cpu_us = (server.cpu_seconds() - cpu_before) * 1e6 / result.requests
+            measured.results.setdefault(key, {}).setdefault(name, []).append(result)
+            flag = "" if result.valid else f"  INVALID: {result.errors} error answer(s)"
+            say(
+                f"  {key:14} {name:9} {result.rps:10,.0f} req/s  p50 {result.p50_ms:7.2f} ms  "
+                f"p99 {result.p99_ms:7.2f} ms  CPU {result.cpu_us or 0:6.1f} µs/req{flag}"
+            )
+        if key == "banqer-list":
+            _read_rss(servers, measured.rss, "  RSS after the list load: ")
+    _read_rss(servers, measured.rss_all, "  RSS after every scenario: ")
+
+
+def _read_rss(servers: dict[str, Server], into: dict[str, list[float]], label: str) -> None:
+    for name, server in servers.items():
+        into.setdefault(name, []).append(server.rss_kib() / 1024)
+    say(label + ", ".join(f"{n} {into[n][-1]:.0f} MiB" for n in servers))
+
+
+def run_round(tools: Tools, plan: Plan, measured: Measured, round_no: int) -> bool:
+    """One round: start the servers, warm them up, measure, stop them; ``False`` if nothing could run."""
+    say(f"round {round_no + 1}/{plan.rounds}")
+    servers: dict[str, Server] = {}
+    try:
+        prepared = start_servers(tools, plan, measured, servers, first=round_no == 0)
+        if prepared is None:
+            say("bench: no scenario could be prepared; nothing to measure")
+            return False
+        warm_up(tools, plan, prepared, servers)
+        measure_scenarios(tools, plan, prepared, servers, measured)
+        return True
+    finally:
+        for server in servers.values():
+            server.stop()
+
+
+def print_summary(heading: str, note: str, rows: list[Any], verdicts: list[Any], verdicts_heading: str = ""
+                  ) -> None:
+    """The run's heading line and a note under it, its table and its targets' verdicts."""
+    say(heading)
+    if note:
+        say(note)
     say()
     say(render_text(rows))
     say()
-    say(
-        "targets (every check on: token signature and expiry, scope, request validation, journal, "
-        "rate limits):"
-    )
+    if verdicts_heading:
+        say(verdicts_heading)
     for target in verdicts:
         say("  " + target.line())
-    say(f"\n(total {time.monotonic() - started_at:.0f} s)")
 
-    record = {
-        "machine": info,
-        "load_before": load,
-        "load_after": load_after,
-        "generator": generator.name,
-        "uvicorn": impl,
-        "rounds": rounds,
-        "duration_s": duration,
-        "connections": args.connections,
-        "results": {k: {n: [r.__dict__ for r in runs] for n, runs in v.items()} for k, v in results.items()},
-        "startup_s": startups,
-        "rss_mib_after_list": rss,
-        "rss_mib_after_all": rss_all,
-        "inprocess": ip.__dict__,
-        "targets": [
-            {"name": t.name, "measured": t.measured, "limit": t.limit, "verdict": t.verdict} for t in verdicts
-        ],
-        "skipped": prepared.skipped if prepared else {},
-    }
+
+def save_record(record: dict[str, Any], rows: list[Any]) -> None:
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     (WORK / f"results-{stamp}.json").write_text(json.dumps(record, indent=2))
     (WORK / "last-run.md").write_text(render_markdown(rows) + "\n")
     say(f"results: .bench/results-{stamp}.json; Markdown table: .bench/last-run.md")
+
+
+def run(args: argparse.Namespace) -> int:
+    WORK.mkdir(exist_ok=True)
+    try:
+        plan = Plan.of(args)
+    except ValueError as exc:
+        say(str(exc))
+        return 2
+    info, load = machine(), load_average()
+    announce(info, load)
+    tools = set_up(args, plan)
+    measured = Measured()
+    started_at = time.monotonic()
+    for round_no in range(plan.rounds):
+        if not run_round(tools, plan, measured, round_no):
+            return 1
+    say("in-process (no socket) ...")
+    prepared = measured.prepared
+    ip = inproc.measure(max(1.0, plan.duration / 2),
+                        prepared.captured.get("/banqer-list") if prepared else None)
+    if ip.skipped:
+        say(f"  in-process skipped: {ip.skipped}")
+    summary = Summary.of(measured, [] if ip.skipped else inprocess_rows(ip.__dict__), ip.reset_us)
+    load_after = load_average()
+    say()
+    print_summary(
+        f"specmock bench — {info['date']} — {info['nproc']} cores, {info['cpu']}, Python {info['python']}; "
+        f"{tools.generator.name}; uvicorn {tools.impl}; median of {plan.rounds} interleaved round(s), "
+        f"{plan.duration:g} s each; load average before/after {load[0]:.2f}/{load_after[0]:.2f}",
+        "ratios are value / baseline in the same run: above 1x is more req/s, or more ms, than the baseline",
+        summary.rows, summary.verdicts,
+        "targets (every check on: token signature and expiry, scope, request validation, journal, "
+        "rate limits):",
+    )
+    say(f"\n(total {time.monotonic() - started_at:.0f} s)")
+    save_record({
+        "machine": info,
+        "load_before": load,
+        "load_after": load_after,
+        "generator": tools.generator.name,
+        "uvicorn": tools.impl,
+        "rounds": plan.rounds,
+        "duration_s": plan.duration,
+        "connections": args.connections,
+        "results": {k: {n: [r.__dict__ for r in runs] for n, runs in v.items()}
+                    for k, v in measured.results.items()},
+        "startup_s": measured.startups,
+        "rss_mib_after_list": measured.rss,
+        "rss_mib_after_all": measured.rss_all,
+        "inprocess": ip.__dict__,
+        "targets": [{"name": t.name, "measured": t.measured, "limit": t.limit, "verdict": t.verdict}
+                    for t in summary.verdicts],
+        "skipped": prepared.skipped if prepared else {},
+    }, summary.rows)
     return 0
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The medians of the rounds as table rows, and the targets' verdicts."""
+
+    rows: list[Any]
+    verdicts: list[Any]
+
+    @classmethod
+    def of(cls, measured: Measured, inproc_rows: list[tuple[str, str, float | None, float | None]],
+           reset_us: float | None) -> Summary:
+        figures = {key: {name: Figures.of(runs) for name, runs in by_server.items()}
+                   for key, by_server in measured.results.items()}
+        startup_s = {name: median(values) for name, values in measured.startups.items()}
+        rss_mib = {name: median(values) for name, values in measured.rss.items()}
+        rss_all_mib = {name: median(values) for name, values in measured.rss_all.items()}
+        rows = table_rows({s.key: s.title for s in SCENARIOS}, figures, startup_s, rss_mib, inproc_rows,
+                          rss_all_mib=rss_all_mib)
+        return cls(rows, targets(figures, startup_s, rss_mib, reset_us))
 
 
 def inprocess_rows(ip: dict[str, Any]) -> list[tuple[str, str, float | None, float | None]]:
@@ -365,37 +456,23 @@ def report(path: str) -> int:
         key: {name: [LoadResult(**r) for r in runs] for name, runs in by_server.items()}
         for key, by_server in record["results"].items()
     }
-    figures = {key: {name: Figures.of(runs) for name, runs in v.items()} for key, v in results.items()}
-    startup_s = {name: median(values) for name, values in record["startup_s"].items()}
     after_list = record.get("rss_mib_after_list") or {}
     after_all = record.get("rss_mib_after_all") or record.get("rss_mib") or {}
-    rss_mib = {name: median(values) for name, values in after_list.items()}
-    rss_all_mib = {name: median(values) for name, values in after_all.items()}
+    measured = Measured(results, record["startup_s"], after_list, after_all)
     ip = record.get("inprocess") or {}
-    rows = table_rows(
-        {s.key: s.title for s in SCENARIOS},
-        figures,
-        startup_s,
-        rss_mib,
-        [] if ip.get("skipped") else inprocess_rows(ip),
-        rss_all_mib=rss_all_mib,
-    )
+    summary = Summary.of(measured, [] if ip.get("skipped") else inprocess_rows(ip), ip.get("reset_us"))
     info = record["machine"]
-    say(
+    print_summary(
         f"specmock bench — {info['date']} — {info['nproc']} cores, {info['cpu']}, Python {info['python']}; "
         f"{record['generator']}; uvicorn {record['uvicorn']}; median of {record['rounds']} interleaved "
         f"round(s), {record['duration_s']:g} s each; load average before/after "
-        f"{record['load_before'][0]:.2f}/{record['load_after'][0]:.2f}"
+        f"{record['load_before'][0]:.2f}/{record['load_after'][0]:.2f}",
+        "" if after_list else
+        "(a run saved before RSS was also read after the list load: it has the end-of-run RSS only)",
+        summary.rows, summary.verdicts,
     )
-    if not after_list:
-        say("(a run saved before RSS was also read after the list load: it has the end-of-run RSS only)")
     say()
-    say(render_text(rows))
-    say()
-    for target in targets(figures, startup_s, rss_mib, ip.get("reset_us")):
-        say("  " + target.line())
-    say()
-    say(render_markdown(rows))
+    say(render_markdown(summary.rows))
     return 0
 
 

@@ -36,10 +36,10 @@ class InProcess:
 
 def hosted_api_classes() -> tuple[list[type[Any]], list[str]]:
     """The API classes ``specmock serve`` hosts that import here, and the ones that do not."""
-    from specmock.mocks.app import API_CLASSES
+    from specmock.mocks.registry import mounts
 
     found, missing = [], []
-    for target in API_CLASSES:
+    for target in (mount.target for mount in mounts()):
         module, _, name = target.partition(":")
         try:
             found.append(getattr(import_module(module), name))

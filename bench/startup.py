@@ -53,10 +53,12 @@ t = mark("create_app", t)
 state.keys.wait()
 t = mark("WARM_UPwait for the RSA signing key", t)
 mounts = {route.path: route.app for route in app.router.routes}
-for entry in app_module.API_ENTRIES:
-    app_module._load(entry.target)
+from specmock.mocks.descriptor import resolve
+from specmock.mocks.registry import mounts as registered
+for entry in registered():
+    resolve(entry.target)
     t = mark(f"WARM_UPimport {entry.target.partition(':')[0]}", t)
-    api = mounts[entry.mount_path].ready().api
+    api = mounts[entry.path].ready().api
     t = mark(f"WARM_UPbuild {entry.target.partition(':')[2]} and its app", t)
     api.warm_up()
     t = mark(f"WARM_UPwarm up {entry.target.partition(':')[2]} (data built on first use)", t)

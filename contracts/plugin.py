@@ -1,4 +1,4 @@
-"""The pytest plugin: the three mocks as fixtures, in any repository that installs specmock.
+"""The pytest plugin: the registered APIs' mocks as fixtures, in any repository that installs specmock.
 
 Registered through the ``pytest11`` entry point ``specmock``; disable it with ``-p no:specmock``.
 This module stays light on purpose (pytest loads it in every session of every repository that has
@@ -15,10 +15,10 @@ Fixtures, in layers (as pytest-httpserver does):
 ``specmock_server``     session   the server factory: ``specmock_server()`` is the running server
                                   for ``specmock_config``, ``specmock_server(config)`` one for
                                   another config (started once, kept for the session)
-``specmock``            function  the three APIs of the server this test uses, reset before the test
-``banqer_mock``         function  ``specmock.banqer``
-``pbm_mock``            function  ``specmock.pbm``
-``assine_mock``         function  ``specmock.assine``
+``specmock``            function  every API of the server this test uses, reset before the test
+``<api>_mock``          function  ``specmock.<api>``, one per registered API: ``banqer_mock``,
+                                  ``pbm_mock``, ``assine_mock`` (and any API registered by the
+                                  time the session is configured, e.g. from a ``conftest.py``)
 ======================  ========  ==================================================================
 
 A test that needs another seed, token lifetime or config says so with
@@ -32,7 +32,8 @@ and the server-side traceback; a server thread that died makes the next use of a
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import types
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -40,20 +41,11 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from specmock.contracts.fixtures import (
-        AssineMock,
-        BanqerMock,
-        PbmMock,
-        ServerFactory,
-        SpecMock,
-        TestRun,
-    )
-    from specmock.mocks.config import MockConfig
+    from specmock.contracts.fixtures import ApiMock, ServerFactory, SpecMock, TestRun
+    from specmock.mocks import ApiDescriptor, MockConfig
 
 __all__ = [
-    "assine_mock",
-    "banqer_mock",
-    "pbm_mock",
+    "api_fixture",
     "specmock",
     "specmock_config",
     "specmock_consumer_contract",
@@ -154,13 +146,37 @@ def pytest_configure(config: pytest.Config) -> None:
     _configure_hypothesis(config)
     options = _read_options(config)
     if options.config_file is not None:  # a broken file is one line at start, not an error in every test
-        from specmock.mocks.config import ConfigError, load_config
+        from specmock.mocks import ConfigError, load_config
 
         try:
             load_config(options.config_file)
         except ConfigError as exc:
             raise pytest.UsageError(f"specmock: {exc}") from None
     config.stash[_OPTIONS] = options
+    config.pluginmanager.register(_api_fixtures(), "specmock-api-fixtures")
+
+
+def _api_fixtures() -> types.ModuleType:
+    """The ``<api>_mock`` fixture of every registered API, as a plugin pytest collects fixtures from."""
+    from specmock.mocks.registry import descriptors
+
+    holder = types.ModuleType("specmock_api_fixtures")
+    for api in descriptors():
+        fixture = api_fixture(api)
+        setattr(holder, fixture.__name__, fixture)
+    return holder
+
+
+def api_fixture(api: ApiDescriptor) -> Callable[..., Any]:
+    """The function-scoped fixture ``<name>_mock``: ``specmock.<name>``, the API's handle."""
+    name = f"{api.name.replace('-', '_')}_mock"
+
+    def handle(specmock: SpecMock) -> ApiMock:
+        return specmock.apis[api.name]
+
+    handle.__name__ = handle.__qualname__ = name
+    handle.__doc__ = f"{api.title} on the mock, reset before the test."
+    return pytest.fixture(name=name)(handle)
 
 
 def _configure_hypothesis(config: pytest.Config) -> None:
@@ -208,7 +224,7 @@ def specmock_config(pytestconfig: pytest.Config) -> MockConfig:
     then ``--specmock-seed`` / ``--specmock-token-ttl``. Override this fixture to build your own."""
     from dataclasses import replace
 
-    from specmock.mocks.config import MockConfig, load_config
+    from specmock.mocks import MockConfig, load_config
 
     options = pytestconfig.stash.get(_OPTIONS, Options())
     config = load_config(options.config_file) if options.config_file else MockConfig()
@@ -242,7 +258,7 @@ def specmock_server(specmock_config: MockConfig, specmock_host: str) -> Iterator
 @pytest.fixture
 def specmock(request: pytest.FixtureRequest, specmock_server: ServerFactory,
              specmock_config: MockConfig) -> Iterator[SpecMock]:
-    """The three APIs of the mock this test uses, reset to the seeded start before the test."""
+    """Every API of the mock this test uses, reset to the seeded start before the test."""
     __tracebackhide__ = True
     from specmock.contracts.fixtures import TestRun, marker_config
 
@@ -274,41 +290,11 @@ def specmock(request: pytest.FixtureRequest, specmock_server: ServerFactory,
 
 
 @pytest.fixture
-def banqer_mock(specmock: SpecMock) -> BanqerMock:
-    """Banqer (API and realm) on the mock, reset before the test."""
-    return specmock.banqer
-
-
-@pytest.fixture
-def pbm_mock(specmock: SpecMock) -> PbmMock:
-    """Funcional PBM (GraphQL) on the mock, reset before the test."""
-    return specmock.pbm
-
-
-@pytest.fixture
-def assine_mock(specmock: SpecMock) -> AssineMock:
-    """Assine Online on the mock, reset before the test."""
-    return specmock.assine
-
-
-@pytest.fixture
 def specmock_consumer_contract() -> Any:
     """``specmock_consumer_contract(adapter, only=None)`` runs the consumer contract of the adapter's API
     (:class:`~specmock.contracts.consumer.BanqerAdapter`, ``PbmAdapter`` or ``AssineAdapter``) in
     this test; the first broken property raises its ``ContractViolation``. Subclassing
     ``BanqerConsumerContract`` & co. gives one test per property instead."""
-    from specmock.contracts import consumer
+    from specmock.contracts.consumer import run_contract
 
-    runners = ((consumer.BanqerAdapter, consumer.run_banqer_contract),
-               (consumer.PbmAdapter, consumer.run_pbm_contract),
-               (consumer.AssineAdapter, consumer.run_assine_contract))
-
-    def run(adapter: Any, only: list[str] | None = None) -> None:
-        for cls, runner in runners:
-            if isinstance(adapter, cls):
-                runner(adapter, only)
-                return
-        raise TypeError(f"specmock: {type(adapter).__name__} is not a BanqerAdapter, PbmAdapter "
-                        "or AssineAdapter")
-
-    return run
+    return run_contract

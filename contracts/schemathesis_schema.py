@@ -23,10 +23,11 @@ from typing import TYPE_CHECKING, Any
 
 from specmock.contracts.provider import auth as _auth
 from specmock.contracts.provider import checks as _checks
-from specmock.contracts.provider.targets import APIS, resolve_targets
+from specmock.contracts.provider.plan import plan_for, verifiable
+from specmock.contracts.provider.targets import resolve_targets
 
 if TYPE_CHECKING:
-    from schemathesis import APIOperation, BaseSchema, Case, Response
+    from schemathesis import BaseSchema, Case, Response
 
 __all__ = ["schema"]
 
@@ -38,7 +39,8 @@ def schema(
     credentials: Mapping[str, str] | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> BaseSchema:
-    """The schemathesis schema of ``api`` (``banqer``, ``pbm`` or ``assine``), logged in.
+    """The schemathesis schema of ``api`` (``banqer``, ``pbm``, ``assine``: an API with a provider
+    plan), logged in.
 
     ``base_url`` is the root of a server with the mock's layout (``specmock serve``'s URL, the
     ``specmock`` fixture's ``url``); for another server, the reference clients' variables
@@ -48,42 +50,37 @@ def schema(
     """
     import schemathesis
 
-    from specmock.specs import path
+    from specmock.contracts.provider.phases import open_schema
 
-    if api not in APIS:
-        raise ValueError(f"unknown API {api!r}: expected one of {', '.join(APIS)}")
+    known = verifiable()
+    if api not in known:
+        raise ValueError(f"unknown API {api!r}: expected one of {', '.join(known)}")
+    found, plan = plan_for(api)
     (target,) = resolve_targets(
         [api], base_url=base_url, in_process=False, options=dict(credentials or {}), environ=environ
     )
     creds = target.credentials
-    tenant = creds.get("BANQER_TENANT")
+    pinned = {name: creds[var] for name, var in plan.pinned_parameters if creds.get(var)}
+    url_of = {run.spec: target.urls[run.url] for run in plan.specs}
 
-    def load(spec: str, url: str) -> BaseSchema:
-        # "user" keeps every check of the file as it is (the provider suite swaps PBM's own in).
+    def load(spec: str) -> BaseSchema:
+        # "user" keeps every check of the file as it is (the provider suite swaps in its own).
         config = schemathesis.Config.from_dict(
-            {**_checks.checks_config("user", tenant=tenant), "base-url": url}
+            {**_checks.checks_config("user", parameters=pinned), "base-url": url_of[spec]}
         )
-        if spec == "pbm":
-            return schemathesis.graphql.from_path(path("pbm"), config=config)
-        return schemathesis.openapi.from_path(path(spec), config=config)
+        return open_schema(found.spec(spec), config)
 
     def send(case: Case, url: str) -> Response:
         return case.call(base_url=url)
 
-    if api == "banqer":
-        loaded = load("banqer", target.urls["api"])
-        realm = load("banqer-auth", target.urls["auth"])
-        flow: _auth.TokenFlow = _auth.banqer_login(realm, target.urls["auth"], send, creds)
-        applies = _always
-    elif api == "pbm":
-        loaded = load("pbm", target.urls["graphql"])
-        flow = _auth.pbm_login(loaded, target.urls["graphql"], send, creds)
-        applies = _not_the_login
+    schemas = {run.spec: load(run.spec) for run in plan.specs}
+    login = plan.login
+    if login is None:
+        loaded = schemas[plan.specs[0].spec]
     else:
-        loaded = load("assine", target.urls["api"])
-        flow = _auth.assine_login(loaded, target.urls["api"], send, creds)
-        applies = _declares_security
-    _auth.register_auth(loaded, flow, flow.first(), applies)
+        loaded = schemas[login.applies_to]
+        flow: _auth.TokenFlow = login.flow(schemas[login.spec], url_of[login.spec], send, creds)
+        _auth.register_auth(loaded, flow, flow.first(), login.applies)
     _pin_parameters(loaded)
     return loaded
 
@@ -100,18 +97,3 @@ def _pin_parameters(loaded: BaseSchema) -> None:
         return case
 
     loaded.hooks.register_hook_with_name(map_case, "map_case")
-
-
-def _always(operation: APIOperation) -> bool:
-    return True
-
-
-def _not_the_login(operation: APIOperation) -> bool:
-    return bool(operation.label != "Mutation.createToken")
-
-
-def _declares_security(operation: APIOperation) -> bool:
-    """Whether the operation requires credentials (its own ``security``, else the spec's)."""
-    raw: Any = operation.definition.raw
-    security = raw.get("security", operation.schema.raw_schema.get("security", []))
-    return any(requirement for requirement in security)

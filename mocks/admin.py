@@ -7,17 +7,23 @@ instead, which drives this same API with same-origin JSON calls.
 
 from __future__ import annotations
 
-import json
-import math
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from specmock.mocks.control_plane import MockControl
 from specmock.mocks.core.curl import curl_command
+from specmock.mocks.core.incoming import (
+    HEADER_NAME_CHARS,
+    HEADER_VALUE_CHARS,
+    MAX_HEADER_NAME,
+    MAX_HEADER_VALUE,
+    read_body,
+    strict_json,
+)
 from specmock.mocks.core.state import HostedApi
 from specmock.mocks.page import asset, wants_page
 
@@ -32,16 +38,14 @@ _FAULT = {
         # 1xx cannot be the final answer to a request: no server can send it as one.
         "status": {"type": "integer", "minimum": 200, "maximum": 599},
         "times": {"type": "integer", "minimum": 1, "maximum": 1_000_000},
-        # Header names are HTTP tokens and values printable ASCII: CR/LF (header injection), NUL or
-        # text outside Latin-1 would only break the answer on the wire (see MockControl.fail).
+        # The header rules of core/incoming.py (see MockControl.fail), as a schema.
         "headers": {
             "type": "object",
             "maxProperties": 50,
-            "propertyNames": {"pattern": "^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}$"},
+            "propertyNames": {"pattern": f"^{HEADER_NAME_CHARS}{{1,{MAX_HEADER_NAME}}}$"},
             # null leaves the header out (a 429 without Retry-After)
-            "additionalProperties": {
-                "type": ["string", "null"], "maxLength": 8192, "pattern": "^[\\t\\x20-\\x7e]*$"
-            },
+            "additionalProperties": {"type": ["string", "null"], "maxLength": MAX_HEADER_VALUE,
+                                     "pattern": f"^{HEADER_VALUE_CHARS}*$"},
         },
         "body": {},
         "delay_ms": {"type": "integer", "minimum": 0, "maximum": 60_000},
@@ -76,17 +80,6 @@ def _bad(message: str, status: int = 400) -> JSONResponse:
     return JSONResponse({"error": message}, status)
 
 
-def _not_json(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON value")
-
-
-def _finite(text: str) -> float:
-    number = float(text)
-    if not math.isfinite(number):
-        raise ValueError(f"{text} is out of range")
-    return number
-
-
 def _whole(data: dict[str, Any], key: str, default: int) -> int:
     """An ``integer`` member as an ``int``: JSON Schema also calls ``503.0`` an integer."""
     return int(data.get(key, default))
@@ -94,19 +87,12 @@ def _whole(data: dict[str, Any], key: str, default: int) -> int:
 
 async def _body(request: Request, limit: int) -> bytes:
     """The request body, refused with 413 past ``limit`` bytes (declared or sent) as the APIs do."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
+    body = await read_body(request.receive, request.headers, limit)
+    if body.too_large:
         raise AdminError(f"the request body is larger than {limit} bytes", 413)
-    chunks, size = [], 0
-    try:
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:
-                raise AdminError(f"the request body is larger than {limit} bytes", 413)
-            chunks.append(chunk)
-    except ClientDisconnect:  # nobody is left to read the answer; it only must not be a crash
-        raise AdminError("the client went away before sending the whole body") from None
-    return b"".join(chunks)
+    if not body.complete:  # nobody is left to read the answer; it only must not be a crash
+        raise AdminError("the client went away before sending the whole body")
+    return body.data
 
 
 async def _json(
@@ -118,7 +104,7 @@ async def _json(
             return {}
         raise AdminError("the request body must be a JSON object")
     try:
-        data = json.loads(raw, parse_constant=_not_json, parse_float=_finite)
+        data = strict_json(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise AdminError(f"the request body is not valid JSON: {exc}") from None
     except RecursionError:
@@ -157,7 +143,7 @@ def _info(hosted: HostedApi, base_url: str) -> dict[str, Any]:
     return {"mount": hosted.mount_path, "loaded": False, **({"error": error} if error else {})}
 
 
-def build_admin_app(control: MockControl, base_urls: Any = None) -> Starlette:
+def build_admin_app(control: MockControl) -> Starlette:
     limit = control.state.config.max_body_bytes  # the same body limit as the APIs
 
     async def index(request: Request) -> Response:

@@ -7,12 +7,15 @@ what it adds or changes. A file that is not valid YAML, or not of the documented
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from specmock.mocks.config_file import MAX_INTEGER_BITS, ConfigError, oversized_integer, read_yaml_file
 from specmock.mocks.core.ratelimit import RateLimitRule
+from specmock.mocks.descriptor import ApiSettings
+from specmock.mocks.registry import descriptors
 
 if TYPE_CHECKING:
     import jsonschema
@@ -20,72 +23,79 @@ if TYPE_CHECKING:
 # jsonschema and yaml are imported where a config is parsed: a server started without a config
 # file never needs them.
 
-__all__ = ["AssineUser", "BanqerClient", "ConfigError", "MockConfig", "PbmAccount", "load_config"]
+__all__ = ["ConfigError", "MockConfig", "config_schema", "load_config", "parse_config"]
 
 
-@dataclass(frozen=True)
-class BanqerClient:
-    client_id: str
-    secret: str
-    scopes: tuple[str, ...]
+def _default_apis() -> dict[str, ApiSettings]:
+    return {d.name: d.settings() for d in descriptors() if d.settings is not None}
 
 
-@dataclass(frozen=True)
-class PbmAccount:
-    login: str
-    password: str
-
-
-@dataclass(frozen=True)
-class AssineUser:
-    email: str
-    password: str
-    name: str
-    business_unit: bool
-
-
-DEMO_BANQER_TENANTS: dict[str, dict[str, BanqerClient]] = {
-    "demo": {
-        "demo-client": BanqerClient("demo-client", "demo-secret", ("credores:read", "fichas:read")),
-        "demo-credores": BanqerClient("demo-credores", "demo-secret", ("credores:read",)),
-    }
-}
-DEMO_PBM_ACCOUNTS = {"usuario_exemplo": PbmAccount("usuario_exemplo", "senha_exemplo")}
-DEMO_ASSINE_USERS = {
-    "demo@empresa.example": AssineUser("demo@empresa.example", "demo-password", "Empresa Demonstração", True),
-    "pf@pessoa.example": AssineUser(
-        "pf@pessoa.example", "demo-password", "Pessoa Física Demonstração", False
-    ),
-}
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class MockConfig:
-    seed: int = 2024
-    banqer_tenants: dict[str, dict[str, BanqerClient]] = field(
-        default_factory=lambda: dict(DEMO_BANQER_TENANTS)
-    )
-    banqer_token_ttl: int = 300
-    banqer_fichas_per_tenant: int = 360
-    pbm_accounts: dict[str, PbmAccount] = field(default_factory=lambda: dict(DEMO_PBM_ACCOUNTS))
-    pbm_token_ttl: int = 3600
-    assine_users: dict[str, AssineUser] = field(default_factory=lambda: dict(DEMO_ASSINE_USERS))
-    #: The vendor's access-token listing shows login tokens living about 24 h ("expires_in": "86400").
-    assine_token_ttl: int = 86400
-    assine_seeded_users: int = 60
-    rate_limits: dict[str, RateLimitRule] = field(default_factory=dict)
-    journal_size: int = 1000
-    journal_bytes: int = 8 * 1_048_576
-    max_body_bytes: int = 1_048_576
+    """What one mock is set up with: the seed, the shared limits, and each API's own section.
+
+    ``apis`` maps an API's name to its settings (``BanqerSettings`` …); an API left out gets its
+    demo set-up. ``config.api("banqer")`` reads one. The flat spelling of earlier versions,
+    ``MockConfig(banqer_token_ttl=60)`` or ``config.banqer_token_ttl``, still works: it is
+    ``<api>_<setting>`` for every registered API.
+    """
+
+    seed: int
+    rate_limits: dict[str, RateLimitRule]
+    journal_size: int
+    journal_bytes: int
+    max_body_bytes: int
+    apis: dict[str, ApiSettings] = field(repr=False)
+
+    def __init__(self, seed: int = 2024, rate_limits: Mapping[str, RateLimitRule] | None = None,
+                 journal_size: int = 1000, journal_bytes: int = 8 * 1_048_576,
+                 max_body_bytes: int = 1_048_576,
+                 apis: Mapping[str, ApiSettings] | None = None, **flat: Any) -> None:
+        sections = _default_apis()
+        sections.update(apis or {})
+        for key, value in flat.items():
+            api, setting = _flat_name(sections, key)
+            sections[api] = replace(sections[api], **{setting: value})
+        set_field = object.__setattr__
+        set_field(self, "seed", seed)
+        set_field(self, "rate_limits", dict(rate_limits or {}))
+        set_field(self, "journal_size", journal_size)
+        set_field(self, "journal_bytes", journal_bytes)
+        set_field(self, "max_body_bytes", max_body_bytes)
+        set_field(self, "apis", sections)
+
+    def api(self, name: str) -> Any:
+        """The settings of the API called ``name`` (``KeyError`` if it has no config section)."""
+        return self.apis[name]
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_") or name == "apis":
+            raise AttributeError(name)
+        try:
+            api, setting = _flat_name(self.apis, name)
+        except TypeError:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}") from None
+        return getattr(self.apis[api], setting)
 
     def with_token_ttl(self, seconds: int) -> MockConfig:
         """The same config with every API's token lifetime set to ``seconds``."""
-        return replace(self, banqer_token_ttl=seconds, pbm_token_ttl=seconds, assine_token_ttl=seconds)
+        apis = {name: section.with_token_ttl(seconds) for name, section in self.apis.items()}
+        return replace(self, apis=apis)
+
+
+def _flat_name(sections: Mapping[str, ApiSettings], key: str) -> tuple[str, str]:
+    """``banqer_token_ttl`` -> ``("banqer", "token_ttl")``; ``TypeError`` when no API has it."""
+    from dataclasses import fields
+
+    for api, section in sections.items():
+        prefix = api.replace("-", "_") + "_"
+        if key.startswith(prefix) and key[len(prefix):] in {f.name for f in fields(section)}:
+            return api, key[len(prefix):]
+    raise TypeError(f"MockConfig got an unexpected keyword argument {key!r}")
 
 
 #: Seeds are 64-bit: a longer one cannot even be printed as a decimal number by Python.
 SEED_MIN, SEED_MAX = -(2**63), 2**63 - 1
-_TTL = {"type": "integer", "minimum": 1, "maximum": 31_536_000}
 _RATE = {
     "type": "object",
     "additionalProperties": False,
@@ -93,91 +103,24 @@ _RATE = {
     "properties": {"limit": {"type": "integer", "minimum": 1, "maximum": 1_000_000_000},
                    "per_seconds": {"type": "number", "minimum": 0.001, "maximum": 86_400}},
 }
-_NAME = {"type": "string", "minLength": 1, "maxLength": 200}
-CONFIG_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "additionalProperties": False,
-    "properties": {
+
+
+def config_schema() -> dict[str, Any]:
+    """The JSON Schema of a config file: the shared keys and one section per registered API."""
+    properties: dict[str, Any] = {
         "seed": {"type": "integer", "minimum": SEED_MIN, "maximum": SEED_MAX},
         "journal_size": {"type": "integer", "minimum": 1, "maximum": 1_000_000},
         "journal_bytes": {"type": "integer", "minimum": 65_536, "maximum": 1 << 30},
         "max_body_bytes": {"type": "integer", "minimum": 1024, "maximum": 1 << 30},
-        "banqer": {
-            "type": "object",
-            "additionalProperties": False,
-            "properties": {
-                "token_ttl": _TTL,
-                "fichas_per_tenant": {"type": "integer", "minimum": 0, "maximum": 100_000},
-                "rate_limit": _RATE,
-                "tenants": {
-                    "type": "object",
-                    "propertyNames": {"pattern": "^[a-z0-9-]+$"},
-                    "additionalProperties": {
-                        "type": "object",
-                        "additionalProperties": False,
-                        "required": ["clients"],
-                        "properties": {
-                            "clients": {
-                                "type": "object",
-                                "additionalProperties": {
-                                    "type": "object",
-                                    "additionalProperties": False,
-                                    "required": ["secret"],
-                                    "properties": {
-                                        "secret": _NAME,
-                                        "scopes": {"type": "array", "items": _NAME},
-                                    },
-                                },
-                            }
-                        },
-                    },
-                },
-            },
-        },
-        "pbm": {
-            "type": "object",
-            "additionalProperties": False,
-            "properties": {
-                "token_ttl": _TTL,
-                "rate_limit": _RATE,
-                "accounts": {
-                    "type": "object",
-                    "additionalProperties": {
-                        "type": "object",
-                        "additionalProperties": False,
-                        "required": ["password"],
-                        "properties": {"password": _NAME},
-                    },
-                },
-            },
-        },
-        "assine": {
-            "type": "object",
-            "additionalProperties": False,
-            "properties": {
-                "token_ttl": _TTL,
-                "rate_limit": _RATE,
-                "seeded_users": {"type": "integer", "minimum": 0, "maximum": 100_000},
-                "users": {
-                    "type": "object",
-                    "additionalProperties": {
-                        "type": "object",
-                        "additionalProperties": False,
-                        "required": ["password"],
-                        "properties": {
-                            "password": _NAME,
-                            "name": _NAME,
-                            "business_unit": {"type": "boolean"},
-                        },
-                    },
-                },
-            },
-        },
-    },
-}
-
-#: The scopes banqer.openapi.yaml declares (its banqerOAuth scheme); a config may grant only these.
-_ALL_SCOPES = ("credores:read", "fichas:read")
+    }
+    for d in descriptors():
+        if d.settings is not None:
+            properties[d.name] = {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {**d.settings.SCHEMA, "rate_limit": _RATE},
+            }
+    return {"type": "object", "additionalProperties": False, "properties": properties}
 
 
 def _where(error: jsonschema.ValidationError) -> str:
@@ -194,61 +137,37 @@ def parse_config(data: Any, source: str = "config") -> MockConfig:
     if huge is not None:
         raise ConfigError(
             f"{source}: {huge}: an integer of more than {MAX_INTEGER_BITS} bits is out of range")
-    validator = jsonschema.Draft202012Validator(CONFIG_SCHEMA)
+    validator = jsonschema.Draft202012Validator(config_schema())
     error = jsonschema.exceptions.best_match(validator.iter_errors(data))
     if error is not None:
         raise ConfigError(f"{source}: {_where(error)}: {error.message}")
     config = MockConfig()
-    updates: dict[str, Any] = {}
-    for key in ("seed", "journal_size", "journal_bytes", "max_body_bytes"):
-        if key in data:
-            updates[key] = data[key]
+    shared = ("seed", "journal_size", "journal_bytes", "max_body_bytes")
+    updates: dict[str, Any] = {key: data[key] for key in shared if key in data}
+    apis = dict(config.apis)
     rate_limits: dict[str, RateLimitRule] = {}
-    banqer = data.get("banqer", {})
-    if "token_ttl" in banqer:
-        updates["banqer_token_ttl"] = banqer["token_ttl"]
-    if "fichas_per_tenant" in banqer:
-        updates["banqer_fichas_per_tenant"] = banqer["fichas_per_tenant"]
-    if banqer.get("tenants"):
-        tenants = {name: dict(clients) for name, clients in config.banqer_tenants.items()}
-        for tenant, spec in banqer["tenants"].items():
-            clients = tenants.setdefault(tenant, {})
-            for client_id, client in spec["clients"].items():
-                scopes = tuple(client.get("scopes", _ALL_SCOPES))
-                unknown = [scope for scope in scopes if scope not in _ALL_SCOPES]
-                if unknown:  # refused at start: a typo would otherwise surface as a 403 much later
-                    raise ConfigError(
-                        f"{source}: banqer.tenants.{tenant}.clients.{client_id}.scopes: unknown scope "
-                        f"{unknown[0]!r}; the Banqer API has: {', '.join(_ALL_SCOPES)}"
-                    )
-                clients[client_id] = BanqerClient(client_id, client["secret"], scopes)
-        updates["banqer_tenants"] = tenants
-    pbm = data.get("pbm", {})
-    if "token_ttl" in pbm:
-        updates["pbm_token_ttl"] = pbm["token_ttl"]
-    if pbm.get("accounts"):
-        accounts = dict(config.pbm_accounts)
-        for login, account in pbm["accounts"].items():
-            accounts[login] = PbmAccount(login, account["password"])
-        updates["pbm_accounts"] = accounts
-    assine = data.get("assine", {})
-    if "token_ttl" in assine:
-        updates["assine_token_ttl"] = assine["token_ttl"]
-    if "seeded_users" in assine:
-        updates["assine_seeded_users"] = assine["seeded_users"]
-    if assine.get("users"):
-        users = dict(config.assine_users)
-        for email, user in assine["users"].items():
-            users[email] = AssineUser(
-                email, user["password"], user.get("name", email), user.get("business_unit", True)
-            )
-        updates["assine_users"] = users
-    for api, section in (("banqer", banqer), ("pbm", pbm), ("assine", assine)):
-        if "rate_limit" in section:
-            rule = section["rate_limit"]
-            rate_limits[api] = RateLimitRule(int(rule["limit"]), rule["per_seconds"])
-    updates["rate_limits"] = rate_limits
-    return replace(config, **updates)
+    for name, section in apis.items():
+        given = data.get(name, {})
+        try:
+            apis[name] = section.merged({k: v for k, v in given.items() if k != "rate_limit"})
+        except ValueError as error:  # a value the schema allows but the API cannot use
+            raise ConfigError(f"{source}: {error}") from None
+        if "rate_limit" in given:
+            rule = given["rate_limit"]
+            rate_limits[name] = RateLimitRule(int(rule["limit"]), rule["per_seconds"])
+    return replace(config, apis=apis, rate_limits=rate_limits, **updates)
+
+
+def __getattr__(name: str) -> Any:
+    """The types of the registered APIs' config sections (``BanqerClient``, ``PbmAccount`` ...), where
+    earlier versions defined them: their home is now each API's ``settings`` module."""
+    import sys
+
+    for api in descriptors():
+        module = sys.modules.get(api.settings.__module__) if api.settings is not None else None
+        if module is not None and not name.startswith("_") and hasattr(module, name):
+            return getattr(module, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def load_config(path: str | Path) -> MockConfig:

@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping
 from typing import Any
 
 from specmock.mocks.core.faults import Fault
+from specmock.mocks.core.incoming import FRAMING_HEADERS, HEADER_NAME, HEADER_VALUE, MAX_HEADER_VALUE
 from specmock.mocks.core.ratelimit import RateLimitRule
 from specmock.mocks.core.state import MockState
 
 __all__ = ["MockControl"]
 
-#: An HTTP header name (RFC 9110 token) and a value the mock will send as given: printable ASCII.
-_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}")
-_HEADER_VALUE = re.compile(r"[\t\x20-\x7e]{0,8192}")
-#: Headers that frame the message: the server sets them, a fault cannot.
-_FRAMING_HEADERS = frozenset(
-    {"content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "te", "trailer"}
-)
 #: How deeply a fault's JSON body may nest (an error body needs a few levels; rendering needs a bound).
 _MAX_BODY_DEPTH = 64
 
@@ -39,16 +32,16 @@ def _fault_headers(headers: Mapping[str, Any] | None) -> dict[str, str | None]:
     """
     checked: dict[str, str | None] = {}
     for name, value in (headers or {}).items():
-        if not isinstance(name, str) or not _HEADER_NAME.fullmatch(name):
+        if not isinstance(name, str) or not HEADER_NAME.fullmatch(name):
             raise ValueError(f"headers: {name!r} is not an HTTP header name")
-        if name.lower() in _FRAMING_HEADERS:
+        if name.lower() in FRAMING_HEADERS:
             raise ValueError(f"headers.{name}: the server sets this header, a fault cannot")
         if value is None:
             checked[name] = None
             continue
-        if not isinstance(value, str) or not _HEADER_VALUE.fullmatch(value):
+        if not isinstance(value, str) or not HEADER_VALUE.fullmatch(value):
             raise ValueError(f"headers.{name}: the value must be printable ASCII (no CR, LF or other control "
-                             "characters), at most 8192 characters")
+                             f"characters), at most {MAX_HEADER_VALUE} characters")
         checked[name] = value.strip(" \t")
     return checked
 

@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from specmock.mocks.connections import ConnectionLimits, default_max_connections, protocol_class
 from specmock.mocks.log_throttle import install as install_throttle
 
-__all__ = ["ConnectionLimits", "ServerThread", "bind_socket", "run_server"]
+__all__ = ["ConnectionLimits", "ServerThread", "bind_socket", "run_server", "serve_in_thread"]
 
 
 def bind_socket(host: str, port: int) -> socket.socket:

@@ -9,20 +9,37 @@ from __future__ import annotations
 
 import copy
 import re
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 import httpx
 import schemathesis
+import yaml
 
-from specmock import specs
+from specmock.mocks.descriptor import ApiSpec
+from specmock.mocks.registry import descriptors
 
-#: API name -> (prefix on the mock, as a regex; OpenAPI spec name)
-MOUNTS: dict[str, tuple[str, str]] = {
-    "banqer": (r"^/banqer/[^/]+", "banqer"),
-    "banqer-auth": (r"^/banqer-auth", "banqer-auth"),
-    "assine": (r"^/assine", "assine"),
-}
+
+@dataclass(frozen=True)
+class Mount:
+    """A mount serving an OpenAPI spec: where it is (as a regex) and the spec."""
+
+    prefix: str
+    spec: ApiSpec
+    #: Prefixes of the spec's paths the mount also serves without (Assine's ``/v1``).
+    optional_prefixes: tuple[str, ...]
+
+
+def mounts() -> dict[str, Mount]:
+    """Mount name -> :class:`Mount`, for every mount of a registered API that names an OpenAPI spec."""
+    found = {}
+    for api in descriptors():
+        for mount in api.mounts:
+            if mount.openapi is not None:
+                prefix = "^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(mount.path))
+                found[mount.name] = Mount(prefix, api.spec(mount.openapi), mount.optional_prefixes)
+    return found
 
 
 class NonConformingResponse(AssertionError):
@@ -30,14 +47,19 @@ class NonConformingResponse(AssertionError):
 
 
 @cache
-def _schema(spec: str) -> Any:
-    return schemathesis.openapi.from_dict(copy.deepcopy(specs.load(spec)))
+def _document(spec: ApiSpec) -> Any:
+    return yaml.safe_load(spec.path.read_text(encoding="utf-8"))
 
 
 @cache
-def _templates(spec: str) -> list[tuple[re.Pattern[str], str]]:
+def _schema(spec: ApiSpec) -> Any:
+    return schemathesis.openapi.from_dict(copy.deepcopy(_document(spec)))
+
+
+@cache
+def _templates(spec: ApiSpec) -> list[tuple[re.Pattern[str], str]]:
     out = []
-    for template in specs.load(spec)["paths"]:
+    for template in _document(spec)["paths"]:
         pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template))
         out.append((re.compile(f"^{pattern}$"), template))
     # literal paths win over templated ones (/v1/fichas vs /v1/fichas/{id})
@@ -45,13 +67,13 @@ def _templates(spec: str) -> list[tuple[re.Pattern[str], str]]:
 
 
 def find_operation(api: str, path: str, method: str) -> Any:
-    prefix, spec = MOUNTS[api]
-    relative = re.sub(prefix, "", path, count=1)
-    # Assine answers its resources with and without the /v1 prefix; the spec writes them with it.
-    for candidate in (relative, "/v1" + relative) if api == "assine" else (relative,):
-        for pattern, template in _templates(spec):
+    mount = mounts()[api]
+    relative = re.sub(mount.prefix, "", path, count=1)
+    for candidate in (relative, *(prefix + relative for prefix in mount.optional_prefixes)):
+        for pattern, template in _templates(mount.spec):
             if pattern.match(candidate):
-                return _schema(spec)[template][method.upper()]
+                return _schema(mount.spec)[template][method.upper()]
+    spec = mount.spec.file_name
     raise NonConformingResponse(f"{method} {path}: no operation in {spec} matches {relative!r}")
 
 
@@ -76,8 +98,8 @@ def check_response(api: str, response: httpx.Response) -> None:
 
 def api_of(path: str) -> str | None:
     """Which OpenAPI-described API a mock path belongs to (``None`` for admin and PBM paths)."""
-    for api, (prefix, _) in MOUNTS.items():
-        if re.match(prefix + "(/|$)", path):
+    for api, mount in mounts().items():
+        if re.match(mount.prefix + "(/|$)", path):
             return api
     return None
 

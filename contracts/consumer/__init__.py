@@ -31,11 +31,16 @@ reference client needs no adapter of its own: ``ReferenceBanqerAdapter(MyBanqer)
 ``reference``). A client in another language runs behind a driver command:
 ``BanqerCommandAdapter(["node", "banqer-driver.mjs"])`` and friends (``command.py``; the protocol
 is ``docs/driver-protocol.md``). Outside pytest, ``run_banqer_contract(adapter)`` and friends run
-every property in turn. The adapter interface is documented in ``properties``; every rule, its
+every property in turn, and :func:`run_contract` runs the contract of whichever registered API the
+adapter is for. The adapter interface is documented in ``properties``; every rule, its
 source, title and knob in ``docs/consumer-contract.md`` (``contract.RULES`` in code). Hypothesis
 settings: the ``specmock`` profile unless a profile was loaded, ``--specmock-examples N`` (see
 ``specmock.contracts.profiles``); deadlines are off because every example does real HTTP.
 """
+
+from typing import Any, get_type_hints
+
+from specmock.mocks import descriptors, resolve
 
 from .assine import AssineAdapter, AssineConsumerContract, run_assine_contract
 from .banqer import BanqerAdapter, BanqerConsumerContract, run_banqer_contract
@@ -57,7 +62,32 @@ __all__ = [
     "PbmCommandAdapter",
     "PbmConsumerContract",
     "SuiteError",
+    "registered_contracts",
     "run_assine_contract",
     "run_banqer_contract",
+    "run_contract",
     "run_pbm_contract",
 ]
+
+
+def registered_contracts() -> list[tuple[type[Any], type[Any]]]:
+    """``(adapter class, consumer contract class)`` of every registered API that has a consumer contract."""
+    found = []
+    for api in descriptors():
+        if api.consumer is not None:
+            contract = resolve(api.consumer)
+            found.append((get_type_hints(contract)["adapter"], contract))
+    return found
+
+
+def run_contract(adapter: Any, only: list[str] | None = None) -> None:
+    """Run the consumer contract of the registered API ``adapter`` is for (all properties, or those
+    named in ``only``); the first broken property raises its :class:`ContractViolation`."""
+    known = registered_contracts()
+    for adapter_type, contract in known:
+        if isinstance(adapter, adapter_type):
+            contract.suite.run(adapter, only)
+            return
+    names = [adapter_type.__name__ for adapter_type, _ in known]
+    expected = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+    raise TypeError(f"specmock: {type(adapter).__name__} is not a {expected}")

@@ -13,10 +13,14 @@ or, in a test, :func:`assert_provider_conforms` (raises :class:`ProviderContract
 ``AssertionError`` carrying the report). From a shell: ``specmock verify --api all --base-url URL``.
 """
 
+from typing import Any
+
 from specmock.contracts.provider.checks import DISABLED_CHECKS, ENABLED_CHECKS, OWN_CHECKS
+from specmock.contracts.provider.context import RunContext
+from specmock.contracts.provider.plan import ProviderPlan, verifiable
 from specmock.contracts.provider.report import ApiResult, Finding, Report
 from specmock.contracts.provider.runner import verify
-from specmock.contracts.provider.targets import APIS, TargetError
+from specmock.contracts.provider.targets import TargetError
 from specmock.contracts.provider.testing import ProviderContractError, assert_provider_conforms
 
 __all__ = [
@@ -27,8 +31,16 @@ __all__ = [
     "ApiResult",
     "Finding",
     "ProviderContractError",
+    "ProviderPlan",
     "Report",
+    "RunContext",
     "TargetError",
     "assert_provider_conforms",
     "verify",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "APIS":  # the registered APIs with a provider plan, read when asked for
+        return verifiable()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -29,12 +29,15 @@ if TYPE_CHECKING:
 
 __all__ = [
     "LoginFailed",
+    "Send",
     "Token",
     "TokenFlow",
     "assine_login",
     "banqer_login",
+    "one_line",
     "pbm_login",
     "register_auth",
+    "response_json",
     "transport_reason",
 ]
 
@@ -264,9 +267,9 @@ def transport_reason(exc: BaseException) -> str:
     match = re.search(r"\[Errno -?\d+\] ([^'\")\]]+)", str(exc))
     if match:
         return match.group(1).strip().lower()
-    return _one_line(exc)
+    return one_line(exc)
 
 
-def _one_line(exc: BaseException) -> str:
+def one_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__

@@ -10,7 +10,7 @@ Each block of the file has a ``# why:`` line citing the vendor fact it rests on;
 ``missing_required_header`` and ``unsupported_method`` only act on schemathesis's coverage cases;
 the suite sends those for every operation. schemathesis's GraphQL flavour of
 ``not_a_server_error`` counts every coded error it does not know (PBM's ``UNAUTHENTICATED``
-included) as a server error, so for PBM the suite replaces it by :func:`pbm_not_a_server_error`,
+included) as a server error, so PBM's provider plan replaces it by :func:`pbm_not_a_server_error`,
 which reads PBM's own error catalogue and reports under the same name.
 
 The suite's own checks: ``pbm_response_schema`` (every PBM body matches
@@ -24,6 +24,7 @@ from __future__ import annotations
 import copy
 import re
 import tomllib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -75,13 +76,6 @@ OWN_CHECKS: dict[str, str] = {
     "with an invalid one",
 }
 
-#: API name -> the bundled OpenAPI specs whose ``info.title`` names its ``[[project]]`` blocks.
-_API_SPECS: dict[str, tuple[str, ...]] = {
-    "banqer": ("banqer", "banqer-auth"),
-    "assine": ("assine",),
-    "pbm": (),
-}
-_REALM_SPEC = "banqer-auth"
 _HEADER = re.compile(r"^\s*(\[\[?[^\]]+\]\]?)\s*(#.*)?$")
 _WHY = "# why:"
 
@@ -168,12 +162,26 @@ def exceptions() -> tuple[ConfigException, ...]:
     return tuple(found)
 
 
-def _titles(apis: list[str]) -> set[str | None]:
-    from specmock.specs import load
+@cache
+def _spec_title(path: Path) -> str | None:
+    import yaml
 
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    info = document.get("info") if isinstance(document, dict) else None
+    return info.get("title") if isinstance(info, dict) else None
+
+
+def _titles(apis: list[str]) -> set[str | None]:
+    """The ``[[project]]`` titles that apply to ``apis``: their OpenAPI specs' titles (and ``None``,
+    the top-level blocks); an API the registry does not know has none of its own."""
     titles: set[str | None] = {None}
-    for api in apis:
-        titles |= {load(spec)["info"]["title"] for spec in _API_SPECS.get(api, ())}
+    if not apis:
+        return titles
+    from specmock.mocks.registry import descriptors
+
+    for api in descriptors():
+        if api.name in apis:
+            titles |= {_spec_title(spec.path) for spec in api.specs if spec.kind == "openapi"}
     return titles
 
 
@@ -207,27 +215,30 @@ DISABLED_CHECKS: dict[str, str] = disabled_checks([])
 
 
 def checks_config(
-    api: str, raw_spec: dict[str, Any] | None = None, *, tenant: str | None = None
+    api: str,
+    raw_spec: dict[str, Any] | None = None,
+    *,
+    replaced: Iterable[str] = (),
+    parameters: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """``schemathesis.toml`` as a dict for ``schemathesis.Config.from_dict``, every other check on.
 
-    ``tenant`` replaces the realm tenant the file pins (``demo``, the mock's) for another server.
-    ``api`` and ``raw_spec`` are accepted for callers that pass them; schemathesis picks each spec's
-    ``[[project]]`` by title itself.
+    The checks in ``replaced`` are off because a check of the suite's own replaces them (the API's
+    provider plan says). ``parameters`` give another value to parameters the file pins to the mock's
+    demo set-up (the realm's ``tenant``) for a server set up otherwise. ``api`` and ``raw_spec``
+    are accepted for callers that pass them; schemathesis picks each spec's ``[[project]]`` by title.
     """
     document = copy.deepcopy(_document())
     checks = {name: {"enabled": True} for name in _BUILTIN_CHECKS}
     checks.update(document.get("checks") or {})
     document["checks"] = checks
-    if api == "pbm":
-        checks["not_a_server_error"] = {"enabled": False}  # replaced by pbm_not_a_server_error
-    if tenant:
-        from specmock.specs import load
-
-        realm = load(_REALM_SPEC)["info"]["title"]
-        for project in document.get("project", []):
-            if project.get("title") == realm and "tenant" in project.get("parameters", {}):
-                project["parameters"]["tenant"] = tenant
+    for name in replaced:
+        checks[name] = {"enabled": False}
+    for project in document.get("project", []):
+        pinned = project.get("parameters", {})
+        for name, value in (parameters or {}).items():
+            if name in pinned:
+                pinned[name] = value
     return document
 
 

@@ -25,7 +25,7 @@ from specmock.contracts.provider.auth import response_json
 if TYPE_CHECKING:
     from schemathesis import BaseSchema, Case, Response
 
-    from specmock.contracts.provider.runner import _ApiRun
+    from specmock.contracts.provider.context import RunContext
 
 __all__ = ["app_token_lifecycle", "auth_required"]
 
@@ -39,7 +39,9 @@ class _Abort(Exception):
     pass
 
 
-def app_token_lifecycle(run: _ApiRun, schema: BaseSchema, base_url: str, credentials: dict[str, str]) -> None:
+def app_token_lifecycle(
+    run: RunContext, schema: BaseSchema, base_url: str, credentials: dict[str, str]
+) -> None:
     from schemathesis.auths import AuthContext, set_on_case
 
     create = schema["/v1/access-token"]["POST"]
@@ -156,7 +158,7 @@ _INVALID_JWT = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJub2JvZHkiLCJleHA
 
 
 def auth_required(
-    run: _ApiRun,
+    run: RunContext,
     spec: str,
     base_url: str,
     served: dict[str, Case],

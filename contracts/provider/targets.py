@@ -19,64 +19,21 @@ import ipaddress
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 from urllib.parse import urlsplit
 
+from specmock.contracts.provider.plan import ProviderPlan, plan_for, verifiable
+
 __all__ = [
-    "APIS",
-    "ENV",
     "IN_PROCESS_ROOT",
     "ApiTarget",
     "TargetError",
     "is_loopback_url",
+    "known_names",
     "resolve_targets",
 ]
 
-#: The APIs the suite verifies, in the order they run.
-APIS: tuple[str, ...] = ("banqer", "pbm", "assine")
-
 #: Root URL of an in-process app (schemathesis's ASGI client answers any host; this is the one it uses).
 IN_PROCESS_ROOT = "http://testserver"
-
-
-@dataclass(frozen=True)
-class _Var:
-    name: str
-    demo: str | None = None
-    secret: bool = False
-
-
-#: Per API: URL variables (key -> variable) and credential variables, with the mock's demo values.
-ENV: dict[str, dict[str, Any]] = {
-    "banqer": {
-        "urls": {"api": _Var("BANQER_API_BASE_URL"), "auth": _Var("BANQER_AUTH_BASE_URL")},
-        "credentials": (
-            _Var("BANQER_TENANT", "demo"),
-            _Var("BANQER_CLIENT_ID", "demo-client"),
-            _Var("BANQER_CLIENT_SECRET", "demo-secret", secret=True),
-        ),
-    },
-    "pbm": {
-        "urls": {"graphql": _Var("PBM_GRAPHQL_URL")},
-        "credentials": (
-            _Var("PBM_LOGIN", "usuario_exemplo"),
-            _Var("PBM_PASSWORD", "senha_exemplo", secret=True),
-        ),
-    },
-    "assine": {
-        "urls": {"api": _Var("ASSINE_BASE_URL")},
-        "credentials": (
-            _Var("ASSINE_USERNAME", "demo@empresa.example"),
-            _Var("ASSINE_PASSWORD", "demo-password", secret=True),
-            # The OAuth client of the public documentation; not a secret of the account.
-            _Var("ASSINE_CLIENT_ID", "app"),
-            _Var("ASSINE_CLIENT_SECRET", "app", secret=True),
-        ),
-    },
-}
-
-#: Credentials that have a public default everywhere, not only on the mock (Assine's documented client).
-_PUBLIC_DEFAULTS = {"ASSINE_CLIENT_ID": "app", "ASSINE_CLIENT_SECRET": "app"}
 
 
 class TargetError(ValueError):
@@ -92,16 +49,8 @@ class ApiTarget:
     credentials: dict[str, str] = field(repr=False)
     local: bool
     in_process: bool = False
-
-    @property
-    def secrets(self) -> tuple[str, ...]:
-        """Credential values that must never appear in a report."""
-        names = {var.name for var in ENV[self.api]["credentials"] if var.secret}
-        return tuple(
-            value
-            for name, value in self.credentials.items()
-            if name in names and value and value != _PUBLIC_DEFAULTS.get(name)  # Assine's public client "app"
-        )
+    #: Values among the credentials that must never appear in a report.
+    secrets: tuple[str, ...] = field(default=(), repr=False)
 
     def describe(self) -> str:
         return ", ".join(self.urls.values())
@@ -125,12 +74,8 @@ def _normalise_root(url: str) -> str:
     return url.rstrip("/")
 
 
-def _derived_urls(api: str, root: str, tenant: str) -> dict[str, str]:
-    if api == "banqer":
-        return {"api": f"{root}/banqer/{tenant}", "auth": f"{root}/banqer-auth"}
-    if api == "pbm":
-        return {"graphql": f"{root}/pbm/graphql"}
-    return {"api": f"{root}/assine"}
+def _plans(apis: Sequence[str]) -> list[tuple[str, ProviderPlan]]:
+    return [(api, plan_for(api)[1]) for api in apis]
 
 
 def resolve_targets(
@@ -148,60 +93,67 @@ def resolve_targets(
     ``in_process`` is true.
     """
     options = dict(options or {})
-    unknown = sorted(set(options) - _known_names())
+    known = known_names()
+    unknown = sorted(set(options) - known)
     if unknown:
-        raise TargetError(f"unknown option {unknown[0]!r}; known: {', '.join(sorted(_known_names()))}")
+        raise TargetError(f"unknown option {unknown[0]!r}; known: {', '.join(sorted(known))}")
     env: Mapping[str, str] = {} if in_process else (os.environ if environ is None else environ)
     root = IN_PROCESS_ROOT if in_process else (_normalise_root(base_url) if base_url else None)
 
+    def lookup(name: str) -> str | None:
+        return options.get(name) or env.get(name) or None
+
     targets: list[ApiTarget] = []
     problems: list[str] = []
-    for api in apis:
-        spec = ENV[api]
-
-        def lookup(name: str) -> str | None:
-            return options.get(name) or env.get(name) or None
-
-        tenant = (lookup("BANQER_TENANT") or "demo") if api == "banqer" else ""
-        derived = _derived_urls(api, root, tenant) if root else {}
+    for api, plan in _plans(apis):
+        # What the paths under a mock's root may name: the credentials given, else the mock's demo ones.
+        named = {var.name: lookup(var.name) or var.demo or "" for var in plan.credentials}
         urls: dict[str, str] = {}
         missing_urls: list[str] = []
-        for key, var in spec["urls"].items():
-            value = options.get(var.name) or derived.get(key) or env.get(var.name)
-            if api == "banqer" and key == "auth" and not value and urls.get("api"):
-                value = "https://auth.banqer.com.br"
+        for var in plan.urls:
+            derived = f"{root}{var.path.format_map(named)}" if root else None
+            value = options.get(var.env) or derived or env.get(var.env)
+            if not value and var.fallback and urls:
+                value = var.fallback
             if value:
-                urls[key] = _normalise_root(value)
+                urls[var.key] = _normalise_root(value)
             else:
-                missing_urls.append(var.name)
+                missing_urls.append(var.env)
         if missing_urls:
             problems.append(f"{api}: pass --base-url or set {_join(missing_urls)}")
             continue
         local = in_process or all(is_loopback_url(url) for url in urls.values())
         credentials: dict[str, str] = {}
         missing: list[str] = []
-        for var in spec["credentials"]:
-            value = lookup(var.name) or (var.demo if local else _PUBLIC_DEFAULTS.get(var.name))
+        for cred in plan.credentials:
+            value = lookup(cred.name) or (cred.demo if local or cred.public else None)
             if value:
-                credentials[var.name] = value
+                credentials[cred.name] = value
             else:
-                missing.append(var.name)
+                missing.append(cred.name)
         if missing:
             problems.append(f"no credentials for {api} at {', '.join(urls.values())}: set {_join(missing)}")
             continue
-        targets.append(
-            ApiTarget(api=api, urls=urls, credentials=credentials, local=local, in_process=in_process)
+        secrets = tuple(
+            credentials[cred.name] for cred in plan.credentials
+            # a public default (Assine's documented client "app") is no secret of the account
+            if cred.secret and credentials.get(cred.name)
+            and not (cred.public and credentials[cred.name] == cred.demo)
         )
+        targets.append(ApiTarget(api=api, urls=urls, credentials=credentials, local=local,
+                                 in_process=in_process, secrets=secrets))
     if problems:
         raise TargetError("; ".join(problems))
     return targets
 
 
-def _known_names() -> set[str]:
+def known_names() -> set[str]:
+    """Every variable name the registered APIs' plans read (URLs and credentials)."""
     names: set[str] = set()
-    for spec in ENV.values():
-        names.update(var.name for var in spec["urls"].values())
-        names.update(var.name for var in spec["credentials"])
+    for api in verifiable():
+        plan = plan_for(api)[1]
+        names.update(var.env for var in plan.urls)
+        names.update(var.name for var in plan.credentials)
     return names
 
 

@@ -13,10 +13,9 @@ tokens), :mod:`.query`, :mod:`.filters` and :mod:`.collation` (the filter dialec
 from __future__ import annotations
 
 import secrets
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
 from jsonschema import Draft202012Validator
@@ -24,14 +23,16 @@ from starlette.responses import Response
 from starlette.types import ASGIApp
 
 from specmock.mocks.assine import lifecycle
-from specmock.mocks.assine.cache import LruCache
 from specmock.mocks.assine.data import Directory, directory
 from specmock.mocks.assine.errors import PROBLEM, ProblemForPath
 from specmock.mocks.assine.hal import Plan
 from specmock.mocks.assine.oauth import CLIENT_ID, CLIENT_SECRET
 from specmock.mocks.assine.query import MAX_DEPTH, MAX_ITEMS, MAX_VALUES
 from specmock.mocks.assine.routes import Router
+from specmock.mocks.assine.settings import AssineSettings
 from specmock.mocks.assine.store import StepRecord, Store
+from specmock.mocks.core.cache import BoundedCache
+from specmock.mocks.core.firstuse import OnFirstUse
 from specmock.mocks.core.openapi import OpenApiSpec, Operation
 from specmock.mocks.core.state import MockApi, MockState
 from specmock.specs import load as load_spec
@@ -77,48 +78,41 @@ class AssineApi(MockApi):
         #: Whether listings use the caches below; off, every listing is computed from scratch.
         self.cache_listings = True
         #: Compiled queries by (query string, field table, caller if ``$USER_ID`` appears): pure.
-        self.plans: LruCache[tuple[bytes, int, int | None], Plan] = LruCache(PLANS, PLAN_TEXT)
+        self.plans: BoundedCache[tuple[bytes, int, int | None], Plan] = BoundedCache(PLANS, PLAN_TEXT)
         # The directory never changes for the life of the API (no route changes a user, reset leaves
         # them as they are), so the two caches below never go stale and are kept across resets.
         #: Encoded ``/v1/user`` pages by (base URL, path, query string, caller if ``$USER_ID`` appears).
-        self.user_pages: LruCache[tuple[str, str, bytes, int | None], bytes] = LruCache(
+        self.user_pages: BoundedCache[tuple[str, str, bytes, int | None], bytes] = BoundedCache(
             USER_PAGES, USER_PAGE_BYTES)
         #: Each user's encoded entity by (base URL, user id): what pages and ``/v1/user/{id}`` join.
-        self.user_entities: LruCache[tuple[str, int], bytes] = LruCache(USER_ENTITIES, USER_ENTITY_BYTES)
+        self.user_entities: BoundedCache[tuple[str, int], bytes] = BoundedCache(
+            USER_ENTITIES, USER_ENTITY_BYTES)
         #: Key of the HMAC inside file ``uuid`` tokens; per run, never shown.
         self.file_secret = secrets.token_bytes(32)
-        # The spec (parsed and compiled once) and the seeded users are built in the background, so a
-        # server starts answering (``/__mock__/``, the other APIs) without waiting for them; the first
-        # use waits. Both are cached per process, so further instances get them at once.
-        self._prepared: _Prepared | None = None
-        self._error: BaseException | None = None
-        self._ready = threading.Event()
-        threading.Thread(target=self._prepare, name="specmock-assine-data", daemon=True).start()
+        # The spec (parsed and compiled once) and the seeded users are built on first use, or ahead by
+        # the server's warm-up. Both are cached per process, so further instances get them at once.
+        self._prepared = OnFirstUse(self._prepare, "the Assine mock could not load its spec or data")
 
-    def _prepare(self) -> None:
-        try:
-            spec = _spec()
-            config = self.state.config
-            self._prepared = _Prepared(
-                spec.operations,
-                {op: spec.operation(op).body_validators["application/json"] for op in JSON_BODIES},
-                directory(config.seed, config.assine_users, config.assine_seeded_users),
-            )
-        except BaseException as exc:  # re-raised to the first user
-            self._error = exc
-        finally:
-            self._ready.set()
+    @cached_property
+    def settings(self) -> AssineSettings:
+        """This API's section of the config."""
+        return AssineSettings.of(self.state)
+
+    def _prepare(self) -> _Prepared:
+        spec = _spec()
+        return _Prepared(
+            spec.operations,
+            {op: spec.operation(op).body_validators["application/json"] for op in JSON_BODIES},
+            directory(self.state.config.seed, self.settings.users, self.settings.seeded_users),
+        )
 
     @property
     def prepared(self) -> _Prepared:
-        prepared = self._prepared
-        if prepared is None:
-            self._ready.wait()
-            if self._error is not None:
-                raise RuntimeError("the Assine mock could not load its spec or data") from self._error
-            prepared = self._prepared
-            assert prepared is not None
-        return prepared
+        return self._prepared.get()
+
+    def warm_up(self) -> None:
+        """The compiled spec and the seeded users."""
+        self._prepared.get()
 
     # -- spec and data --------------------------------------------------------------------------------
 
@@ -149,15 +143,14 @@ class AssineApi(MockApi):
         self.store.clear()
 
     def info(self, base_url: str) -> dict[str, Any]:
-        config = self.state.config
         return {
             "mount": self.mount_path,
             "base_url": f"{base_url}{self.mount_path}",
             "accounts": {email: "PJ" if user.business_unit else "PF"
-                         for email, user in config.assine_users.items()},
-            "seeded_users": config.assine_seeded_users,
+                         for email, user in self.settings.users.items()},
+            "seeded_users": self.settings.seeded_users,
             "oauth_client": CLIENT_ID,
-            "token_ttl": config.assine_token_ttl,
+            "token_ttl": self.settings.token_ttl,
             "filter_limits": {"items": MAX_ITEMS, "depth": MAX_DEPTH, "values": MAX_VALUES},
             "mock_only_routes": ["POST /__mock__/workflow-step/{id}/sign",
                                  "POST /__mock__/workflow-step/{id}/reject"],
@@ -165,7 +158,7 @@ class AssineApi(MockApi):
 
     def banner(self, base_url: str) -> list[str]:
         base = f"{base_url}{self.mount_path}"
-        accounts = self.state.config.assine_users
+        accounts = self.settings.users
         listed = "; ".join(f"{email} / {user.password} ({'PJ' if user.business_unit else 'PF'})"
                            for email, user in accounts.items())
         lines = [

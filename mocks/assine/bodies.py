@@ -11,14 +11,13 @@ with Portuguese messages as the Brazilian API would show.
 
 from __future__ import annotations
 
-import json
-import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from jsonschema import Draft202012Validator, ValidationError
 
 from specmock.mocks.assine.errors import ApiProblem, validation_failed
+from specmock.mocks.core.incoming import strict_json
 
 __all__ = [
     "DATE_FIELDS",
@@ -65,17 +64,6 @@ def is_json(content_type: str | None) -> bool:
     return kind == "application/json" or (kind.startswith("application/") and kind.endswith("+json"))
 
 
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
-def _finite(text: str) -> float:
-    number = float(text)
-    if math.isinf(number):
-        raise ValueError("number out of range")
-    return number
-
-
 def decode_json(raw: bytes, content_type: str | None) -> dict[str, Any]:
     """The JSON object of a request body: 415 for another content type, 400 if it is not a JSON object.
 
@@ -88,7 +76,7 @@ def decode_json(raw: bytes, content_type: str | None) -> dict[str, Any]:
     if not is_json(content_type):
         raise ApiProblem(415, "Invalid content-type specified")
     try:
-        data = json.loads(raw, parse_constant=_no_constant, parse_float=_finite)
+        data = strict_json(raw)
     except (ValueError, RecursionError):
         raise ApiProblem(400, "JSON decoding error: Syntax error, malformed JSON") from None
     if not isinstance(data, dict):

@@ -1,8 +1,8 @@
 """The users and business units of the mock: the configured accounts plus deterministic seeded users.
 
-The configured accounts (``MockConfig.assine_users``: the PJ demo ``demo@empresa.example`` with a
+The configured accounts (``AssineSettings.users``: the PJ demo ``demo@empresa.example`` with a
 business unit, the PF demo ``pf@pessoa.example`` without one, and any from the config file) can
-log in. ``config.assine_seeded_users`` more users are generated with Faker ``pt_BR`` seeded by
+log in. ``AssineSettings.seeded_users`` more users are generated with Faker ``pt_BR`` seeded by
 ``config.seed`` — realistic names, valid CPFs, capital cities with their UF, DDD and CEP prefix,
 cellphones, PHP ``DateTime`` dates — so listings, pages and filters have something to chew on.
 About half of them belong to the demo PJ's business unit, some to three other companies, the rest
@@ -21,7 +21,7 @@ from functools import lru_cache
 from typing import Any
 
 from specmock.mocks.assine.hal import date_text, php_date
-from specmock.mocks.config import AssineUser
+from specmock.mocks.assine.settings import AssineUser
 
 __all__ = ["USER_FIELDS", "BusinessUnit", "Directory", "User", "build_directory", "directory"]
 

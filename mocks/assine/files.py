@@ -26,18 +26,17 @@ from urllib.parse import quote
 
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 from starlette.responses import Response
 
 from specmock.mocks.assine.bodies import (
     Messages,
     add_message,
-    decode_json,
     fail_if,
     media_type,
-    reject_unknown_fields,
-    schema_messages,
 )
-from specmock.mocks.assine.errors import ApiProblem, JsonBody, not_found
+from specmock.mocks.assine.crud import checked_body, created, deleter, finder, owned, reader
+from specmock.mocks.assine.errors import ApiProblem, JsonBody
 from specmock.mocks.assine.hal import Ctx, date_text, list_response, php_date
 from specmock.mocks.assine.store import FileRecord, FolderRecord
 from specmock.mocks.core.request_log import parsing
@@ -98,11 +97,7 @@ def owned_folder(ctx: Ctx, folder_id: int) -> FolderRecord | None:
     return record if record is not None and record.owner == ctx.caller.id else None
 
 
-def _file(ctx: Ctx) -> FileRecord:
-    record = owned_file(ctx, ctx.entity_id())
-    if record is None:
-        raise not_found()
-    return record
+_file = finder(owned_file)
 
 
 def _upload_name(upload: UploadFile) -> str:
@@ -111,8 +106,7 @@ def _upload_name(upload: UploadFile) -> str:
 
 
 async def list_files(ctx: Ctx) -> Response:
-    user_id = ctx.caller.id
-    records = sorted((f for f in ctx.api.store.files.values() if f.owner == user_id), key=lambda f: f.id)
+    records = owned(ctx, ctx.api.store.files.values())
     return list_response(ctx, "listFiles", "file", FILE_FIELDS, records, _file_row,
                          lambda f: _file_entity(ctx, f))
 
@@ -132,6 +126,8 @@ async def upload_file(ctx: Ctx) -> Response:
                 name = _upload_name(upload) if isinstance(upload, UploadFile) else ""
     except HTTPException as error:
         raise ApiProblem(400, f"Malformed multipart body: {error.detail}") from None
+    except MultiPartException as error:  # what Starlette raises when no Starlette app is in the scope
+        raise ApiProblem(400, f"Malformed multipart body: {error.message}") from None
     if not isinstance(upload, UploadFile):
         add_message(messages, ["file"], "isEmpty", "Campo obrigatório")
     elif not content.startswith(PDF_MAGIC):
@@ -150,12 +146,10 @@ async def upload_file(ctx: Ctx) -> Response:
                         description if isinstance(description, str) else "", content,
                         hashlib.sha1(content).hexdigest(), file_uuid(ctx.api.file_secret), folder, ctx.now)
     store.files[record.id] = record
-    entity = _file_entity(ctx, record)
-    return JsonBody(entity, 201, {"Location": entity["_links"]["self"]["href"]})
+    return created(_file_entity(ctx, record))
 
 
-async def get_file(ctx: Ctx) -> Response:
-    return JsonBody(_file_entity(ctx, _file(ctx)))
+get_file = reader(_file, _file_entity)
 
 
 async def download_file(ctx: Ctx) -> Response:
@@ -166,9 +160,7 @@ async def download_file(ctx: Ctx) -> Response:
     return Response(record.content, 200, {"Content-Disposition": disposition}, "application/pdf")
 
 
-async def delete_file(ctx: Ctx) -> Response:
-    del ctx.api.store.files[_file(ctx).id]
-    return Response(status_code=204)
+delete_file = deleter(_file, lambda store: store.files)
 
 
 # -- folders -------------------------------------------------------------------------------------
@@ -185,11 +177,7 @@ def _folder_row(record: FolderRecord) -> dict[str, Any]:
             "dateCreated": date_text(record.created)}
 
 
-def _folder(ctx: Ctx) -> FolderRecord:
-    record = owned_folder(ctx, ctx.entity_id())
-    if record is None:
-        raise not_found()
-    return record
+_folder = finder(owned_folder)
 
 
 def _parent(
@@ -215,33 +203,27 @@ def _parent(
 
 
 async def list_folders(ctx: Ctx) -> Response:
-    user_id = ctx.caller.id
-    records = sorted((f for f in ctx.api.store.folders.values() if f.owner == user_id), key=lambda f: f.id)
+    records = owned(ctx, ctx.api.store.folders.values())
     return list_response(ctx, "listFolders", "folder", FOLDER_FIELDS, records, _folder_row,
                          lambda f: _folder_entity(ctx, f))
 
 
 async def create_folder(ctx: Ctx) -> Response:
-    body = decode_json(await ctx.request.body(), ctx.request.headers.get("content-type"))
-    messages = schema_messages(ctx.api.body_validator("createFolder"), body)
+    body, messages = await checked_body(ctx, "createFolder")
     parent = _parent(ctx, body, messages)
     fail_if(messages)
     store = ctx.api.store
     record = FolderRecord(store.next_id("folder"), ctx.caller.id, body["name"], parent, ctx.now)
     store.folders[record.id] = record
-    entity = _folder_entity(ctx, record)
-    return JsonBody(entity, 201, {"Location": entity["_links"]["self"]["href"]})
+    return created(_folder_entity(ctx, record))
 
 
-async def get_folder(ctx: Ctx) -> Response:
-    return JsonBody(_folder_entity(ctx, _folder(ctx)))
+get_folder = reader(_folder, _folder_entity)
 
 
 async def update_folder(ctx: Ctx) -> Response:
     record = _folder(ctx)
-    body = decode_json(await ctx.request.body(), ctx.request.headers.get("content-type"))
-    reject_unknown_fields(body, ("name", "idParent"))
-    messages = schema_messages(ctx.api.body_validator("updateFolder"), body)
+    body, messages = await checked_body(ctx, "updateFolder", ("name", "idParent"))
     parent = _parent(ctx, body, messages, moving=record)
     fail_if(messages)
     if "name" in body:

@@ -102,13 +102,19 @@ def _pending(api: AssineApi, step_id: int, now: float) -> tuple[WorkflowRecord, 
     return workflow, step
 
 
-def sign(api: AssineApi, step_id: int, now: float) -> StepRecord:
-    """The pending step ``step_id`` is signed: the next step becomes pending, or the workflow completes."""
+def _decide(api: AssineApi, step_id: int, status: int, now: float) -> tuple[WorkflowRecord, StepRecord]:
+    """The pending step ``step_id`` takes ``status`` (its link to sign expires); webhooks are told."""
     workflow, step = _pending(api, step_id, now)
-    step.status = SIGNED
+    step.status = status
     step.changed = now
     step.link = None
     notify(api, workflow, step, now)
+    return workflow, step
+
+
+def sign(api: AssineApi, step_id: int, now: float) -> StepRecord:
+    """The pending step ``step_id`` is signed: the next step becomes pending, or the workflow completes."""
+    workflow, step = _decide(api, step_id, SIGNED, now)
     following = [s for s in workflow.steps if s.order > step.order]
     if following:
         following[0].status = PENDING
@@ -122,11 +128,7 @@ def sign(api: AssineApi, step_id: int, now: float) -> StepRecord:
 
 def reject(api: AssineApi, step_id: int, now: float) -> StepRecord:
     """The pending step ``step_id`` is rejected: the whole workflow is cancelled."""
-    workflow, step = _pending(api, step_id, now)
-    step.status = REJECTED
-    step.changed = now
-    step.link = None
-    notify(api, workflow, step, now)
+    workflow, step = _decide(api, step_id, REJECTED, now)
     workflow.status = CANCELLED
     notify(api, workflow, None, now)
     return step

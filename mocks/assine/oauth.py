@@ -7,7 +7,7 @@ The token endpoint checks, in this order (bshaffer's ``TokenController``): the m
 credentials (missing -> 400 ``invalid_request``, wrong -> the documented 401 ``invalid_grant``) or
 the refresh token (400 ``invalid_grant``). The only client is the documented ``app`` / ``app``.
 
-A login gives a login token living ``config.assine_token_ttl`` seconds on the mock's clock and a
+A login gives a login token living ``api.settings.token_ttl`` seconds on the mock's clock and a
 refresh token living 14 days. The refresh grant gives a new login token and, like bshaffer by
 default, no new refresh token: the old one stays valid until it expires or is revoked.
 Bodies may be JSON (as documented) or form-encoded (parsed by Starlette).
@@ -21,6 +21,7 @@ import hmac
 from typing import TYPE_CHECKING, Any
 
 from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 from starlette.responses import Response
 
 from specmock.mocks.assine.bodies import decode_json, is_json, media_type
@@ -62,7 +63,7 @@ async def _parameters(request: Request, strict: tuple[str, ...] = ()) -> dict[st
             with parsing("assine", request):
                 async with request.form(max_files=0, max_fields=100) as form:
                     return {k: v for k, v in form.multi_items() if isinstance(v, str)}
-        except HTTPException:
+        except (HTTPException, MultiPartException):  # the latter when no Starlette app is in the scope
             raise oauth_error(400, "invalid_request", "The request body could not be parsed") from None
     raw = await request.body()
     if raw.strip() and not is_json(content_type):
@@ -98,7 +99,7 @@ def _client(request: Request, params: dict[str, str]) -> None:
 def _granted(ctx: Ctx, user_id: int, with_refresh: bool) -> Response:
     api, now = ctx.api, ctx.now
     user = api.directory.by_id[user_id]
-    ttl = api.state.config.assine_token_ttl
+    ttl = api.settings.token_ttl
     access, _ = issue(api, user, LOGIN, now + ttl, now)
     body: dict[str, Any] = {"access_token": access, "expires_in": ttl, "token_type": "Bearer", "scope": ""}
     if with_refresh:

@@ -15,8 +15,9 @@ from urllib.parse import quote
 
 from starlette.responses import Response
 
-from specmock.mocks.assine.bodies import decode_json, fail_if, reject_unknown_fields, schema_messages
-from specmock.mocks.assine.errors import JsonBody, not_found
+from specmock.mocks.assine.bodies import fail_if
+from specmock.mocks.assine.crud import checked_body, created, deleter, finder, reader
+from specmock.mocks.assine.errors import JsonBody
 from specmock.mocks.assine.files import check_documents
 from specmock.mocks.assine.hal import Ctx, date_text, list_response, php_date
 from specmock.mocks.assine.store import TemplateRecord
@@ -68,11 +69,7 @@ def _row(record: TemplateRecord) -> dict[str, Any]:
             "dateCreated": date_text(record.created)}
 
 
-def _find(ctx: Ctx) -> TemplateRecord:
-    record = visible_template(ctx, ctx.entity_id())
-    if record is None:
-        raise not_found()
-    return record
+_find = finder(visible_template)
 
 
 async def list_templates(ctx: Ctx) -> Response:
@@ -83,8 +80,7 @@ async def list_templates(ctx: Ctx) -> Response:
 
 
 async def create_template(ctx: Ctx) -> Response:
-    body = decode_json(await ctx.request.body(), ctx.request.headers.get("content-type"))
-    messages = schema_messages(ctx.api.body_validator("createWorkflowTemplate"), body)
+    body, messages = await checked_body(ctx, "createWorkflowTemplate")
     if "template" not in messages and isinstance(body.get("template"), dict):
         check_documents(ctx, body["template"].get("files"), messages, ["template", "files"])
     fail_if(messages)
@@ -93,19 +89,15 @@ async def create_template(ctx: Ctx) -> Response:
     record = TemplateRecord(store.next_id("template"), ctx.caller.id, body["type"], body["name"], settings,
                             body["template"], opaque_token(), ctx.now)
     store.templates[record.id] = record
-    entity = _entity(ctx, record)
-    return JsonBody(entity, 201, {"Location": entity["_links"]["self"]["href"]})
+    return created(_entity(ctx, record))
 
 
-async def get_template(ctx: Ctx) -> Response:
-    return JsonBody(_entity(ctx, _find(ctx)))
+get_template = reader(_find, _entity)
 
 
 async def update_template(ctx: Ctx) -> Response:
     record = _find(ctx)
-    body = decode_json(await ctx.request.body(), ctx.request.headers.get("content-type"))
-    reject_unknown_fields(body, FIELDS)
-    messages = schema_messages(ctx.api.body_validator("updateWorkflowTemplate"), body)
+    body, messages = await checked_body(ctx, "updateWorkflowTemplate", FIELDS)
     if "template" not in messages and isinstance(body.get("template"), dict):
         check_documents(ctx, body["template"].get("files"), messages, ["template", "files"])
     fail_if(messages)
@@ -120,6 +112,4 @@ async def update_template(ctx: Ctx) -> Response:
     return JsonBody(_entity(ctx, record))
 
 
-async def delete_template(ctx: Ctx) -> Response:
-    del ctx.api.store.templates[_find(ctx).id]
-    return Response(status_code=204)
+delete_template = deleter(_find, lambda store: store.templates)

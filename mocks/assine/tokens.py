@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.responses import Response
 
-from specmock.mocks.assine.bodies import add_message, decode_json, fail_if, schema_messages
+from specmock.mocks.assine.bodies import add_message, fail_if
+from specmock.mocks.assine.crud import checked_body
 from specmock.mocks.assine.errors import PROBLEM, ApiProblem, JsonBody, forbidden, invalid_token, not_found
 from specmock.mocks.assine.hal import Ctx, date_text, list_response, parse_input_date, php_date
 from specmock.mocks.core.tokens import TokenRecord, opaque_token, token_hash
@@ -125,8 +126,7 @@ async def list_access_tokens(ctx: Ctx) -> Response:
 async def create_access_token(ctx: Ctx) -> Response:
     """An application token: PJ only, confirmed by the password, expiring at a future ``expires``."""
     user = require_pj(ctx)
-    body = decode_json(await ctx.request.body(), ctx.request.headers.get("content-type"))
-    messages = schema_messages(ctx.api.body_validator("createAccessToken"), body)
+    body, messages = await checked_body(ctx, "createAccessToken")
     password, expires = body.get("password"), body.get("expires")
     if "password" not in messages and isinstance(password, str) and not hmac.compare_digest(
         password.encode("utf-8", "surrogatepass"), (user.password or "").encode("utf-8")

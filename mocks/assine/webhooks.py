@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.responses import Response
 
-from specmock.mocks.assine.bodies import decode_json, fail_if, schema_messages
-from specmock.mocks.assine.errors import JsonBody, not_found
+from specmock.mocks.assine.bodies import fail_if
+from specmock.mocks.assine.crud import checked_body, created, deleter, reader
+from specmock.mocks.assine.errors import not_found
 from specmock.mocks.assine.hal import Ctx, list_response
 from specmock.mocks.assine.store import StepRecord, WebhookRecord, WorkflowRecord
 from specmock.mocks.assine.tokens import require_pj
@@ -63,23 +64,16 @@ async def list_webhooks(ctx: Ctx) -> Response:
 async def create_webhook(ctx: Ctx) -> Response:
     user = require_pj(ctx)
     assert user.unit is not None
-    body = decode_json(await ctx.request.body(), ctx.request.headers.get("content-type"))
-    fail_if(schema_messages(ctx.api.body_validator("createWebhook"), body))
+    body, messages = await checked_body(ctx, "createWebhook")
+    fail_if(messages)
     store = ctx.api.store
     hook = WebhookRecord(store.next_id("webhook"), user.unit.id, user.id, body["url"])
     store.webhooks[hook.id] = hook
-    entity = _render(ctx, hook)
-    return JsonBody(entity, 201, {"Location": entity["_links"]["self"]["href"]})
+    return created(_render(ctx, hook))
 
 
-async def get_webhook(ctx: Ctx) -> Response:
-    return JsonBody(_render(ctx, _find(ctx)))
-
-
-async def delete_webhook(ctx: Ctx) -> Response:
-    hook = _find(ctx)
-    del ctx.api.store.webhooks[hook.id]
-    return Response(status_code=204)
+get_webhook = reader(_find, _render)
+delete_webhook = deleter(_find, lambda store: store.webhooks)
 
 
 def notify(api: AssineApi, workflow: WorkflowRecord, step: StepRecord | None, now: float) -> None:

@@ -28,9 +28,9 @@ from specmock.mocks.assine.bodies import (
     add_message,
     decode_json,
     fail_if,
-    reject_unknown_fields,
     schema_messages,
 )
+from specmock.mocks.assine.crud import checked_body, created, owned, reader
 from specmock.mocks.assine.errors import ApiProblem, JsonBody, not_found, validation_failed
 from specmock.mocks.assine.files import check_documents, folder_of, owned_file
 from specmock.mocks.assine.filters import FilterError, Query, mentions_field
@@ -108,9 +108,7 @@ def _row(workflow: WorkflowRecord) -> dict[str, Any]:
 
 
 def _owned(ctx: Ctx) -> list[WorkflowRecord]:
-    user_id = ctx.caller.id
-    found = [w for w in ctx.api.store.workflows.values() if w.owner == user_id]
-    found.sort(key=lambda w: w.id)
+    found = owned(ctx, ctx.api.store.workflows.values())
     for workflow in found:
         lifecycle.refresh(ctx.api, workflow, ctx.now)
     return found
@@ -207,19 +205,16 @@ async def create_workflow(ctx: Ctx) -> Response:
         store.steps[step.id] = step
     if start:
         lifecycle.start(ctx.api, workflow, ctx.now)
-    entity = _entity(ctx, workflow)
-    return JsonBody(entity, 201, {"Location": entity["_links"]["self"]["href"]})
+    return created(_entity(ctx, workflow))
 
 
-async def get_workflow(ctx: Ctx) -> Response:
-    return JsonBody(_entity(ctx, _workflow(ctx)))
+get_workflow = reader(_workflow, _entity)
 
 
 async def update_workflow(ctx: Ctx) -> Response:
     workflow = _workflow(ctx)
-    body = decode_json(await ctx.request.body(), ctx.request.headers.get("content-type"))
-    reject_unknown_fields(body, ("status",))
-    fail_if(schema_messages(ctx.api.body_validator("updateWorkflow"), body))
+    body, messages = await checked_body(ctx, "updateWorkflow", ("status",))
+    fail_if(messages)
     lifecycle.transition(ctx.api, workflow, body["status"], ctx.now)
     return JsonBody(_entity(ctx, workflow))
 

@@ -24,7 +24,7 @@ import re
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -44,7 +44,8 @@ from specmock.mocks.banqer.pagination import (
 )
 from specmock.mocks.banqer.realm import TOKEN_API, realm_path
 from specmock.mocks.banqer.routes import BanqerApp
-from specmock.mocks.core.bodycache import BoundedBytes
+from specmock.mocks.banqer.settings import BanqerSettings
+from specmock.mocks.core.cache import BoundedCache
 from specmock.mocks.core.openapi import OpenApiSpec, Operation, ParamError
 from specmock.mocks.core.state import MockApi, MockState
 from specmock.mocks.core.why import refused, spec_violation, token_refused
@@ -57,7 +58,7 @@ SCOPES = {"listCredores": "credores:read", "listFichas": "fichas:read", "getFich
 DEFAULT_PAGE_SIZE = {"listCredores": 200, "listFichas": 50}
 _STRICT_INT = re.compile(r"[+-]?[0-9]{1,18}")
 #: Encoded bodies kept for queries already answered (a list page of 200 fichas is about 45 KiB).
-_BODIES_KEPT_BYTES = 4 * 1024 * 1024
+_BODIES_KEPT, _BODIES_KEPT_BYTES = 4096, 4 * 1024 * 1024
 _INVALID_PAGE_TOKEN = "pageToken inválido ou gerado para outra consulta. Reinicie a paginação sem pageToken."
 
 
@@ -66,46 +67,7 @@ def _operations() -> dict[str, Operation]:
     """The compiled operations of ``banqer.openapi.yaml``, built on first use (parsing the YAML is
     the costly part, so it is kept out of the start-up)."""
     spec = OpenApiSpec(load_spec("banqer"))
-    _type_allof_params(spec)
     return {operation_id: spec.operation(operation_id) for operation_id in SCOPES}
-
-
-def _pointer(doc: Mapping[str, Any], node: Any) -> Any:
-    while isinstance(node, Mapping) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/"):
-        target: Any = doc
-        for part in node["$ref"][2:].split("/"):
-            target = target[part.replace("~1", "/").replace("~0", "~")]
-        node = target
-    return node
-
-
-def _type_allof_params(spec: OpenApiSpec) -> None:
-    """Give ``allOf``-wrapped parameter schemas their type (``CredoresPageSize`` is ``allOf: [PageSize]``).
-
-    The compiled operation reads a parameter's type from the schema's own ``type`` only, so such a
-    parameter would be validated as a string and ``pageSize=3`` rejected.
-    """
-    doc = spec.document
-    for operation in spec.operations.values():
-        item = doc["paths"][operation.path]
-        raw = [
-            _pointer(doc, p)
-            for p in (*item.get("parameters", []), *item[operation.method.lower()].get("parameters", []))
-        ]
-        for param in operation.params:
-            schema = next(
-                (
-                    _pointer(doc, p.get("schema"))
-                    for p in raw
-                    if p.get("name") == param.name and p.get("in") == param.location
-                ),
-                None,
-            )
-            if param.kind != "string" or not isinstance(schema, Mapping) or "type" in schema:
-                continue
-            types = {_pointer(doc, part).get("type") for part in schema.get("allOf", [])} - {None}
-            if len(types) == 1:
-                param.kind = str(types.pop())
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,8 +79,8 @@ class _Granted:
     scopes: frozenset[str]
 
 
-#: Tokens judged, remembered per tenant; past that the memory starts again.
-_GRANTS_KEPT = 1024
+#: Tokens judged, remembered per tenant (the least recently used go first).
+_GRANTS_KEPT, _GRANTS_KEPT_BYTES = 1024, 4 * 1024 * 1024
 
 
 def _unauthenticated(
@@ -148,13 +110,20 @@ class BanqerApi(MockApi):
         super().__init__(state)
         self._data: dict[str, TenantData] = {}
         self._lock = threading.Lock()
-        self._bodies = BoundedBytes(_BODIES_KEPT_BYTES)
-        self._granted: dict[tuple[str, str], _Granted] = {}
+        self._bodies: BoundedCache[tuple[str, str, str, str | None], bytes] = BoundedCache(
+            _BODIES_KEPT, _BODIES_KEPT_BYTES)
+        self._granted: BoundedCache[tuple[str, str], _Granted] = BoundedCache(
+            _GRANTS_KEPT, _GRANTS_KEPT_BYTES)
         self._handlers: dict[str, Callable[[str, TenantData, Mapping[str, Any]], bytes]] = {
             "listCredores": self._list_credores,
             "listFichas": self._list_fichas,
             "getFicha": self._get_ficha,
         }
+
+    @cached_property
+    def settings(self) -> BanqerSettings:
+        """This API's section of the config."""
+        return BanqerSettings.of(self.state)
 
     # -- MockApi --------------------------------------------------------------------------------
 
@@ -170,7 +139,7 @@ class BanqerApi(MockApi):
         """Every configured tenant's data set and the compiled operations: a first list then takes
         milliseconds, not the 0.1–0.2 s of importing Faker and generating the fichas."""
         _operations()
-        for tenant in sorted(self.state.config.banqer_tenants):
+        for tenant in sorted(self.settings.tenants):
             self.data(tenant)
 
     def data(self, tenant: str) -> TenantData | None:
@@ -179,23 +148,22 @@ class BanqerApi(MockApi):
         if found is not None:
             return found
         config = self.state.config
-        if tenant not in config.banqer_tenants:
+        if tenant not in self.settings.tenants:
             return None
         with self._lock:
             if tenant not in self._data:
-                self._data[tenant] = tenant_data(config.seed, tenant, config.banqer_fichas_per_tenant)
+                self._data[tenant] = tenant_data(config.seed, tenant, self.settings.fichas_per_tenant)
             return self._data[tenant]
 
     def _demo_tenant(self) -> str | None:
-        tenants = self.state.config.banqer_tenants
+        tenants = self.settings.tenants
         return "demo" if "demo" in tenants else next(iter(sorted(tenants)), None)
 
     def info(self, base_url: str) -> dict[str, Any]:
-        config = self.state.config
         return {
             "mount": self.mount_path,
-            "tenants": {tenant: f"{base_url}/banqer/{tenant}" for tenant in config.banqer_tenants},
-            "fichas_per_tenant": config.banqer_fichas_per_tenant,
+            "tenants": {tenant: f"{base_url}/banqer/{tenant}" for tenant in self.settings.tenants},
+            "fichas_per_tenant": self.settings.fichas_per_tenant,
             "reference_date": REFERENCE_DATE.isoformat(),
             "scopes": dict(SCOPES),
         }
@@ -207,7 +175,7 @@ class BanqerApi(MockApi):
         api = f"{base_url}/banqer/{tenant}"
         realm = f"{base_url}/banqer-auth{realm_path(tenant)}"
         token_url = f"{realm}/protocol/openid-connect/token"
-        clients = self.state.config.banqer_tenants[tenant]
+        clients = self.settings.tenants[tenant]
         listed = "; ".join(
             f"{c.client_id} / {c.secret} ({' '.join(c.scopes) or 'no scope'})" for c in clients.values()
         )
@@ -260,7 +228,7 @@ class BanqerApi(MockApi):
                 raise _unauthenticated(tenant, "Tenant desconhecido.", "unknown tenant",
                                        why=token_refused("unknown_tenant"))
             body = self._handlers[operation_id](tenant, data, values)
-            self._bodies.put(key, body)
+            self._bodies.put(key, body, len(body) + len(query))
         return body
 
     def _authenticate(self, header: str | None, tenant: str, server_host: str = "") -> _Granted:
@@ -286,9 +254,7 @@ class BanqerApi(MockApi):
         granted = self._granted.get((token, tenant))
         if granted is None:
             granted = self._judge(token, tenant, server_host)
-            if len(self._granted) >= _GRANTS_KEPT:
-                self._granted.clear()
-            self._granted[(token, tenant)] = granted
+            self._granted.put((token, tenant), granted, len(token) + len(tenant))
         now = self.state.clock.now()
         if now >= granted.expires:
             raise _unauthenticated(tenant, "Token de acesso expirado.", "token expired",
@@ -317,7 +283,7 @@ class BanqerApi(MockApi):
 
     def _judge(self, token: str, tenant: str, server_host: str = "") -> _Granted:
         """The checks of a token that do not depend on the clock or the registry."""
-        if tenant not in self.state.config.banqer_tenants:
+        if tenant not in self.settings.tenants:
             raise _unauthenticated(
                 tenant, f"Tenant {tenant!r} desconhecido: nenhum token é válido para ele.", "unknown tenant",
                 why=token_refused("unknown_tenant", tenant=tenant),

@@ -26,6 +26,7 @@ import math
 import re
 import uuid
 from collections.abc import Mapping
+from functools import cached_property
 from typing import Any
 from urllib.parse import parse_qsl, unquote_plus
 
@@ -35,7 +36,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from specmock.mocks.banqer.errors import JSON_UTF8, BanqerJSONResponse, oauth_error
-from specmock.mocks.config import BanqerClient
+from specmock.mocks.banqer.settings import BanqerClient, BanqerSettings
 from specmock.mocks.core.state import MockApi
 from specmock.mocks.core.tokens import TokenRecord
 from specmock.mocks.core.why import explain, refused
@@ -76,6 +77,12 @@ class BanqerAuthApi(MockApi):
     mount_path = "/banqer-auth"
     error_media_type = JSON_UTF8
 
+
+    @cached_property
+    def settings(self) -> BanqerSettings:
+        """This API's section of the config."""
+        return BanqerSettings.of(self.state)
+
     # -- MockApi --------------------------------------------------------------------------------
 
     def error_response(
@@ -88,9 +95,9 @@ class BanqerAuthApi(MockApi):
             "mount": self.mount_path,
             "realms": {
                 tenant: f"{base_url}{self.mount_path}{realm_path(tenant)}"
-                for tenant in self.state.config.banqer_tenants
+                for tenant in self.settings.tenants
             },
-            "token_ttl": self.state.config.banqer_token_ttl,
+            "token_ttl": self.settings.token_ttl,
         }
 
     def build_app(self) -> Starlette:
@@ -152,9 +159,9 @@ class BanqerAuthApi(MockApi):
 
     def _clients(self, request: Request) -> tuple[str, dict[str, BanqerClient]]:
         tenant: str = request.path_params["tenant"]
-        clients = self.state.config.banqer_tenants.get(tenant) if _TENANT.fullmatch(tenant) else None
+        clients = self.settings.tenants.get(tenant) if _TENANT.fullmatch(tenant) else None
         if clients is None:
-            known = ", ".join(sorted(self.state.config.banqer_tenants)) or "none"
+            known = ", ".join(sorted(self.settings.tenants)) or "none"
             raise _OAuthFailure(
                 404,
                 "Realm does not exist",
@@ -424,8 +431,8 @@ class BanqerAuthApi(MockApi):
         return [s for s in client.scopes if s in wanted]
 
     def _issue(self, request: Request, tenant: str, client: BanqerClient, scopes: list[str]) -> Response:
-        config, state = self.state.config, self.state
-        ttl = config.banqer_token_ttl
+        _config, state = self.state.config, self.state
+        ttl = self.settings.token_ttl
         issued_at = math.floor(state.clock.now())
         expires_at = issued_at + ttl
         jti = str(uuid.uuid4())

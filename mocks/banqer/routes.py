@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 from starlette.types import Receive, Scope, Send
 
 from specmock.mocks.banqer.errors import JSON_UTF8, ApiFailure, api_error
-from specmock.mocks.core.middleware import RawAnswer, raw_answer
+from specmock.mocks.core.incoming import IncomingRequest, parse_request
+from specmock.mocks.core.middleware import RawAnswer, raw_answer, send_raw
 from specmock.mocks.core.why import explain, refused
 
 if TYPE_CHECKING:
@@ -62,38 +63,30 @@ class BanqerApp:
     def __init__(self, api: BanqerApi) -> None:
         self.api = api
 
-    def answer(self, scope: Scope) -> RawAnswer:
+    def answer(self, request: IncomingRequest) -> RawAnswer:
         """``(status, raw headers, body)`` answering an HTTP request (no Banqer route reads a body)."""
-        full: str = scope["path"]
-        root: str = scope.get("root_path", "")
-        path = full[len(root) :] if root and full.startswith(root) else full
-        method: str = scope["method"]
+        path = request.path
+        method = request.method
         route = match_route(path)
         if route is None:
             shown = _printable(path) or "/"
-            explain(scope, refused("route", f"the spec has no operation {method} {shown}"))
+            request.why = refused("route", f"the spec has no operation {method} {shown}")
             return raw_answer(api_error(404, f"Rota não encontrada: {method} {shown}.", reason="NOT_FOUND"))
         if method not in ("GET", "HEAD"):
             shown = _printable(path)
             message = f"Método {_printable(method)} não disponível em {shown}: a API só aceita GET."
-            explain(scope, refused("route", f"the spec describes only GET on {shown}"))
+            request.why = refused("route", f"the spec describes only GET on {shown}")
             return raw_answer(api_error(405, message, {"Allow": ALLOW}, reason="METHOD_NOT_ALLOWED"))
         operation_id, path_params = route
-        authorization = None
-        for name, value in scope["headers"]:
-            if name == b"authorization":
-                authorization = value.decode("latin-1")
-                break
         try:
-            server = scope.get("server")
-            body = self.api.serve(operation_id, scope["path_params"]["tenant"], authorization,
-                                  scope["query_string"].decode("latin-1"), path_params,
-                                  str(server[0]) if server else "")
+            tenant = request.path_params["tenant"]
+            body = self.api.serve(operation_id, tenant, request.headers.get("authorization"), request.query,
+                                  path_params, request.server_host)
         except ApiFailure as failure:
-            explain(scope, failure.why)
+            request.why = failure.why
             return raw_answer(failure.response)
         except Exception:  # bad input must never surface as a bare 500 page
-            log.exception("banqer: unexpected error on %s %s", method, _printable(full))
+            log.exception("banqer: unexpected error on %s %s", method, _printable(request.full_path))
             return raw_answer(api_error(500, reason="INTERNAL"))
         return 200, [(b"content-length", str(len(body)).encode("ascii")), _CONTENT_TYPE], body
 
@@ -102,6 +95,7 @@ class BanqerApp:
             if scope["type"] == "websocket":
                 await send({"type": "websocket.close", "code": 1000})
             return
-        status, headers, body = self.answer(scope)
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        request = parse_request(scope)
+        answer = self.answer(request)
+        explain(scope, request.why)
+        await send_raw(send, answer)

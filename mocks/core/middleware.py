@@ -20,6 +20,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from specmock.mocks.core.faults import Fault
+from specmock.mocks.core.incoming import NO_BODY, Body, IncomingRequest, parse_request, read_body, strict_json
 from specmock.mocks.core.journal import RESPONSE_PREVIEW, JournalEntry
 from specmock.mocks.core.state import MockApi, MockState
 from specmock.mocks.core.why import WHY
@@ -33,10 +34,10 @@ from specmock.redact import (
     redact_text,
 )
 
+__all__ = ["ControlLayer", "DirectAnswer", "RawAnswer", "raw_answer", "send_raw"]
+
 _JOURNAL_HEADERS = ("authorization", "content-type", "accept", "prefer", "user-agent")
 _BODY_PREVIEW = 4096
-#: Methods whose requests carry no body unless a framing header says so.
-_BODILESS = frozenset({"GET", "HEAD"})
 
 
 def _journal_body(content_type: str, body: bytes) -> Any:
@@ -55,17 +56,6 @@ def _journal_body(content_type: str, body: bytes) -> Any:
     return redact_text(text)  # JSON or a form under another content type still has its secrets masked
 
 
-def _not_json(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
-def _finite(text: str) -> float:
-    number = float(text)
-    if number in (float("inf"), float("-inf")):
-        raise ValueError(f"{text} does not fit a double")
-    return number
-
-
 def _journal_json(text: str) -> Any:
     """A JSON body as the journal keeps it: parsed and masked, or as masked text when that cannot be.
 
@@ -74,7 +64,7 @@ def _journal_json(text: str) -> Any:
     ``\\ud800``, ``1e999``: none can be rendered as JSON again), so such bodies are kept as text.
     """
     try:
-        data = json.loads(text, parse_constant=_not_json, parse_float=_finite)
+        data = strict_json(text)
         if isinstance(data, dict) and isinstance(data.get("query"), str):
             data = _masked_variables(data)
         masked = redact_mapping(data)
@@ -163,11 +153,12 @@ RawAnswer = tuple[int, list[tuple[bytes, bytes]], bytes]
 class DirectAnswer(Protocol):
     """An API app that can give its whole answer at once, for requests whose body it never reads.
 
-    The control layer then sends the answer itself: no ASGI call into the app, no wrapped ``send``
-    or ``receive``. The app must still be a full ASGI app for any other caller.
+    The control layer hands it the request it has parsed already (path below the mount, decoded
+    headers, query string) and sends the answer itself: no ASGI call into the app, no wrapped
+    ``send`` or ``receive``. The app must still be a full ASGI app for any other caller.
     """
 
-    def answer(self, scope: Scope) -> RawAnswer: ...
+    def answer(self, request: IncomingRequest) -> RawAnswer: ...
 
 
 def raw_answer(response: Response) -> RawAnswer:
@@ -175,8 +166,20 @@ def raw_answer(response: Response) -> RawAnswer:
     return response.status_code, response.raw_headers, bytes(response.body)
 
 
+async def send_raw(send: Send, answer: RawAnswer) -> None:
+    """Send a :data:`RawAnswer` as the two ASGI messages of a response."""
+    status, headers, body = answer
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
 class ControlLayer:
-    """Wraps one API's ASGI app with the control plane."""
+    """Wraps one API's ASGI app with the control plane.
+
+    Per request: parse it once, read its body, :meth:`_record` it in the journal, let the control
+    plane :meth:`_intercept` it (413, ``Prefer``, a fault, the rate limit), else let the API answer:
+    :meth:`_answer_directly` when its app is a :class:`DirectAnswer`, :meth:`_respond` over ASGI.
+    """
 
     def __init__(self, api: MockApi, app: ASGIApp, max_body_bytes: int | None = None) -> None:
         self.api = api
@@ -190,125 +193,130 @@ class ControlLayer:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        state = self.state
-        api = self.api
-        headers: dict[str, str] = {}
-        for key, value in scope["headers"]:  # a loop: cheaper than a comprehension on this path
-            headers[key.decode("latin-1").lower()] = value.decode("latin-1")
-        method: str = scope["method"]
-        root = scope.get("root_path", "")
-        full_path: str = scope["path"]
-        path = full_path[len(root) :] if root and full_path.startswith(root) else full_path
-        now = state.clock.now()
+        request = parse_request(scope)
         entry: JournalEntry | None = None
         try:
-            if method in _BODILESS and "content-length" not in headers and "transfer-encoding" not in headers:
-                body, too_large = b"", False  # HTTP/1.1 framing: nothing follows these headers
-            else:
-                body, too_large = await self._read_body(receive, headers)
-            entry = state.journal.add(JournalEntry(
-                0, now, api.name, method, path,
-                _journal_query(scope.get("query_string", b"").decode("latin-1")),
-                _journal_headers(headers),
-                (f"<over {self.max_body_bytes} bytes>" if too_large
-                 else _journal_body(headers.get("content-type", "").lower(), body) if body else None),
-                root,
-            ))
-
-            response: Response | None = None
-            if too_large:
-                response = api.error_response(413, f"Request body larger than {self.max_body_bytes} bytes")
-                entry.why = {"by": "body_limit", "summary": f"the body is over {self.max_body_bytes} bytes"}
-            elif ((prefer := headers.get("prefer")) and state.mock_only_controls
-                  and (code := _preferred_code(prefer)) and code >= 400):
-                response = self._error(code)
-                entry.fault = True
-                entry.why = {"by": "prefer", "summary": f"the request asked for it: Prefer: {prefer}"}
-            elif (fault := state.faults.take(api.name, method, path)) is not None:
-                if fault.delay_ms:
-                    await asyncio.sleep(fault.delay_ms / 1000)
-                response = self._fault_response(fault)
-                entry.fault = True
-                entry.why = _fault_why(fault)
-            elif (retry_after := state.rate_limits.hit(api.name, api.rate_limit_key(headers), now)):
-                response = self._error(429, retry_after=retry_after)
-                entry.why = {"by": "rate_limit", "retry_after": retry_after,
-                             "summary": f"over this API's rate limit for this token; "
-                                        f"retry after {retry_after} s"}
-
-            if response is None and self._answer is not None and not body:
-                status, raw_headers, payload = self._answer(scope)
-                entry.status = status
-                entry.response_headers = raw_headers
-                entry.response_body = payload  # a reference: the journal shows only its start
-                entry.response_size = len(payload)
-                if status >= 400:
-                    entry.why = scope.get(WHY)
-                await send({"type": "http.response.start", "status": status, "headers": raw_headers})
+            # HTTP/1.1 framing: a GET or HEAD without Content-Length or Transfer-Encoding has no body,
+            # so nothing is read from the connection.
+            body = NO_BODY
+            if request.has_body:
+                body = await read_body(receive, request.headers, self.max_body_bytes)
+            entry = self._record(request, body)
+            intercepted = self._intercept(request, body, entry)
+            if intercepted is not None:
+                response, delay_s = intercepted
+                if delay_s:
+                    await asyncio.sleep(delay_s)
+                await self._respond(scope, receive, send, response, body, entry)
+            elif self._answer is not None and not body.data:
+                status, headers, payload = self._answer_directly(request, entry)
+                await send({"type": "http.response.start", "status": status, "headers": headers})
                 await send({"type": "http.response.body", "body": payload})
-                return
-            recorded = entry
-
-            async def send_and_record(message: Message) -> None:
-                if message["type"] == "http.response.start":
-                    recorded.status = message["status"]
-                    recorded.response_headers = list(message.get("headers", ()))
-                elif message["type"] == "http.response.body":
-                    chunk = message.get("body", b"")
-                    kept = recorded.response_body
-                    if len(kept) < RESPONSE_PREVIEW:
-                        recorded.response_body = kept + chunk[: RESPONSE_PREVIEW - len(kept)]
-                    recorded.response_size += len(chunk)
-                await send(message)
-
-            if response is not None:
-                await response(scope, receive, send_and_record)
             else:
-                await self.app(scope, _replay(body, receive), send_and_record)
-                if WHY in scope:
-                    entry.why = scope[WHY]
+                await self._respond(scope, receive, send, None, body, entry)
         except asyncio.CancelledError:
-            # The server is stopping and its grace period is over: the API's own 503 if nothing was
-            # sent yet, then the cancellation goes on (the server ends the request quietly).
-            if entry is None or entry.status == 0:
-                if entry is not None:
-                    entry.status = 503
-                    entry.why = {"by": "shutdown", "summary": "the server stopped before this was answered"}
-                cut = self._error(503)
-                cut.headers["connection"] = "close"
-                with contextlib.suppress(Exception):
-                    await cut(scope, receive, send)
+            await self._cut(scope, receive, send, entry)
             raise
         except Exception:
-            # What a server's error middleware would do: a plain 500 if nothing was sent yet, and the
-            # exception goes on to the server, which logs it.
-            if entry is None or entry.status == 0:
-                if entry is not None:
-                    entry.status = 500
-                await PlainTextResponse("Internal Server Error", status_code=500)(scope, receive, send)
+            await self._failed(scope, receive, send, entry)
             raise
         finally:
             if entry is not None:
                 entry.duration_ms = (time.perf_counter() - started) * 1000
 
-    async def _read_body(self, receive: Receive, headers: dict[str, str]) -> tuple[bytes, bool]:
-        declared = headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > self.max_body_bytes:
-            return b"", True
-        chunks: list[bytes] = []
-        size = 0
-        more = True
-        while more:
-            message = await receive()
-            if message["type"] != "http.request":
-                break
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_body_bytes:
-                return b"", True
-            chunks.append(chunk)
-            more = message.get("more_body", False)
-        return b"".join(chunks), False
+    def _record(self, request: IncomingRequest, body: Body) -> JournalEntry:
+        """The request's journal entry, secrets masked; its status is filled in when it is answered."""
+        headers = request.headers
+        return self.state.journal.add(JournalEntry(
+            0, self.state.clock.now(), self.api.name, request.method, request.path,
+            _journal_query(request.query), _journal_headers(headers),
+            (f"<over {self.max_body_bytes} bytes>" if body.too_large
+             else _journal_body(headers.get("content-type", "").lower(), body.data) if body.data else None),
+            request.base,
+        ))
+
+    def _intercept(self, request: IncomingRequest, body: Body, entry: JournalEntry
+                   ) -> tuple[Response, float] | None:
+        """What the control plane answers in the API's place, and after how many seconds, in order:
+        a body over the limit (413), ``Prefer: code=NNN``, a queued fault, the rate limit; ``None``
+        lets the API answer."""
+        api = self.api
+        state = self.state
+        if body.too_large:
+            entry.why = {"by": "body_limit", "summary": f"the body is over {self.max_body_bytes} bytes"}
+            return api.error_response(413, f"Request body larger than {self.max_body_bytes} bytes"), 0
+        prefer = request.headers.get("prefer")
+        if prefer and state.mock_only_controls and (code := _preferred_code(prefer)) and code >= 400:
+            entry.fault = True
+            entry.why = {"by": "prefer", "summary": f"the request asked for it: Prefer: {prefer}"}
+            return self._error(code), 0
+        fault = state.faults.take(api.name, request.method, request.path)
+        if fault is not None:
+            entry.fault = True
+            entry.why = _fault_why(fault)
+            return self._fault_response(fault), fault.delay_ms / 1000
+        retry_after = state.rate_limits.hit(api.name, api.rate_limit_key(request.headers), entry.time)
+        if retry_after:
+            entry.why = {"by": "rate_limit", "retry_after": retry_after,
+                         "summary": f"over this API's rate limit for this token; retry after {retry_after} s"}
+            return self._error(429, retry_after=retry_after), 0
+        return None
+
+    def _answer_directly(self, request: IncomingRequest, entry: JournalEntry) -> RawAnswer:
+        """The DirectAnswer app's whole answer, recorded in ``entry`` (and why, when it refused)."""
+        assert self._answer is not None
+        answer = status, headers, payload = self._answer(request)
+        entry.status = status
+        entry.response_headers = headers
+        entry.response_body = payload  # a reference: the journal shows only its start
+        entry.response_size = len(payload)
+        if status >= 400:
+            entry.why = request.why
+        return answer
+
+    async def _respond(self, scope: Scope, receive: Receive, send: Send, response: Response | None,
+                       body: Body, entry: JournalEntry) -> None:
+        """``response``, or else the API's answer over ASGI (and the API's why), recorded in ``entry``."""
+
+        async def send_and_record(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                entry.status = message["status"]
+                entry.response_headers = list(message.get("headers", ()))
+            elif message["type"] == "http.response.body":
+                chunk = message.get("body", b"")
+                kept = entry.response_body
+                if len(kept) < RESPONSE_PREVIEW:
+                    entry.response_body = kept + chunk[: RESPONSE_PREVIEW - len(kept)]
+                entry.response_size += len(chunk)
+            await send(message)
+
+        if response is not None:
+            await response(scope, receive, send_and_record)
+        else:
+            await self.app(scope, _replay(body.data, receive), send_and_record)
+            if WHY in scope:
+                entry.why = scope[WHY]
+
+    async def _cut(self, scope: Scope, receive: Receive, send: Send, entry: JournalEntry | None) -> None:
+        """The server is stopping and its grace period is over: the API's own 503 if nothing was sent
+        yet (the cancellation then goes on, and the server ends the request quietly)."""
+        if entry is None or entry.status == 0:
+            if entry is not None:
+                entry.status = 503
+                entry.why = {"by": "shutdown", "summary": "the server stopped before this was answered"}
+            cut = self._error(503)
+            cut.headers["connection"] = "close"
+            with contextlib.suppress(Exception):
+                await cut(scope, receive, send)
+
+    @staticmethod
+    async def _failed(scope: Scope, receive: Receive, send: Send, entry: JournalEntry | None) -> None:
+        """What a server's error middleware would do: a plain 500 if nothing was sent yet (the
+        exception goes on to the server, which logs it)."""
+        if entry is None or entry.status == 0:
+            if entry is not None:
+                entry.status = 500
+            await PlainTextResponse("Internal Server Error", status_code=500)(scope, receive, send)
 
     def _error(self, status: int, retry_after: int | None = None) -> Response:
         wait = str(retry_after if retry_after is not None else 1)

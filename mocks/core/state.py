@@ -7,8 +7,6 @@ the shared parts of :class:`MockState`; the core never imports an API mock.
 from __future__ import annotations
 
 import abc
-import logging
-import threading
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -17,6 +15,7 @@ from starlette.types import ASGIApp
 
 from specmock.mocks.core.clock import Clock
 from specmock.mocks.core.faults import FaultQueue
+from specmock.mocks.core.firstuse import BuildFailed, OnFirstUse
 from specmock.mocks.core.hosts import LOOPBACK_NAMES
 from specmock.mocks.core.journal import Journal
 from specmock.mocks.core.ratelimit import RateLimiter
@@ -25,7 +24,9 @@ from specmock.mocks.core.tokens import SigningKey, TokenRegistry
 if TYPE_CHECKING:
     from specmock.mocks.config import MockConfig
 
-log = logging.getLogger("specmock.mocks")
+
+
+__all__ = ["ApiLoadError", "HostedApi", "HostedApis", "MockApi", "MockState"]
 
 
 class MockApi(abc.ABC):
@@ -74,16 +75,16 @@ class MockApi(abc.ABC):
         return {"mount": self.mount_path}
 
 
-class ApiLoadError(RuntimeError):
+class ApiLoadError(BuildFailed):
     """An API hosted on first use could not be built; every later use raises this again."""
 
 
 class HostedApi:
     """One API of a :class:`MockState`, known by name and mount path, built already or on first use.
 
-    :meth:`load` builds it once, whichever thread asks first; the others wait for that build. A
-    failed build is not retried: it is logged once and every later :meth:`load` raises
-    :class:`ApiLoadError` with the same message.
+    :meth:`load` builds it once (:class:`~specmock.mocks.core.firstuse.OnFirstUse`): whichever thread
+    asks first builds, the others wait; a failed build is logged once and every later :meth:`load`
+    raises :class:`ApiLoadError` with the same message.
     """
 
     def __init__(self, name: str, mount_path: str, build: Callable[[], MockApi] | None = None,
@@ -92,39 +93,25 @@ class HostedApi:
             raise TypeError("HostedApi takes either a built api or a build function")
         self.name = name
         self.mount_path = mount_path
-        self._build = build
-        self._api = api
-        self._error: tuple[str, BaseException] | None = None
-        self._lock = threading.Lock()
+        what = f"the {name} mock could not be loaded"
+        self._api: OnFirstUse[MockApi] = (
+            OnFirstUse.built(api, what) if api is not None
+            else OnFirstUse(build, what, error=ApiLoadError)
+        )
 
     @property
     def api(self) -> MockApi | None:
         """The API if it is built, else ``None`` (never builds it)."""
-        return self._api
+        return self._api.value
 
     @property
     def error(self) -> str | None:
         """Why building the API failed, if it did."""
-        return self._error[0] if self._error else None
+        return self._api.error
 
     def load(self) -> MockApi:
         """The API, built now if it is not yet; raises :class:`ApiLoadError` if that fails."""
-        api = self._api
-        if api is None:
-            with self._lock:
-                if self._api is None and self._error is None and self._build is not None:
-                    try:
-                        self._api = self._build()
-                    except Exception as exc:
-                        message = f"the {self.name} mock could not be loaded: {type(exc).__name__}: {exc}"
-                        log.error("specmock: %s", message, exc_info=exc)
-                        self._error = (message, exc)
-                api = self._api
-            if api is None:
-                assert self._error is not None
-                # A new exception each time: re-raising one instance would grow its traceback forever.
-                raise ApiLoadError(self._error[0]) from self._error[1]
-        return api
+        return self._api.get()
 
 
 class HostedApis(Mapping[str, MockApi]):

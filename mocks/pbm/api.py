@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import shlex
 from collections.abc import Mapping
+from functools import cached_property
 from typing import Any
 
 from graphql import GraphQLSchema, build_schema
@@ -25,6 +26,7 @@ from specmock.mocks.pbm.errors import http_error_body, json_response
 from specmock.mocks.pbm.limits import MAX_DEPTH, MAX_FIELDS, QueryLimitsRule, limits_rule
 from specmock.mocks.pbm.resolvers import Resolvers
 from specmock.mocks.pbm.routes import GraphQLHttpApp
+from specmock.mocks.pbm.settings import PbmSettings
 from specmock.mocks.pbm.store import PbmStore
 
 __all__ = ["DEMO_LOGIN", "DEMO_PASSWORD", "PbmApi"]
@@ -52,6 +54,11 @@ class PbmApi(MockApi):
         self.store = PbmStore(state.config.seed)
         self.resolvers = Resolvers(state, self.store)
 
+    @cached_property
+    def settings(self) -> PbmSettings:
+        """This API's section of the config."""
+        return PbmSettings.of(self.state)
+
     def build_app(self) -> ASGIApp:
         return GraphQLHttpApp(self)
 
@@ -74,13 +81,13 @@ class PbmApi(MockApi):
 
     def banner(self, base_url: str) -> list[str]:
         url = self.graphql_url(base_url)
-        account = self.state.config.pbm_accounts.get(DEMO_LOGIN)
+        account = self.settings.accounts.get(DEMO_LOGIN)
         password = account.password if account else DEMO_PASSWORD
         arguments = f"login: {json.dumps(DEMO_LOGIN)}, password: {json.dumps(password)}"
         query = f"mutation {{ createToken({arguments}) {{ token }} }}"
         body = json.dumps({"query": query}, ensure_ascii=False)
-        extra = sorted(set(self.state.config.pbm_accounts) - {DEMO_LOGIN})
-        ttl = self.state.config.pbm_token_ttl
+        extra = sorted(set(self.settings.accounts) - {DEMO_LOGIN})
+        ttl = self.settings.token_ttl
         lines = [
             f"Funcional PBM    {url}  (GraphQL; POST, or GET for queries)",
             f"  demo login {DEMO_LOGIN} / password {password}"
@@ -95,8 +102,8 @@ class PbmApi(MockApi):
         return {
             "mount": self.mount_path,
             "graphql": self.graphql_url(base_url),
-            "logins": sorted(self.state.config.pbm_accounts),
-            "token_ttl": self.state.config.pbm_token_ttl,
+            "logins": sorted(self.settings.accounts),
+            "token_ttl": self.settings.token_ttl,
             "programs": {str(p): sorted(o) for p, o in data.PROGRAM_ORIGINS.items()},
             "patients": len(self.store.patients),
             "optins": len(self.store.optins),

@@ -28,6 +28,9 @@ import jwt
 from specmock.mocks.core.state import MockState
 from specmock.mocks.core.tokens import TokenRecord
 from specmock.mocks.pbm.data import Identity, identity_for
+from specmock.mocks.pbm.settings import PbmSettings
+
+__all__ = ["API_NAME", "ISSUER", "authenticate", "bearer_token", "check_credentials", "issue_token"]
 
 API_NAME = "pbm"
 ISSUER = "SSO"
@@ -41,7 +44,7 @@ def _identity(login: str, seed: int) -> Identity:
 
 def check_credentials(state: MockState, login: str, password: str) -> bool:
     """Whether ``login``/``password`` is a configured account (constant-time password compare)."""
-    account = state.config.pbm_accounts.get(login)
+    account = PbmSettings.of(state).accounts.get(login)
     if account is None:
         return False
     return hmac.compare_digest(account.password.encode("utf-8", "surrogatepass"),
@@ -52,7 +55,7 @@ def issue_token(state: MockState, login: str) -> str:
     """A fresh JWT for ``login``, registered as active until ``iat + pbm_token_ttl``."""
     person = _identity(login, state.config.seed)
     iat = int(state.clock.now())
-    exp = iat + int(state.config.pbm_token_ttl)
+    exp = iat + int(PbmSettings.of(state).token_ttl)
     jti = "".join(secrets.choice(_JTI_ALPHABET) for _ in range(16))
     claims: dict[str, Any] = {
         "iat": iat,

@@ -11,7 +11,7 @@ The request path, in order, each step answering with its own documented error:
 3. the operation — chosen by ``operationName``; a mutation over ``GET`` is 405;
 4. execution — variables coerced (400 ``BAD_USER_INPUT``), then the resolvers; field errors
    (the token check) are answered with HTTP 200 and ``data: null``. A query already answered
-   successfully is replayed from :mod:`~specmock.mocks.pbm.cache` after the same token check.
+   successfully is replayed from a bounded cache after the same token check (see :class:`CachedResult`).
 
 Anything unexpected is logged and answered 500 in the same GraphQL shape, never as a bare page.
 """
@@ -40,14 +40,8 @@ from graphql import (
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from specmock.mocks.core.cache import BoundedCache
 from specmock.mocks.core.why import explain, refused, token_refused
-from specmock.mocks.pbm.cache import (
-    CACHEABLE_QUERY_CHARS,
-    RESULT_CACHE_SIZE,
-    CachedResult,
-    ResultCache,
-    result_key,
-)
 from specmock.mocks.pbm.errors import (
     MEDIA_TYPE,
     FieldError,
@@ -101,6 +95,45 @@ def _json(text: str | bytes, what: str) -> Any:
         raise RequestError.bad_request(f"{what} is not valid JSON: {exc}") from None
 
 
+# -- query results answered again ------------------------------------------------------------------
+# Every ``Query`` field is a pure function of its arguments over the immutable catalogue (and
+# introspection of the fixed schema), so a successful query (same text, operation and variables)
+# answers the same bytes every time. Only the token check is repeated, for the root field whose
+# resolver asked for the token first, so an expired token still gets its UNAUTHENTICATED body.
+# Mutations are never kept.
+
+RESULT_CACHE_SIZE = 256
+RESULT_CACHE_BYTES = 16 << 20
+#: Bodies and query texts above these sizes are not kept.
+CACHEABLE_RESULT_BYTES = 256 * 1024
+CACHEABLE_QUERY_CHARS = 64 * 1024
+
+ResultKey = tuple[str, str | None, str]
+
+
+@dataclass(frozen=True)
+class CachedResult:
+    """The body of a successful query, and the root field whose resolver checked the token first."""
+
+    body: bytes
+    token_field: str | None
+
+
+def result_key(query: str, operation_name: str | None, variables: dict[str, Any] | None) -> ResultKey | None:
+    """The cache key of a request, or ``None`` when it should not be kept."""
+    if len(query) > CACHEABLE_QUERY_CHARS:
+        return None
+    try:
+        encoded = json.dumps(variables, sort_keys=True, separators=(",", ":")) if variables else ""
+    except (RecursionError, TypeError, ValueError):
+        return None
+    return query, operation_name, encoded
+
+
+def _key_size(key: ResultKey) -> int:
+    return len(key[0]) + len(key[1] or "") + len(key[2])
+
+
 class GraphQLHttpApp:
     """The ASGI app behind ``/pbm``: one GraphQL endpoint over one schema and one resolver set."""
 
@@ -110,7 +143,8 @@ class GraphQLHttpApp:
         self.root_value = api.resolvers.root_value()
         self.limits_rule: type[QueryLimitsRule] = api.limits_rule
         self.prepare = lru_cache(maxsize=CACHE_SIZE)(self._prepare)
-        self.results = ResultCache(RESULT_CACHE_SIZE)
+        self.results: BoundedCache[ResultKey, CachedResult] = BoundedCache(
+            RESULT_CACHE_SIZE, RESULT_CACHE_BYTES)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -171,8 +205,9 @@ class GraphQLHttpApp:
         response = self._render(result, variables)
         if context.refused:
             explain(scope, token_refused(context.refused))
-        if key is not None and not result.errors:
-            self.results.put(key, CachedResult(bytes(response.body), context.token_field))
+        if key is not None and not result.errors and len(response.body) <= CACHEABLE_RESULT_BYTES:
+            body = bytes(response.body)
+            self.results.put(key, CachedResult(body, context.token_field), len(body) + _key_size(key))
         return response
 
     @staticmethod

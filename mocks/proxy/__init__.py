@@ -6,13 +6,14 @@ shape (502/504 answers) and the request validators compiled from the OpenAPI fil
 holds only what belongs to no layer. ``specmock proxy`` (``specmock/cli.py``) serves it.
 """
 
-from specmock.mocks.proxy.app import ProxyApp, create_proxy_app
+from specmock.mocks.proxy.app import PROXY_SERVER_OPTIONS, ProxyApp, create_proxy_app
 from specmock.mocks.proxy.drift import DriftReport
 from specmock.mocks.proxy.findings import Finding
 from specmock.mocks.proxy.upstreams import API_NAMES, ProxyTarget, UpstreamError, parse_targets
 
 __all__ = [
     "API_NAMES",
+    "PROXY_SERVER_OPTIONS",
     "DriftReport",
     "Finding",
     "ProxyApp",

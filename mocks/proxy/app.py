@@ -13,6 +13,8 @@ clears it) and ``/__mock__/requests`` the journal, each entry with its findings.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import json
 import logging
 import ssl
@@ -22,8 +24,9 @@ from collections.abc import AsyncIterator, Mapping
 from typing import Any, Protocol
 from urllib.parse import parse_qs, parse_qsl, unquote, urlencode
 
-import httpx
+import aiohttp
 from starlette.types import Receive, Scope, Send
+from yarl import URL
 
 from specmock.mocks.core.journal import Journal, JournalEntry
 from specmock.mocks.proxy.drift import DriftReport
@@ -31,7 +34,7 @@ from specmock.mocks.proxy.openapi_check import Check, Exchange
 from specmock.mocks.proxy.upstreams import ProxyTarget, error_response
 from specmock.redact import MASK, redact_header
 
-__all__ = ["MAX_CHECKED_BODY", "ProxyApp", "create_proxy_app"]
+__all__ = ["MAX_CHECKED_BODY", "PROXY_SERVER_OPTIONS", "ProxyApp", "create_proxy_app"]
 
 log = logging.getLogger("specmock.proxy")
 
@@ -40,23 +43,31 @@ ADMIN = "/__mock__"
 MAX_CHECKED_BODY = 8 * 1024 * 1024
 #: Request bodies kept for checking, at most (larger ones still reach the upstream whole).
 MAX_CHECKED_REQUEST = 8 * 1024 * 1024
+#: The longest response header line accepted from an upstream (aiohttp's default is 8 KiB).
+MAX_HEADER_LINE = 64 * 1024
 #: RFC 9110 §7.6.1 hop-by-hop fields, plus Host (the upstream's own is sent).
 HOP_BY_HOP = frozenset(
     {
-        b"connection",
-        b"keep-alive",
-        b"proxy-authenticate",
-        b"proxy-authorization",
-        b"proxy-connection",
-        b"te",
-        b"trailer",
-        b"trailers",
-        b"transfer-encoding",
-        b"upgrade",
-        b"host",
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "trailers",
+        "transfer-encoding",
+        "upgrade",
+        "host",
     }
 )
+HOP_BY_HOP_RAW = frozenset(name.encode("latin-1") for name in HOP_BY_HOP)
+#: Headers aiohttp would add to a request that lacks them; the proxy sends only what the client sent.
+_NEVER_ADDED = ("Accept", "Accept-Encoding", "User-Agent", "Content-Type")
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+#: uvicorn options for serving the proxy: the upstream's Date and Server reach the client alone (not
+#: beside uvicorn's own), and X-Forwarded-* need no parsing (the proxy never reads the client address).
+PROXY_SERVER_OPTIONS: dict[str, Any] = {"server_header": False, "date_header": False, "proxy_headers": False}
 
 
 class Checker(Protocol):
@@ -80,7 +91,7 @@ def build_checker(api: str) -> Checker:
 
 
 class _ClientGone(Exception):
-    pass
+    """The client hung up while its request body was being read."""
 
 
 class ProxyApp:
@@ -92,32 +103,50 @@ class ProxyApp:
         *,
         timeout: float = 30.0,
         journal_size: int = 1000,
-        transport: httpx.AsyncBaseTransport | None = None,
         verify_tls: bool = True,
+        max_connections: int = 200,
     ) -> None:
         self.targets = sorted(targets, key=lambda t: -len(t.mount))
         self.timeout = timeout
         self.report = DriftReport()
         self.journal = Journal(journal_size)
         self.checkers: dict[str, Checker] = {t.api: build_checker(t.api) for t in targets}
-        self._transport = transport
         self._verify = verify_tls
-        self._pool: httpx.AsyncBaseTransport | None = None
-        self._timeouts = httpx.Timeout(timeout).as_dict()
+        self._max_connections = max_connections
+        self._session: aiohttp.ClientSession | None = None
+        # connect covers waiting for a free pooled connection too; sock_read is the longest silence
+        # while an answer is awaited or streamed.
+        self._timeouts = aiohttp.ClientTimeout(total=None, connect=timeout, sock_read=timeout)
+        #: One future per exchange whose answer is out (or going out) but not yet checked.
+        self._unchecked: set[asyncio.Future[None]] = set()
 
-    def _upstream(self) -> httpx.AsyncBaseTransport:
-        # httpx's transport itself, not its client: a proxy needs none of the client's cookies,
-        # authentication, redirect handling or default headers, and each costs time per request.
-        if self._pool is None:
-            self._pool = self._transport or httpx.AsyncHTTPTransport(
-                verify=self._verify, limits=httpx.Limits(max_connections=200, max_keepalive_connections=100)
+    def _upstream(self) -> aiohttp.ClientSession:
+        # One keep-alive pool for every upstream, made in the serving loop on first use. aiohttp keeps
+        # idle connections per host in a queue, so taking one costs the same whatever the pool's
+        # size, and parses answers in C. The session adds nothing the client did not send: no
+        # cookies, no default headers, no decompression, and redirects are handed back (per request).
+        session = self._session
+        if session is None or session.closed:
+            session = self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=self._max_connections, ssl=self._verify),
+                cookie_jar=aiohttp.DummyCookieJar(),
+                skip_auto_headers=_NEVER_ADDED,
+                auto_decompress=False,
+                timeout=self._timeouts,
+                max_line_size=MAX_HEADER_LINE,
+                max_field_size=MAX_HEADER_LINE,
             )
-        return self._pool
+        return session
 
     async def aclose(self) -> None:
-        if self._pool is not None:
-            await self._pool.aclose()
-            self._pool = None
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def settled(self) -> None:
+        """Wait until every answer already on its way to a client has been checked and recorded."""
+        if self._unchecked:
+            await asyncio.wait(list(self._unchecked))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -146,6 +175,7 @@ class ProxyApp:
             if message["type"] == "lifespan.startup":
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                await self.settled()
                 await self.aclose()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
@@ -164,25 +194,29 @@ class ProxyApp:
         started = time.perf_counter()
         method: str = scope["method"]
         raw_query = scope.get("query_string", b"").decode("latin-1")
-        incoming: list[tuple[bytes, bytes]] = scope["headers"]
-        named = {
-            token.strip().lower().encode("latin-1")
-            for name, value in incoming
-            if name == b"connection"
-            for token in value.decode("latin-1").split(",")
-        }
-        forwarded = [
-            (name, value) for name, value in incoming if name not in HOP_BY_HOP and name not in named
-        ]
-        lower = {name.decode("latin-1"): value.decode("latin-1") for name, value in incoming}
+        lower: dict[str, str] = {}  # every request header (names are lower-case in ASGI), for the check
+        forwarded: list[tuple[str, str]] = []
+        named: set[str] = set()  # the fields Connection names are hop-by-hop too
+        for raw_name, raw_value in scope["headers"]:
+            name, value = raw_name.decode("latin-1"), raw_value.decode("latin-1")
+            lower[name] = value
+            if name not in HOP_BY_HOP:
+                forwarded.append((name, value))
+            elif name == "connection":
+                named.update(token.strip().lower() for token in value.split(","))
+        if named - HOP_BY_HOP:
+            forwarded = [(name, value) for name, value in forwarded if name not in named]
         has_body = "content-length" in lower or "transfer-encoding" in lower
         sent_body: list[bytes] = []
+        client_gone = False
 
         async def body() -> AsyncIterator[bytes]:
+            nonlocal client_gone
             size = 0
             while True:
                 message = await receive()
                 if message["type"] == "http.disconnect":
+                    client_gone = True
                     raise _ClientGone
                 chunk = message.get("body", b"")
                 if chunk:
@@ -193,40 +227,41 @@ class ProxyApp:
                 if not message.get("more_body", False):
                     return
 
-        request = httpx.Request(
-            method,
-            target.url(params, rest, raw_query),
-            headers=forwarded,
-            content=body() if has_body else None,
-            extensions={"timeout": self._timeouts},
-        )
         exchange = Exchange(method, unquote(rest) or "/", raw_query, lower, b"", full_path=scope["path"])
         try:
-            response = await self._upstream().handle_async_request(request)
-        except _ClientGone:
+            response = await self._upstream().request(
+                method,
+                URL(target.url(params, rest, raw_query), encoded=True),
+                headers=forwarded,
+                data=body() if has_body else None,
+                allow_redirects=False,
+            )
+        except (aiohttp.ClientError, TimeoutError, _ClientGone) as exc:
+            if client_gone:
+                return
+            timed_out = isinstance(exc, TimeoutError)
+            status, kind = (504, "timeout") if timed_out else (502, _failure_kind(exc))
+            await self._upstream_failed(target, exchange, scope, send, status, kind, exc, started)
             return
-        except httpx.TimeoutException as exc:
-            await self._upstream_failed(target, exchange, scope, send, 504, "timeout", exc, started)
-            return
-        except httpx.TransportError as exc:
-            await self._upstream_failed(target, exchange, scope, send, 502, _failure_kind(exc), exc, started)
-            return
+        status = response.status
         kept: list[bytes] | None = []
         size = 0
+        whole = False  # the whole answer came from the upstream: it is checked, whatever the client does
+        unchecked: asyncio.Future[None] | None = None
         try:
             await send(
                 {
                     "type": "http.response.start",
-                    "status": response.status_code,
+                    "status": status,
                     "headers": [
-                        (name.lower(), value)
-                        for name, value in response.headers.raw
-                        if name.lower() not in HOP_BY_HOP
+                        (name, value)
+                        for name, value in ((n.lower(), v) for n, v in response.raw_headers)
+                        if name not in HOP_BY_HOP_RAW
                     ],
                 }
             )
             pending = b""  # one chunk held back, so that the last one goes out with more_body=False
-            async for chunk in response.aiter_raw():
+            async for chunk in response.content.iter_any():
                 if kept is not None:
                     size += len(chunk)
                     if size > MAX_CHECKED_BODY:
@@ -236,20 +271,29 @@ class ProxyApp:
                 if pending:
                     await send({"type": "http.response.body", "body": pending, "more_body": True})
                 pending = chunk
+            whole = True
+            unchecked = asyncio.get_running_loop().create_future()
+            self._unchecked.add(unchecked)
             await send({"type": "http.response.body", "body": pending, "more_body": False})
-        except httpx.TransportError as exc:  # the answer broke off: the client sees a cut connection
-            kind = "timeout" if isinstance(exc, httpx.TimeoutException) else "answer cut off"
-            self._record_failure(target, exchange, response.status_code, kind, exc, started)
-            return
+        except (aiohttp.ClientError, TimeoutError) as exc:  # the answer broke off: the client sees a cut
+            if not whole:
+                kind = "timeout" if isinstance(exc, TimeoutError) else "answer cut off"
+                self._record_failure(target, exchange, status, kind, exc, started)
         except OSError:  # the client went away while the answer streamed
-            return
+            pass
         finally:
-            await response.aclose()
-        exchange.request_body = b"".join(sent_body)
-        exchange.status = response.status_code
-        exchange.response_headers = {k.lower(): v for k, v in response.headers.items()}
-        exchange.response_body = _decoded(kept, response.headers.get("content-encoding"))
-        self._check(target, exchange, started)
+            if whole:
+                response.release()
+                exchange.request_body = b"".join(sent_body)
+                exchange.status = status
+                exchange.response_headers = {k.lower(): v for k, v in response.headers.items()}
+                exchange.response_body = _decoded(kept, response.headers.get("content-encoding"))
+                self._check(target, exchange, started)
+            else:
+                response.close()
+            if unchecked is not None:
+                self._unchecked.discard(unchecked)
+                unchecked.set_result(None)
 
     def _check(self, target: ProxyTarget, exchange: Exchange, started: float) -> None:
         try:
@@ -351,6 +395,8 @@ class ProxyApp:
     async def _admin(self, scope: Scope, receive: Receive, send: Send) -> None:
         path, method = scope["path"].rstrip("/"), scope["method"]
         query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+        # An answer the client already has is in the report and the journal before either is read.
+        await self.settled()
         if path == ADMIN + "/drift" and method in ("GET", "HEAD"):
             if query.get("format", [""])[-1] in ("markdown", "md"):
                 await _send(send, 200, self.report.to_markdown().encode(), b"text/markdown; charset=utf-8")
@@ -423,23 +469,40 @@ def _why_drift(check: Check) -> dict[str, Any]:
 def _query_shape(query: str) -> str:
     """The query string with every value but small numbers masked: GraphQL variables, filters and
     tokens can hold secrets under any name, and the journal only needs to tell requests apart."""
+    if not query:
+        return ""
+    # Clients send the same query strings again and again: the masked form of short ones is kept.
+    return _masked_query(query) if len(query) <= _REMEMBERED_QUERY else _mask_query(query)
+
+
+_REMEMBERED_QUERY = 1024
+
+
+@functools.lru_cache(maxsize=512)
+def _masked_query(query: str) -> str:
+    return _mask_query(query)
+
+
+def _mask_query(query: str) -> str:
     pairs = parse_qsl(query, keep_blank_values=True)
     return urlencode(
         [(name, value if value.isdigit() and len(value) <= 6 else MASK) for name, value in pairs], safe="*"
     )
 
 
-def _failure_kind(exc: httpx.TransportError) -> str:
+def _failure_kind(exc: BaseException) -> str:
     causes: list[BaseException] = []
     cause: BaseException | None = exc
     while cause is not None and len(causes) < 10:
         causes.append(cause)
+        if isinstance(cause, aiohttp.ClientConnectorError):
+            causes.append(cause.os_error)
         cause = cause.__cause__ or cause.__context__
-    if any(isinstance(c, ssl.SSLError) for c in causes) or "ssl" in repr(exc).lower():
+    if any(isinstance(c, ssl.SSLError | aiohttp.ClientSSLError) for c in causes):
         return "TLS error"
     if any(isinstance(c, ConnectionRefusedError) for c in causes):
         return "connection refused"
-    if isinstance(exc, httpx.ConnectError):
+    if isinstance(exc, aiohttp.ClientConnectorError):
         return "connection failed"
     return "upstream protocol error"
 

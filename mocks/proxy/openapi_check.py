@@ -29,6 +29,8 @@ _METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 #: Bodies up to this size have their check result kept, at most this many results.
 _CACHED_BODY = 64 * 1024
 _CACHED_RESULTS = 256
+#: Longest path plus query string of an exchange whose whole check is kept.
+_CACHED_TARGET = 2048
 #: Errors reported per body; the rest of a broken body only repeats them.
 _MAX_BODY_ERRORS = 10
 
@@ -121,6 +123,21 @@ class OpenApiChecker:
         # The check of a body is a pure function of its bytes: answers repeat (polling, paging the
         # same filters), so recent results are kept, by schema and body.
         self._results: dict[tuple[str, bytes], tuple[list[Any], frozenset[str]]] = {}
+        # A whole check is a pure function of the parts of an exchange it reads: a read (no request
+        # body, which may carry credentials or personal data) seen again is not checked again.
+        self._checks: dict[tuple[Any, ...], Check] = {}
+        self._pointers: dict[str, dict[tuple[str, str], str]] = {}
+        self._request_header_names = tuple(
+            sorted(
+                {
+                    name.lower()
+                    for route in self._routes
+                    for (where, name) in self._param_pointers(route)
+                    if where == "header"
+                }
+            )
+        )
+        self._response_header_names = ("content-type", *sorted(self._declared_response_headers()))
         self._lock = threading.Lock()
 
     # -- compiled parts, made on first use ----------------------------------------------------
@@ -152,9 +169,52 @@ class OpenApiChecker:
                     return route, found.groupdict()
         return None
 
+    def _declared_response_headers(self) -> set[str]:
+        names: set[str] = set()
+        for route in self._routes:
+            responses_pointer = join(route.pointer, "responses")
+            for key, response in (self.doc.node(route.pointer).get("responses") or {}).items():
+                _, resolved = self.doc.resolve(join(responses_pointer, key), response)
+                names.update(name.lower() for name in (resolved.get("headers") or {}))
+        return names
+
     # -- the check ----------------------------------------------------------------------------
 
     def check(self, exchange: Exchange) -> Check:
+        """The check of ``exchange``; a read answered again with the same bytes is not checked again."""
+        key = self._key(exchange)
+        if key is not None and (cached := self._checks.get(key)) is not None:
+            return cached
+        check = self._check(exchange)
+        if key is not None:
+            with self._lock:
+                self._checks[key] = check
+                while len(self._checks) > _CACHED_RESULTS:
+                    self._checks.pop(next(iter(self._checks)))
+        return check
+
+    def _key(self, exchange: Exchange) -> tuple[Any, ...] | None:
+        """Everything :meth:`_check` reads of ``exchange``, or ``None`` if its check is not kept."""
+        body = exchange.response_body
+        if (
+            exchange.request_body
+            or body is None
+            or len(body) > _CACHED_BODY
+            or len(exchange.path) + len(exchange.query) > _CACHED_TARGET
+        ):
+            return None
+        sent, received = exchange.request_headers, exchange.response_headers or {}
+        return (
+            exchange.method,
+            exchange.path,
+            exchange.query,
+            tuple(sent.get(name) for name in self._request_header_names),
+            exchange.status,
+            tuple(received.get(name) for name in self._response_header_names),
+            body,
+        )
+
+    def _check(self, exchange: Exchange) -> Check:
         matched = self.match(exchange.method, exchange.path)
         if matched is None:
             method = "GET" if exchange.method == "HEAD" else exchange.method
@@ -203,12 +263,16 @@ class OpenApiChecker:
     # -- request ------------------------------------------------------------------------------
 
     def _param_pointers(self, route: _Route) -> dict[tuple[str, str], str]:
-        found: dict[tuple[str, str], str] = {}
+        found = self._pointers.get(route.pointer)
+        if found is not None:
+            return found
+        found = {}
         item_pointer = route.pointer.rsplit("/", 1)[0]
         for owner in (item_pointer, route.pointer):
             for index, raw in enumerate(self.doc.node(owner).get("parameters") or []):
                 pointer, param = self.doc.resolve(join(owner, "parameters", index), raw)
                 found[(param["in"], param["name"])] = pointer
+        self._pointers[route.pointer] = found
         return found
 
     def _check_request(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -41,12 +41,24 @@ class ProxyTarget:
     def mount(self) -> str:
         return MOUNTS[self.api]
 
-    @property
+    @cached_property
     def pattern(self) -> re.Pattern[str]:
         return _mount_pattern(self.mount)
 
+    @cached_property
+    def _parts(self) -> tuple[str, ...]:
+        # The upstream split once: literal text at even places, parameter names at odd ones.
+        return tuple(_PARAM.split(self.upstream))
+
     def url(self, params: dict[str, str], rest: str, query: str) -> str:
-        base = _PARAM.sub(lambda m: params.get(m.group(1), m.group(0)), self.upstream)
+        parts = self._parts
+        base = (
+            parts[0]
+            if len(parts) == 1
+            else "".join(
+                params.get(part, "{" + part + "}") if index % 2 else part for index, part in enumerate(parts)
+            )
+        )
         return base + rest + (f"?{query}" if query else "")
 
 

@@ -1,6 +1,6 @@
 """The app's short paths give what Starlette's own would: the mount split, the direct answer, no body read.
 
-Requests to a hosted API skip Starlette's router (the mount is found by splitting the path), the
+Requests to a hosted API skip Starlette's router (the mount dispatcher splits the path), the
 Banqer app hands its whole answer to the control layer (no ASGI call), and a GET with no framing
 header is not read from the connection. Each is held here against the long path it replaces.
 """
@@ -18,8 +18,10 @@ from hypothesis import strategies as st
 from starlette.applications import Starlette
 from starlette.routing import Match, Mount
 
-from specmock.mocks.app import _MountPrefix, create_app, create_state
+from specmock.mocks.app import create_app, create_state
+from specmock.mocks.core.cache import BoundedCache
 from specmock.mocks.core.middleware import ControlLayer
+from specmock.mocks.dispatch import PATH_CHARS_REMEMBERED, MountPath
 from tests.mocks.banqer.support import API, DOCUMENTED_FICHA_ID, bearer, fetch_token, make_app, raw_client
 from tests.mocks.toy_api import ToyApi
 
@@ -39,7 +41,7 @@ def _noop(scope: Any, receive: Any, send: Any) -> None:
 @given(mount_path=st.sampled_from(_MOUNT_PATHS), path=_PATHS)
 def test_splitting_matches_exactly_what_the_mount_regex_matches(mount_path: str, path: str) -> None:
     mount = Mount(mount_path, app=_noop)
-    prefix = _MountPrefix.of(mount)
+    prefix = MountPath.parse(mount_path)
     assert prefix is not None
     match, child = mount.matches({"type": "http", "path": path, "root_path": ""})
     found = prefix.match(path)
@@ -53,9 +55,9 @@ def test_splitting_matches_exactly_what_the_mount_regex_matches(mount_path: str,
 
 
 def test_mounts_the_split_cannot_mirror_are_left_to_the_router() -> None:
-    assert _MountPrefix.of(Mount("/{tenant}/x", app=_noop)) is None  # the first segment picks the mount
-    assert _MountPrefix.of(Mount("/x/{n:int}", app=_noop)) is None  # a converter other than str
-    assert _MountPrefix.of(Mount("/x/pre{n}", app=_noop)) is None
+    assert MountPath.parse("/{tenant}/x") is None  # the first segment picks the mount
+    assert MountPath.parse("/x/{n:int}") is None  # a converter other than str
+    assert MountPath.parse("/x/pre{n}") is None
 
 
 _BANQER_PATHS = st.sampled_from([
@@ -82,18 +84,18 @@ def _exchange(client: httpx.Client, method: str, url: str, headers: dict[str, st
 
 def _long_way(app: Starlette) -> Any:
     """Every short path of ``app`` turned off: Starlette's router, and the Banqer app called over ASGI."""
-    saved = app._prefixes  # type: ignore[attr-defined]
+    saved = app.dispatcher  # type: ignore[attr-defined]
     layers = [route.app for route in app.router.routes if isinstance(route.app, ControlLayer)]
     answers = [layer._answer for layer in layers]
 
     class Restore:
         def __enter__(self) -> None:
-            app._prefixes = None  # type: ignore[attr-defined]
+            app.dispatcher = None  # type: ignore[attr-defined]
             for layer in layers:
                 layer._answer = None
 
         def __exit__(self, *exc: object) -> None:
-            app._prefixes = saved  # type: ignore[attr-defined]
+            app.dispatcher = saved  # type: ignore[attr-defined]
             for layer, answer in zip(layers, answers, strict=True):
                 layer._answer = answer
 
@@ -188,16 +190,17 @@ def test_a_framed_body_reaches_the_api_whatever_the_method(
         assert f'"size":{size}'.encode() in body
 
 
-def test_the_paths_remembered_are_bounded_in_number_and_length(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("specmock.mocks.app._PATHS_REMEMBERED", 5)
+def test_the_paths_remembered_are_bounded_in_number_and_length() -> None:
     app = make_app()
+    dispatcher = app.dispatcher  # type: ignore[attr-defined]
+    dispatcher.paths = BoundedCache(5, 5 * PATH_CHARS_REMEMBERED)
     client = raw_client(app)
     token = fetch_token(client)
     for n in range(12):
         response = client.get(f"{API}/v1/fichas/00000000-0000-4000-8000-{n:012d}", headers=bearer(token))
         assert response.json()["details"][0]["reason"] == "NOT_FOUND"
-        assert 1 <= len(app._seen) <= 5  # type: ignore[attr-defined]
+        assert 1 <= len(dispatcher.paths) <= 5
     long_path = f"{API}/v1/nada/{'x' * 300}"
     assert client.get(long_path, headers=bearer(token)).status_code == 404
-    assert long_path not in app._seen  # type: ignore[attr-defined]
+    assert long_path not in dispatcher.paths
     assert client.get(f"{API}/v1/credores", headers=bearer(token)).status_code == 200

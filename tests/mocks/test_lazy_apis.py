@@ -20,8 +20,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from specmock.mocks.app import API_CLASSES, API_ENTRIES, create_app, create_state, warm_up
+from specmock.mocks.app import create_app, create_state, warm_up
 from specmock.mocks.core.state import ApiLoadError, MockApi, MockState
+from specmock.mocks.registry import mounts
 from specmock.mocks.server import ServerThread
 from specmock.mocks.transport import async_transport, sync_transport
 from tests.mocks.toy_api import ToyApi
@@ -74,7 +75,7 @@ def toy_state(builds: Builds, name: str = "toy", mount: str = "/toy") -> MockSta
 
 
 def api_classes() -> list[type[MockApi]]:
-    targets = (target.partition(":") for target in API_CLASSES)
+    targets = (mount.target.partition(":") for mount in mounts())
     return [getattr(import_module(module), name) for module, _, name in targets]
 
 
@@ -85,10 +86,9 @@ def client_for(app: Any) -> httpx.Client:
 # -- what the app knows without importing an API ------------------------------------------------------
 
 
-def test_every_entry_names_its_class_and_mount_path() -> None:
-    assert tuple(entry.target for entry in API_ENTRIES) == API_CLASSES
-    for entry, cls in zip(API_ENTRIES, api_classes(), strict=True):
-        assert (cls.name, cls.mount_path) == (entry.name, entry.mount_path)
+def test_every_mount_names_its_class_and_mount_path() -> None:
+    for mount, cls in zip(mounts(), api_classes(), strict=True):
+        assert (cls.name, cls.mount_path) == (mount.name, mount.path)
 
 
 ANSWERS_BEFORE_IMPORTING = """
@@ -118,7 +118,7 @@ def test_the_default_mock_answers_the_admin_api_before_importing_any_api() -> No
                           timeout=60, check=True)
     out = json.loads(done.stdout.strip().splitlines()[-1])
     assert out["after_create"] == [] and out["after_admin"] == []
-    assert out["index"] == {entry.name: {"mount": entry.mount_path, "loaded": False} for entry in API_ENTRIES}
+    assert out["index"] == {mount.name: {"mount": mount.path, "loaded": False} for mount in mounts()}
     assert (out["reset"], out["expire"], out["fault"]) == (200, {"expired": 0}, 201)
     assert out["built"] == []
 
@@ -439,7 +439,8 @@ def test_serve_warms_every_api_up_then_prints_the_banner() -> None:
             lines.append(process.stdout.readline())
             assert lines[-1], "".join(lines)
         index = httpx.get(f"{url.group(1)}/__mock__/", timeout=10).json()["apis"]
-        assert {name: info["loaded"] for name, info in index.items()} == {e.name: True for e in API_ENTRIES}
+        loaded = {name: info["loaded"] for name, info in index.items()}
+        assert loaded == {mount.name: True for mount in mounts()}
         banner = "".join(lines)
         for needle in ("banqer API", "Funcional PBM", "assine API", "admin API"):
             assert needle in banner

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from specmock.contracts.fixtures import MockServer, SpecMock
-from specmock.mocks.config import MockConfig, PbmAccount
+from specmock.mocks.config import MockConfig
+from specmock.mocks.pbm.settings import PbmAccount
 
 
 def test_urls_and_reprs_of_the_handles() -> None:

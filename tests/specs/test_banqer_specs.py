@@ -455,9 +455,9 @@ def test_public_facts_are_not_marked_assumed_and_inferences_are(api: dict[str, A
 
 
 def test_the_scopes_a_config_may_grant_are_the_specs() -> None:
-    from specmock.mocks.config import _ALL_SCOPES
+    from specmock.mocks.banqer.settings import ALL_SCOPES
     from specmock.specs import load
 
     flows = load("banqer")["components"]["securitySchemes"]["banqerOAuth"]["flows"]
     declared = {scope for flow in flows.values() for scope in flow.get("scopes", {})}
-    assert set(_ALL_SCOPES) == declared
+    assert set(ALL_SCOPES) == declared

@@ -5,14 +5,8 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-from specmock.mocks.app import API_CLASSES, create_app, create_state
-
-#: API name -> the mock classes that serve it (the Banqer API needs its realm for tokens).
-HOSTED = {
-    "banqer": ("specmock.mocks.banqer.realm:BanqerAuthApi", "specmock.mocks.banqer.api:BanqerApi"),
-    "pbm": ("specmock.mocks.pbm.api:PbmApi",),
-    "assine": ("specmock.mocks.assine.api:AssineApi",),
-}
+from specmock.mocks.app import create_app, create_state
+from specmock.mocks.registry import descriptor, mounts
 
 
 def _cls(target: str) -> Any:
@@ -22,5 +16,7 @@ def _cls(target: str) -> Any:
 
 def mock_app(*apis: str) -> Any:
     """A fresh in-process mock (``create_app(create_state(...))``) hosting ``apis`` (all when empty)."""
-    targets = [t for api in apis for t in HOSTED[api]] if apis else list(API_CLASSES)
+    # An API is every mount of its descriptor (the Banqer API needs its realm for tokens).
+    chosen = [m for api in apis for m in descriptor(api).mounts] if apis else list(mounts())
+    targets = [mount.target for mount in chosen]
     return create_app(create_state(apis=[_cls(target) for target in targets]))

@@ -21,8 +21,9 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition,
 from starlette.applications import Starlette
 
 from specmock.mocks.assine import AssineApi
-from specmock.mocks.assine.cache import LruCache
-from specmock.mocks.config import AssineUser, MockConfig
+from specmock.mocks.assine.settings import AssineUser
+from specmock.mocks.config import MockConfig
+from specmock.mocks.core.cache import BoundedCache
 from tests.mocks.assine.filtering import encode, encode_order, filter_items, matches, order_entries, ordered
 from tests.mocks.assine.support import (
     API,
@@ -153,11 +154,11 @@ class ListingMachine(RuleBasedStateMachine):
 
     # -- cache bounds ---------------------------------------------------------------------------------
 
-    @initialize(entries=st.sampled_from([0, 1, 3, 512]), budget=st.sampled_from([None, 0, 3000, 1 << 22]))
-    def bounds(self, entries: int, budget: int | None) -> None:
-        self.api.plans = LruCache(entries, budget)
-        self.api.user_pages = LruCache(entries, budget)
-        self.api.user_entities = LruCache(entries * 10, budget)
+    @initialize(entries=st.sampled_from([0, 1, 3, 512]), budget=st.sampled_from([1 << 40, 0, 3000, 1 << 22]))
+    def bounds(self, entries: int, budget: int) -> None:
+        self.api.plans = BoundedCache(entries, budget)
+        self.api.user_pages = BoundedCache(entries, budget)
+        self.api.user_entities = BoundedCache(entries * 10, budget)
 
     # -- listings ----------------------------------------------------------------------------------------
 
@@ -370,12 +371,12 @@ def test_the_page_cache_stays_within_its_bounds() -> None:
     app = make_app()
     api, client = api_of(app), raw_client(app)
     auth = bearer(token(client))
-    api.user_pages = LruCache(8, 200_000)
-    api.user_entities = LruCache(30, 1 << 20)
+    api.user_pages = BoundedCache(8, 200_000)
+    api.user_entities = BoundedCache(30, 1 << 20)
     for size in range(1, 60):
         response = client.get(f"{API}/v1/user", params={"page_size": str(size)}, headers=auth)
         assert response.status_code == 200
-        assert len(api.user_pages) <= 8 and api.user_pages.cost <= 200_000
+        assert len(api.user_pages) <= 8 and api.user_pages.bytes <= 200_000
         assert len(api.user_entities) <= 30
 
 

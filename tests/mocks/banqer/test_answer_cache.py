@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.applications import Starlette
 
-from specmock.mocks.core.bodycache import BoundedBytes
+from specmock.mocks.core.cache import BoundedCache
 from tests.mocks.banqer.support import API, DOCUMENTED_FICHA_ID, bearer, fetch_token, make_app, raw_client
 
 _QUERY = st.fixed_dictionaries(
@@ -99,8 +99,8 @@ def test_tokens_judged_are_remembered_within_a_bound(
     own: tuple[Starlette, httpx.Client, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     app, client, _ = own
-    monkeypatch.setattr("specmock.mocks.banqer.api._GRANTS_KEPT", 3)
     api = app.state.mock.apis["banqer"]
+    monkeypatch.setattr(api, "_granted", BoundedCache(3, 1 << 20))
     for _ in range(7):
         token = fetch_token(client)
         assert client.get(f"{API}/v1/credores", headers=bearer(token)).status_code == 200
@@ -134,21 +134,3 @@ def test_an_answered_query_is_journaled_and_counted_every_time(
     finally:
         app.state.control.rate_limit("banqer", None)
     assert statuses == [200, 200, 200, 429]
-
-
-@given(st.lists(st.tuples(st.integers(0, 9), st.binary(max_size=40)), max_size=60), st.integers(0, 120))
-def test_the_byte_bounded_cache_keeps_the_newest_within_its_budget(
-    puts: list[tuple[int, bytes]], budget: int
-) -> None:
-    cache = BoundedBytes(budget)
-    model: dict[int, bytes] = {}
-    for key, value in puts:
-        cache.put(key, value)
-        model.pop(key, None)
-        if len(value) <= budget:
-            model[key] = value
-        while sum(map(len, model.values())) > budget:  # the oldest go first
-            del model[next(iter(model))]
-        assert cache.size == sum(map(len, model.values())) <= budget
-        assert len(cache) == len(model)
-        assert all(cache.get(k) == v for k, v in model.items())

@@ -13,7 +13,8 @@ import jwt
 import pytest
 from starlette.applications import Starlette
 
-from specmock.mocks.config import BanqerClient, MockConfig
+from specmock.mocks.banqer.settings import BanqerClient
+from specmock.mocks.config import MockConfig
 from specmock.mocks.core.tokens import SigningKey
 from specmock.mocks.transport import sync_transport
 from tests.conformance import api_of, check_response

@@ -13,8 +13,9 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from specmock.mocks.config import MockConfig, PbmAccount
+from specmock.mocks.config import MockConfig
 from specmock.mocks.pbm.data import cpf_is_valid
+from specmock.mocks.pbm.settings import PbmAccount
 from tests.mocks.pbm.support import (
     CREATE_TOKEN,
     Mock,

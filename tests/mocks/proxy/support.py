@@ -12,7 +12,7 @@ import uvicorn
 
 from specmock.mocks.app import create_app, create_state
 from specmock.mocks.config import MockConfig
-from specmock.mocks.proxy import ProxyApp, create_proxy_app, parse_targets
+from specmock.mocks.proxy import PROXY_SERVER_OPTIONS, ProxyApp, create_proxy_app, parse_targets
 from specmock.mocks.server import ServerThread
 
 TIMEOUT = 10.0
@@ -65,7 +65,12 @@ class ProxyThread(ServerThread):
         super().__init__(app)  # type: ignore[arg-type]
         self._server = uvicorn.Server(
             uvicorn.Config(
-                app, log_level="warning", access_log=False, lifespan="on", timeout_graceful_shutdown=2
+                app,
+                log_level="warning",
+                access_log=False,
+                lifespan="on",
+                timeout_graceful_shutdown=2,
+                **PROXY_SERVER_OPTIONS,
             )
         )
 

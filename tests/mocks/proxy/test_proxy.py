@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import socket
@@ -198,6 +199,8 @@ def test_hop_by_hop_headers_are_dropped_and_the_rest_passes_unchanged() -> None:
         '{"x": 1}',
     )
     assert answer.headers["x-upstream"] == "yes" and "keep-alive" not in answer.headers
+    # the upstream's own Date and Server, each once: the proxy's server adds none beside them
+    assert len(answer.headers.get_list("date")) == 1 and len(answer.headers.get_list("server")) == 1
 
 
 def test_streamed_and_large_answers_pass_whole() -> None:
@@ -211,6 +214,114 @@ def test_streamed_and_large_answers_pass_whole() -> None:
     assert b"".join(parts) == b"one,two,three"
     assert large.status_code == 200 and len(large.content) == 9 * 1024 * 1024
     assert report["exchanges"] == 2 and report["upstream_failures"] == []
+
+
+def test_a_streamed_request_body_reaches_the_upstream_whole() -> None:
+    with ServerThread(echo_headers) as upstream:  # type: ignore[arg-type]
+        app = create_proxy_app(parse_targets(["banqer"], [f"{upstream.url}/{{tenant}}"]))
+        with ProxyThread(app) as proxy, httpx.Client(base_url=proxy.url, timeout=TIMEOUT) as http:
+            answer = http.post(  # no Content-Length: chunked from the client, chunked to the upstream
+                "/banqer/acme/v1/fichas",
+                content=iter([b'{"valor": ', b"1", b"}"]),
+                headers={"Content-Type": "application/json"},
+            )
+    assert answer.status_code == 200
+    echoed = answer.json()
+    headers = dict(echoed["headers"])
+    assert echoed["body"] == '{"valor": 1}'
+    assert headers["transfer-encoding"] == "chunked" and "content-length" not in headers
+    assert headers["content-type"] == "application/json"
+
+
+def _asgi_get(path: str) -> dict[str, Any]:
+    return {
+        "type": "http",
+        "method": "GET",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "headers": [(b"host", b"proxy.test")],
+    }
+
+
+async def _no_body() -> dict[str, Any]:
+    return {"type": "http.request", "body": b"", "more_body": False}
+
+
+async def _answer_held_back(app: Any, release: asyncio.Event) -> asyncio.Task[None]:
+    """A request forwarded through ``app`` whose client takes the last chunk only on ``release``;
+    returned once the proxy is sending that chunk."""
+    last_sent = asyncio.Event()
+
+    async def slow_client(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.body" and not message.get("more_body"):
+            last_sent.set()
+            await release.wait()
+
+    forwarded = asyncio.create_task(app(_asgi_get("/banqer/acme/v1/nada"), _no_body, slow_client))
+    await asyncio.wait_for(last_sent.wait(), TIMEOUT)
+    return forwarded
+
+
+@pytest.mark.parametrize("reader", ["drift report", "shutdown"])
+def test_an_answer_on_its_way_is_in_the_report_before_it_is_read(reader: str) -> None:
+    async def scenario(upstream: str) -> tuple[bool, int]:
+        app = create_proxy_app(parse_targets(["banqer"], [f"{upstream}/{{tenant}}"]))
+        release = asyncio.Event()
+        forwarded = await _answer_held_back(app, release)
+        out: list[dict[str, Any]] = []
+
+        async def collect(message: dict[str, Any]) -> None:
+            out.append(message)
+
+        if reader == "drift report":
+            read = asyncio.create_task(app(_asgi_get("/__mock__/drift"), _no_body, collect))
+        else:
+            stages = iter([{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}])
+
+            async def lifespan() -> dict[str, Any]:
+                return next(stages)
+
+            read = asyncio.create_task(app({"type": "lifespan"}, lifespan, collect))
+        await asyncio.sleep(0.2)
+        waited = not read.done()
+        release.set()
+        await asyncio.wait_for(asyncio.gather(forwarded, read), TIMEOUT)
+        await app.aclose()
+        if reader == "drift report":
+            return waited, json.loads(out[-1]["body"])["exchanges"]
+        assert out[-1]["type"] == "lifespan.shutdown.complete"
+        return waited, app.report.exchanges
+
+    with ServerThread(echo_headers) as upstream:  # type: ignore[arg-type]
+        waited, exchanges = asyncio.run(scenario(upstream.url))
+    assert waited and exchanges == 1
+
+
+def test_a_client_gone_while_sending_its_body_is_neither_answered_nor_reported() -> None:
+    async def scenario(upstream: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        app = create_proxy_app(parse_targets(["banqer"], [f"{upstream}/{{tenant}}"]))
+        sent: list[dict[str, Any]] = []
+        messages = iter(
+            [{"type": "http.request", "body": b'{"valor":', "more_body": True}, {"type": "http.disconnect"}]
+        )
+
+        async def receive() -> dict[str, Any]:
+            return next(messages)
+
+        async def send(message: dict[str, Any]) -> None:
+            sent.append(message)
+
+        scope = dict(_asgi_get("/banqer/acme/v1/fichas"), method="POST")
+        scope["headers"] = [(b"host", b"proxy.test"), (b"content-length", b"100")]
+        await asyncio.wait_for(app(scope, receive, send), TIMEOUT)
+        await app.aclose()
+        return sent, app.report.to_dict()
+
+    with ServerThread(echo_headers) as upstream:  # type: ignore[arg-type]
+        sent, report = asyncio.run(scenario(upstream.url))
+    assert sent == []
+    assert report["exchanges"] == 0 and report["upstream_failures"] == []
 
 
 def test_a_request_body_the_spec_refuses_is_named(proxied: Chain) -> None:

@@ -1,8 +1,7 @@
-"""The listing caches' building blocks on their own: the bounded LRU map and the page joined from bytes."""
+"""A listing page joined from each record's encoded bytes is the page encoded whole."""
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from typing import Any, cast
 from urllib.parse import urlencode
 
@@ -11,53 +10,8 @@ from hypothesis import event, given
 from hypothesis import strategies as st
 from starlette.requests import Request
 
-from specmock.mocks.assine.cache import LruCache
 from specmock.mocks.assine.errors import ApiProblem, dump, dump_utf8
 from specmock.mocks.assine.hal import Ctx, collection, encoded_collection
-
-# -- LruCache against a plain model ---------------------------------------------------------------------
-
-OPS = st.lists(st.one_of(
-    st.tuples(st.just("put"), st.integers(0, 6), st.integers(0, 40)),
-    st.tuples(st.just("get"), st.integers(0, 6), st.just(0)),
-    st.tuples(st.just("clear"), st.just(0), st.just(0)),
-), max_size=60)
-
-
-@given(max_entries=st.integers(0, 5), max_cost=st.none() | st.integers(0, 80), ops=OPS)
-def test_the_lru_cache_behaves_like_a_bounded_ordered_dict(max_entries: int, max_cost: int | None,
-                                                         ops: list[tuple[str, int, int]]) -> None:
-    cache: LruCache[int, str] = LruCache(max_entries, max_cost)
-    model: OrderedDict[int, tuple[str, int]] = OrderedDict()
-    for step, (op, key, cost) in enumerate(ops):
-        if op == "clear":
-            cache.clear()
-            model.clear()
-        elif op == "get":
-            found = model.get(key)
-            if found is not None:
-                model.move_to_end(key)
-            assert cache.get(key) == (found[0] if found else None)
-        else:
-            value = f"v{step}"
-            model.pop(key, None)
-            if max_entries and (max_cost is None or cost <= max_cost):
-                model[key] = (value, cost)
-                while len(model) > max_entries or (max_cost is not None
-                                                   and sum(c for _, c in model.values()) > max_cost):
-                    model.popitem(last=False)
-            cache.put(key, value, cost)
-        assert len(cache) == len(model) <= max_entries
-        assert cache.cost == sum(c for _, c in model.values())
-        assert max_cost is None or cache.cost <= max_cost
-
-
-def test_negative_bounds_are_refused() -> None:
-    with pytest.raises(ValueError):
-        LruCache(-1)
-    with pytest.raises(ValueError):
-        LruCache(1, -1)
-
 
 # -- a page joined from pre-encoded records is the page encoded whole ---------------------------------------
 
