@@ -27,6 +27,8 @@ from specmock.mocks.core.incoming import (
 from specmock.mocks.core.state import HostedApi
 from specmock.mocks.page import asset, wants_page
 
+__all__ = ["PAGE_LIMIT", "AdminError", "build_admin_app"]
+
 _FAULT = {
     "type": "object",
     "additionalProperties": False,
@@ -43,7 +45,8 @@ _FAULT = {
             "type": "object",
             "maxProperties": 50,
             "propertyNames": {"pattern": f"^{HEADER_NAME_CHARS}{{1,{MAX_HEADER_NAME}}}$"},
-            "additionalProperties": {"type": "string", "maxLength": MAX_HEADER_VALUE,
+            # null leaves the header out (a 429 without Retry-After)
+            "additionalProperties": {"type": ["string", "null"], "maxLength": MAX_HEADER_VALUE,
                                      "pattern": f"^{HEADER_VALUE_CHARS}*$"},
         },
         "body": {},

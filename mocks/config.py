@@ -148,7 +148,10 @@ def parse_config(data: Any, source: str = "config") -> MockConfig:
     rate_limits: dict[str, RateLimitRule] = {}
     for name, section in apis.items():
         given = data.get(name, {})
-        apis[name] = section.merged({k: v for k, v in given.items() if k != "rate_limit"})
+        try:
+            apis[name] = section.merged({k: v for k, v in given.items() if k != "rate_limit"})
+        except ValueError as error:  # a value the schema allows but the API cannot use
+            raise ConfigError(f"{source}: {error}") from None
         if "rate_limit" in given:
             rule = given["rate_limit"]
             rate_limits[name] = RateLimitRule(int(rule["limit"]), rule["per_seconds"])

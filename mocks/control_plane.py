@@ -24,14 +24,21 @@ def _whole(value: Any, name: str) -> int:
     return int(value)
 
 
-def _fault_headers(headers: Mapping[str, Any] | None) -> dict[str, str]:
-    """Headers a fault answers with, refused when they could not be sent as given (or inject others)."""
-    checked: dict[str, str] = {}
+def _fault_headers(headers: Mapping[str, Any] | None) -> dict[str, str | None]:
+    """Headers a fault answers with, refused when they could not be sent as given (or inject others).
+
+    ``None`` as a value leaves that header out, even one the API would add itself (a 429 without
+    ``Retry-After``, so a client's "no header" path can be exercised).
+    """
+    checked: dict[str, str | None] = {}
     for name, value in (headers or {}).items():
         if not isinstance(name, str) or not HEADER_NAME.fullmatch(name):
             raise ValueError(f"headers: {name!r} is not an HTTP header name")
         if name.lower() in FRAMING_HEADERS:
             raise ValueError(f"headers.{name}: the server sets this header, a fault cannot")
+        if value is None:
+            checked[name] = None
+            continue
         if not isinstance(value, str) or not HEADER_VALUE.fullmatch(value):
             raise ValueError(f"headers.{name}: the value must be printable ASCII (no CR, LF or other control "
                              f"characters), at most {MAX_HEADER_VALUE} characters")
@@ -87,14 +94,15 @@ class MockControl:
         method: str = "*",
         path: str = "*",
         times: int = 1,
-        headers: dict[str, str] | None = None,
+        headers: dict[str, str | None] | None = None,
         body: Any = None,
         delay_ms: int = 0,
     ) -> Fault:
         """The next ``times`` requests to ``api`` matching ``method`` and ``path`` answer ``status``.
 
         ``path`` is relative to the API's base (``/v1/fichas``) and may use ``*`` wildcards;
-        ``body`` defaults to that API's own error body for ``status``.
+        ``body`` defaults to that API's own error body for ``status``; a header given as ``None``
+        is left out of the answer (``{"Retry-After": None}``: a 429 without it).
         """
         status, times = _whole(status, "status"), _whole(times, "times")
         delay_ms = _whole(delay_ms, "delay_ms")

@@ -117,7 +117,8 @@ class ApiSettings:
     :attr:`SCHEMA` is the JSON Schema of the section's own keys in the YAML file (``rate_limit`` is
     added by the config for every API); :meth:`merged` applies an already validated section: a key
     replaces the field of its name, or, where the class has a ``merge_<key>(given)`` method, becomes
-    what that method makes of it (named entries added to the demo ones, say).
+    what that method makes of it (named entries added to the demo ones, say). A value the schema
+    lets through but the API cannot use raises ``ValueError`` naming where it is (``banqer.tenants...``).
     """
 
     #: JSON Schema ``properties`` of the section (each key its schema).

@@ -171,7 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="YAML file adding tenants, clients, accounts, token lifetimes and rate limits")
     serve.add_argument("--token-ttl", type=_positive_int, default=None, metavar="S",
                        help="lifetime in seconds of every token issued "
-                       "(default: 300 Banqer, 3600 PBM and Assine)")
+                       "(default: 300 Banqer, 3600 PBM, 86400 Assine)")
     admin = serve.add_mutually_exclusive_group()
     admin.add_argument("--no-admin", action="store_true",
                        help="switch off every mock-only control: the admin API (/__mock__), "
@@ -233,6 +233,10 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+#: File name endings a spec can have; anything else given to ``specmock specs`` is not checked.
+_SPEC_SUFFIXES = (".yaml", ".yml", ".json", ".graphql", ".gql")
+
+
 def _cmd_specs(args: argparse.Namespace) -> int:
     from specmock.mocks.registry import descriptors
     from specmock.spec_check import SpecProblem, check_spec
@@ -242,7 +246,13 @@ def _cmd_specs(args: argparse.Namespace) -> int:
             print(f"{spec.file_name:32} {spec.path}")
         return 0
     status = 0
-    for file in args.files:
+    # ``specmock specs DIR/*`` names everything in the folder: what cannot be a spec is passed over.
+    files = [file for file in args.files if file.suffix in _SPEC_SUFFIXES and not file.is_dir()]
+    if not files:
+        print(f"specmock: no spec file among the arguments (looked for {', '.join(_SPEC_SUFFIXES)})",
+              file=sys.stderr)
+        return 1
+    for file in files:
         try:
             kind = check_spec(file)
         except SpecProblem as exc:

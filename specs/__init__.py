@@ -1,7 +1,14 @@
 """The hand-written specs, shipped as package data.
 
 The YAML and GraphQL files next to this module are the single source of truth for the mock
-server and both contract suites. Use :func:`path` and :func:`load` rather than building paths.
+server and both contract suites. Use :func:`path` and :func:`load` rather than building paths::
+
+    from specmock import specs
+    specs.path("banqer")              # .../specmock/specs/banqer.openapi.yaml
+    specs.path("pbm")                 # .../specmock/specs/pbm.graphql
+    specs.path("schemathesis.toml")   # the check policy schemathesis run reads
+
+:func:`specmock.contracts.schema` builds a ready schemathesis schema from them.
 """
 
 from __future__ import annotations
@@ -14,7 +21,7 @@ from typing import Any
 
 import yaml
 
-__all__ = ["OPENAPI_SPECS", "SPEC_FILES", "load", "path", "read_text"]
+__all__ = ["API_SPECS", "OPENAPI_SPECS", "SCHEMATHESIS_CONFIG", "SPEC_FILES", "load", "path", "read_text"]
 
 #: API name -> OpenAPI file name.
 OPENAPI_SPECS: dict[str, str] = {
@@ -22,15 +29,21 @@ OPENAPI_SPECS: dict[str, str] = {
     "banqer-auth": "banqer-auth.openapi.yaml",
     "assine": "assine.openapi.yaml",
 }
+#: API name -> the spec file schemathesis loads for it (OpenAPI or GraphQL SDL).
+API_SPECS: dict[str, str] = {**OPENAPI_SPECS, "pbm": "pbm.graphql"}
 #: Every bundled spec file, OpenAPI and GraphQL alike.
 SPEC_FILES: tuple[str, ...] = (*OPENAPI_SPECS.values(), "pbm.graphql", "pbm.responses.schema.json")
+#: The shipped schemathesis configuration: the specs' documented exceptions to schemathesis's checks.
+SCHEMATHESIS_CONFIG = "schemathesis.toml"
 
 
 def path(name: str) -> Path:
-    """Filesystem path of a bundled spec, by file name (``banqer.openapi.yaml``) or API name (``banqer``)."""
-    file_name = OPENAPI_SPECS.get(name, name)
-    if file_name not in SPEC_FILES:
-        raise KeyError(f"no bundled spec named {name!r}; known: {', '.join(SPEC_FILES)}")
+    """Filesystem path of a bundled file: a spec by file name (``banqer.openapi.yaml``) or API name
+    (``banqer``, ``banqer-auth``, ``assine``, ``pbm``), or ``schemathesis.toml``."""
+    file_name = API_SPECS.get(name, name)
+    if file_name not in (*SPEC_FILES, SCHEMATHESIS_CONFIG):
+        known = ", ".join([*API_SPECS, *SPEC_FILES, SCHEMATHESIS_CONFIG])
+        raise KeyError(f"no bundled spec named {name!r}; known: {known}")
     return Path(str(resources.files(__name__).joinpath(file_name)))
 
 

@@ -33,6 +33,9 @@ def test_wheel_has_one_import_name_and_the_specs(wheel: Path) -> None:
     assert top_level == {"specmock"}
     for spec in specs.SPEC_FILES:
         assert f"specmock/specs/{spec}" in names
+    # the check policy ships beside the specs, the same file schemathesis finds at the repository root
+    shipped = zipfile.ZipFile(wheel).read(f"specmock/specs/{specs.SCHEMATHESIS_CONFIG}")
+    assert shipped == (Path(__file__).resolve().parents[1] / "schemathesis.toml").read_bytes()
     assert "specmock/py.typed" in names
     for page_file in ASSETS:  # the mock's page is package data: served from an installed wheel too
         assert f"specmock/mocks/page/{page_file}" in names
@@ -51,7 +54,7 @@ def test_installed_wheel_imports_and_finds_every_spec(wheel: Path, tmp_path: Pat
     script = (
         "import specmock, specmock.mocks, specmock.contracts, specmock.specs as s, pathlib;"
         f"assert pathlib.Path(specmock.__file__).is_relative_to({str(target)!r}), specmock.__file__;"
-        "missing=[n for n in s.SPEC_FILES if not s.path(n).is_file()];"
+        "missing=[n for n in (*s.SPEC_FILES, s.SCHEMATHESIS_CONFIG) if not s.path(n).is_file()];"
         "assert not missing, missing;"
         "import importlib.util as u;"
         "assert u.find_spec('mocks') is None and u.find_spec('contracts') is None;"

@@ -1,63 +1,56 @@
 """Which checks run, which do not and why, and the suite's own checks on top of schemathesis's.
 
-Every response check schemathesis 4 ships is on (``not_a_server_error``, ``status_code_conformance``,
-``content_type_conformance``, ``response_headers_conformance``, ``response_schema_conformance``,
-``negative_data_rejection``, ``positive_data_acceptance``, ``missing_required_header``,
-``unsupported_method``, ``allow_header_conformance``, ``ignored_auth``, ``use_after_free``,
-``ensure_resource_availability``), with these exceptions, each printed in every report:
-
-* ``object_level_authorization`` (all APIs): needs two identities that each own objects; the suite
-  logs in as one account per API.
-* ``max_response_time`` (all APIs): no vendor publishes a latency budget.
-* ``unsupported_method`` (Banqer): the spec declares no 405 and the mock answers an undeclared
-  method with 404 ``NOT_FOUND``; what the vendor does is not public.
-* ``missing_required_header`` (Assine): the spec documents 403 for a request without
-  ``Authorization``; schemathesis wants exactly 401 there. ``ignored_auth`` still checks that such
-  requests are refused.
+Every response check schemathesis 4 ships is on, except what ``schemathesis.toml`` says. That file
+is shipped in :mod:`specmock.specs` (and linked at the repository root), and it is the one list of
+exceptions: a user's own ``schemathesis run`` from the repository root reads it, and
+:func:`checks_config` hands the same settings to ``specmock verify``, so the two cannot disagree.
+Each block of the file has a ``# why:`` line citing the vendor fact it rests on;
+:func:`exceptions` reads them for the reports.
 
 ``missing_required_header`` and ``unsupported_method`` only act on schemathesis's coverage cases;
 the suite sends those for every operation. schemathesis's GraphQL flavour of
 ``not_a_server_error`` counts every coded error it does not know (PBM's ``UNAUTHENTICATED``
-included) as a server error, so for PBM it is replaced by :func:`pbm_not_a_server_error`, which
-reads PBM's own error catalogue; it reports under the same name.
+included) as a server error, so PBM's provider plan replaces it by :func:`pbm_not_a_server_error`,
+which reads PBM's own error catalogue and reports under the same name.
 
 The suite's own checks: ``pbm_response_schema`` (every PBM body matches
 ``pbm.responses.schema.json``), ``app_token_lifecycle`` (Assine) and the auth probes of
 :mod:`.scenarios`, reported as ``ignored_auth`` where schemathesis's check cannot look (Banqer's
 OAuth2 scheme, GraphQL).
-
-``positive_data_acceptance`` accepts, per operation, the statuses a spec documents for requests
-that are well-formed but refused because of their *data* (:func:`positive_allowances`): an opaque
-cursor that was never issued (Banqer ``pageToken``), grant fields or credentials that do not check
-out (Assine ``/oauth``), a field its entity does not have (Assine ``filter``/``order-by``), and
-422 wherever a spec declares it (unknown referenced ids, a file that is not a PDF, a wrong
-password).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import copy
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from schemathesis import Case, CheckContext, Response
 
 __all__ = [
-    "API_DISABLED_CHECKS",
     "DISABLED_CHECKS",
     "ENABLED_CHECKS",
-    "OPERATION_CHECKS",
+    "OWN_CHECKS",
+    "ConfigException",
     "checks_config",
+    "config_path",
     "disabled_checks",
     "enabled_checks",
+    "exceptions",
     "pbm_not_a_server_error",
     "pbm_response_schema",
     "schemathesis_toml",
 ]
 
-#: schemathesis's built-in checks the suite runs (names as schemathesis reports them).
-ENABLED_CHECKS: tuple[str, ...] = (
+#: schemathesis's built-in checks (names as schemathesis reports them); those switched off for
+#: every API by ``schemathesis.toml`` are left out of :data:`ENABLED_CHECKS`.
+_BUILTIN_CHECKS: tuple[str, ...] = (
     "not_a_server_error",
     "status_code_conformance",
     "content_type_conformance",
@@ -71,28 +64,8 @@ ENABLED_CHECKS: tuple[str, ...] = (
     "ignored_auth",
     "use_after_free",
     "ensure_resource_availability",
+    "object_level_authorization",
 )
-
-#: Checks switched off, with the reason.
-DISABLED_CHECKS: dict[str, str] = {
-    "object_level_authorization": "needs two identities that own objects; the suite logs in as one account "
-    "per API",
-    "max_response_time": "no vendor publishes a latency budget",
-}
-
-#: Checks switched off for one API only, with the reason.
-API_DISABLED_CHECKS: dict[str, dict[str, str]] = {
-    "banqer": {
-        "unsupported_method": "banqer.openapi.yaml declares no 405, and the mock (like many gateways) "
-        "answers an undeclared method with 404 NOT_FOUND in Banqer's error shape; what the vendor answers "
-        "is not public",
-    },
-    "assine": {
-        "missing_required_header": "assine.openapi.yaml documents 403 for a request without Authorization "
-        "(the framework's behaviour); schemathesis insists on 401 for a missing Authorization header. "
-        "ignored_auth still checks that such requests are refused",
-    },
-}
 
 #: The suite's own checks, in addition to schemathesis's.
 OWN_CHECKS: dict[str, str] = {
@@ -103,109 +76,170 @@ OWN_CHECKS: dict[str, str] = {
     "with an invalid one",
 }
 
-_OPAQUE_CURSOR = "pageToken is an opaque cursor: a string the server never issued is 400 INVALID_PAGE_TOKEN"
-_FIELD_NAMES = (
-    "filter and order-by name fields of the listed entity; the shared schema cannot list them per "
-    "entity, and the spec answers an unknown field with 400"
-)
-_SEMANTIC_422 = (
-    "422 is the spec's answer to data that is well-formed but not acceptable (unknown referenced ids, "
-    "a file that is not a PDF, a wrong password, a past date)"
-)
-_OAUTH = (
-    "the token endpoint answers 400/401 to credentials or grant fields that do not check out (RFC 6749 5.2)"
-)
-
-#: (api, operationId) -> extra statuses ``positive_data_acceptance`` accepts, with the reason.
-OPERATION_CHECKS: dict[tuple[str, str], tuple[list[str], str]] = {
-    ("banqer", "listFichas"): (["400"], _OPAQUE_CURSOR),
-    ("banqer", "listCredores"): (["400"], _OPAQUE_CURSOR),
-    ("assine", "createToken"): (["400"], _OAUTH),
-}
-
-#: Parameters (by reference) whose valid values depend on the listed entity.
-_ENTITY_FIELD_PARAMETERS = frozenset({"#/components/parameters/filter", "#/components/parameters/orderBy"})
-_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
+_HEADER = re.compile(r"^\s*(\[\[?[^\]]+\]\]?)\s*(#.*)?$")
+_WHY = "# why:"
 
 
-def positive_allowances(api: str, raw_spec: dict[str, Any] | None) -> dict[str, tuple[list[str], str]]:
-    """operationId -> extra statuses ``positive_data_acceptance`` accepts there, with the reason.
+def config_path() -> Path:
+    """The shipped ``schemathesis.toml`` (``schemathesis run --config-file`` takes it as it is)."""
+    from specmock.specs import path
 
-    From :data:`OPERATION_CHECKS`, plus two rules read off the spec: an operation that declares 422
-    may answer it to schema-valid data, and an operation taking Assine's ``filter``/``order-by``
-    may answer 400 to a field its entity does not have.
-    """
-    allowed: dict[str, tuple[list[str], str]] = {}
-
-    def add(operation_id: str, statuses: list[str], reason: str) -> None:
-        current, reasons = allowed.get(operation_id, ([], ""))
-        merged = current + [status for status in statuses if status not in current]
-        allowed[operation_id] = (merged, f"{reasons}; {reason}" if reasons else reason)
-
-    for (owner, operation_id), (statuses, reason) in OPERATION_CHECKS.items():
-        if owner == api:
-            add(operation_id, statuses, reason)
-    for item in (raw_spec or {}).get("paths", {}).values():
-        shared = [p.get("$ref") for p in item.get("parameters", []) if isinstance(p, dict)]
-        for method in _METHODS:
-            operation = item.get(method)
-            if not isinstance(operation, dict) or "operationId" not in operation:
-                continue
-            operation_id = operation["operationId"]
-            refs = set(shared) | {
-                p.get("$ref") for p in operation.get("parameters", []) if isinstance(p, dict)
-            }
-            if refs & _ENTITY_FIELD_PARAMETERS:
-                add(operation_id, ["400"], _FIELD_NAMES)
-            if "422" in operation.get("responses", {}):
-                add(operation_id, ["422"], _SEMANTIC_422)
-    known = {
-        item[method]["operationId"]
-        for item in (raw_spec or {}).get("paths", {}).values()
-        for method in _METHODS
-        if isinstance(item.get(method), dict) and "operationId" in item[method]
-    }
-    return {op: value for op, value in allowed.items() if raw_spec is None or op in known}
+    return path("schemathesis.toml")
 
 
-#: schemathesis's default for ``positive_data_acceptance`` (its documented list), extended per operation.
-_POSITIVE_DEFAULT = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]
+@cache
+def _text() -> str:
+    return config_path().read_text(encoding="utf-8")
 
 
-def enabled_checks(apis: list[str]) -> list[str]:
-    """schemathesis checks that run for at least one of ``apis``."""
-    return [
-        name for name in ENABLED_CHECKS if any(name not in API_DISABLED_CHECKS.get(api, {}) for api in apis)
-    ]
+@cache
+def _document() -> dict[str, Any]:
+    return tomllib.loads(_text())
+
+
+@dataclass(frozen=True)
+class ConfigException:
+    """One block of ``schemathesis.toml``: where it applies, what it changes and why."""
+
+    project: str | None  #: the spec title of its ``[[project]]``, ``None`` for top-level blocks
+    settings: dict[str, Any]
+    reason: str
+
+    def changes(self) -> dict[str, str]:
+        """check name -> what the block does to it (``off`` or the statuses it accepts)."""
+        where = _selection(self.settings)
+        out: dict[str, str] = {}
+        for name, options in (self.settings.get("checks") or {}).items():
+            if options.get("enabled") is False:
+                out[name] = f"off{where}"
+            elif "expected-statuses" in options:
+                out[name] = f"accepts {', '.join(map(str, options['expected-statuses']))}{where}"
+        if "parameters" in self.settings:
+            pinned = ", ".join(f"{k}={v!r}" for k, v in self.settings["parameters"].items())
+            out["parameters"] = f"{pinned}{where}"
+        return out
+
+
+def _selection(settings: dict[str, Any]) -> str:
+    for key in ("include-operation-id", "include-name", "include-path-regex", "include-path"):
+        if key in settings:
+            value = settings[key]
+            return f" on {', '.join(value) if isinstance(value, list) else value}"
+    return ""
+
+
+@cache
+def exceptions() -> tuple[ConfigException, ...]:
+    """Every block of the shipped ``schemathesis.toml`` that changes a check, with its ``# why:``."""
+    blocks: list[tuple[str, list[str], str]] = []
+    reason = ""
+    for line in _text().splitlines():
+        stripped = line.strip()
+        if stripped.startswith(_WHY):
+            reason = stripped[len(_WHY) :].strip()
+            continue
+        match = _HEADER.match(line)
+        if match:
+            blocks.append((match.group(1), [line], reason))
+            reason = ""
+        elif blocks:
+            blocks[-1][1].append(line)
+    found: list[ConfigException] = []
+    title: str | None = None
+    for header, lines, why in blocks:
+        data = tomllib.loads("\n".join(lines))
+        if header == "[[project]]":
+            settings = data["project"][0]
+            title = settings["title"]
+        elif header == "[[project.operations]]":
+            parent = data["project"]
+            settings = (parent[0] if isinstance(parent, list) else parent)["operations"][0]
+        elif header == "[[operations]]":
+            settings, title = data["operations"][0], None
+        else:  # a top-level table such as [checks.x]
+            settings, title = data, None
+        found.append(ConfigException(title if header.startswith("[[project") else None, settings, why))
+    return tuple(found)
+
+
+@cache
+def _spec_title(path: Path) -> str | None:
+    import yaml
+
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    info = document.get("info") if isinstance(document, dict) else None
+    return info.get("title") if isinstance(info, dict) else None
+
+
+def _titles(apis: list[str]) -> set[str | None]:
+    """The ``[[project]]`` titles that apply to ``apis``: their OpenAPI specs' titles (and ``None``,
+    the top-level blocks); an API the registry does not know has none of its own."""
+    titles: set[str | None] = {None}
+    if not apis:
+        return titles
+    from specmock.mocks.registry import descriptors
+
+    for api in descriptors():
+        if api.name in apis:
+            titles |= {_spec_title(spec.path) for spec in api.specs if spec.kind == "openapi"}
+    return titles
 
 
 def disabled_checks(apis: list[str]) -> dict[str, str]:
-    """Every check that is off for a run over ``apis``, with the reason."""
-    off = dict(DISABLED_CHECKS)
-    for api in apis:
-        for name, reason in API_DISABLED_CHECKS.get(api, {}).items():
-            off[name] = f"{api}: {reason}" if name not in off else f"{off[name]}; {api}: {reason}"
-    return off
+    """What ``schemathesis.toml`` changes for a run over ``apis``: ``"check: change (spec)"`` -> why."""
+    wanted = _titles(apis)
+    out: dict[str, str] = {}
+    for block in exceptions():
+        if block.project not in wanted:
+            continue
+        scope = f" ({block.project})" if block.project else ""
+        for name, change in block.changes().items():
+            out[f"{name}: {change}{scope}"] = block.reason
+    return out
 
 
-def checks_config(api: str, raw_spec: dict[str, Any] | None = None,
-                  replaced: Iterable[str] = ()) -> dict[str, Any]:
-    """The ``checks`` and ``operations`` sections of a schemathesis config for ``api``; the checks in
-    ``replaced`` are off because a check of the suite's own replaces them (the API's provider plan says)."""
-    checks: dict[str, Any] = {name: {"enabled": True} for name in ENABLED_CHECKS}
-    checks["object_level_authorization"] = {"enabled": False}
-    for name in API_DISABLED_CHECKS.get(api, {}):
-        checks[name] = {"enabled": False}
+def enabled_checks(apis: list[str]) -> list[str]:
+    """schemathesis checks that run for ``apis``: all but those ``schemathesis.toml`` turns off everywhere."""
+    off = {
+        name
+        for name, options in (_document().get("checks") or {}).items()
+        if isinstance(options, dict) and options.get("enabled") is False
+    }
+    return [name for name in _BUILTIN_CHECKS if name not in off]
+
+
+#: schemathesis's built-in checks the suite runs for every API.
+ENABLED_CHECKS: tuple[str, ...] = tuple(enabled_checks([]))
+#: What ``schemathesis.toml`` changes for every API, with the reason.
+DISABLED_CHECKS: dict[str, str] = disabled_checks([])
+
+
+def checks_config(
+    api: str,
+    raw_spec: dict[str, Any] | None = None,
+    *,
+    replaced: Iterable[str] = (),
+    parameters: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """``schemathesis.toml`` as a dict for ``schemathesis.Config.from_dict``, every other check on.
+
+    The checks in ``replaced`` are off because a check of the suite's own replaces them (the API's
+    provider plan says). ``parameters`` give another value to parameters the file pins to the mock's
+    demo set-up (the realm's ``tenant``) for a server set up otherwise. ``api`` and ``raw_spec``
+    are accepted for callers that pass them; schemathesis picks each spec's ``[[project]]`` by title.
+    """
+    document = copy.deepcopy(_document())
+    checks = {name: {"enabled": True} for name in _BUILTIN_CHECKS}
+    checks.update(document.get("checks") or {})
+    document["checks"] = checks
     for name in replaced:
         checks[name] = {"enabled": False}
-    operations = [
-        {
-            "include-operation-id": operation_id,
-            "checks": {"positive_data_acceptance": {"expected-statuses": [*_POSITIVE_DEFAULT, *statuses]}},
-        }
-        for operation_id, (statuses, _) in positive_allowances(api, raw_spec).items()
-    ]
-    return {"checks": checks, "operations": operations}
+    for project in document.get("project", []):
+        pinned = project.get("parameters", {})
+        for name, value in (parameters or {}).items():
+            if name in pinned:
+                pinned[name] = value
+    return document
 
 
 @cache
@@ -299,27 +333,6 @@ def pbm_response_schema(ctx: CheckContext, response: Response, case: Case) -> bo
     return None
 
 
-def schemathesis_toml(api: str, spec: str | None = None) -> str:
-    """The same check policy as a ``schemathesis.toml``, for ``schemathesis run --config-file``.
-
-    ``spec`` is the bundled spec the file is for (default: ``api``'s main spec).
-    """
-    from specmock.specs import load
-
-    config = checks_config(api, load(spec or api))
-
-    def value(item: Any) -> str:
-        if isinstance(item, bool):
-            return "true" if item else "false"
-        if isinstance(item, list):
-            return "[" + ", ".join(value(entry) for entry in item) + "]"
-        return '"' + str(item).replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-    lines = ["[checks]"]
-    for name, options in config["checks"].items():
-        lines += [f"{name}.{key} = {value(item)}" for key, item in options.items()]
-    for operation in config["operations"]:
-        lines += ["", "[[operations]]", f"include-operation-id = {value(operation['include-operation-id'])}"]
-        for name, options in operation["checks"].items():
-            lines += [f"checks.{name}.{key} = {value(item)}" for key, item in options.items()]
-    return "\n".join(lines) + "\n"
+def schemathesis_toml(api: str | None = None, spec: str | None = None) -> str:
+    """The text of the shipped ``schemathesis.toml`` (one file for every API and spec)."""
+    return _text()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -81,8 +81,10 @@ def open_schema(spec: ApiSpec, config: Any = None) -> BaseSchema:
     raise ValueError(f"{spec.file_name} is a {spec.kind} document, not an API spec")
 
 
-def load_schema(ctx: RunContext, spec: ApiSpec, base_url: str, replaced: tuple[str, ...] = ()) -> BaseSchema:
-    """``spec`` as the run's schema for ``base_url``: its checks configured, bound to the channel, and
+def load_schema(ctx: RunContext, spec: ApiSpec, base_url: str, replaced: tuple[str, ...] = (),
+                parameters: Mapping[str, str] | None = None) -> BaseSchema:
+    """``spec`` as the run's schema for ``base_url``: its checks configured (``schemathesis.toml``,
+    ``replaced`` checks off, its pinned ``parameters`` given these values), bound to the channel, and
     every check result schemathesis reports for its answers recorded."""
     import schemathesis
 
@@ -91,7 +93,7 @@ def load_schema(ctx: RunContext, spec: ApiSpec, base_url: str, replaced: tuple[s
         "base-url": base_url,
         "seed": ctx.seed,
         "output": {"sanitization": {"enabled": False}},
-        **_checks.checks_config(ctx.target.api, raw, replaced=replaced),
+        **_checks.checks_config(ctx.target.api, raw, replaced=replaced, parameters=parameters),
     }
     config = schemathesis.Config.from_dict(data)
     schema: BaseSchema
@@ -257,6 +259,7 @@ def _exercise(ctx: RunContext, case: Case, base_url: str) -> None:
 
     if ctx.stopped:
         return
+    _pin_parameters(case)
     kwargs = ctx.channel.kwargs(base_url)
     try:
         response = reauth_and_replay(
@@ -277,6 +280,15 @@ def _exercise(ctx: RunContext, case: Case, base_url: str) -> None:
         raise
     excluded = _ignored_auth() if case.operation.label in ctx.auth_enforced else []
     ctx.validate(case, response, kwargs, excluded=excluded)
+
+
+def _pin_parameters(case: Case) -> None:
+    """The values ``schemathesis.toml`` fixes (``parameters = {...}``), as ``schemathesis run`` sends them."""
+    from schemathesis.generation.overrides import for_operation
+
+    operation = case.operation
+    if hasattr(operation, "path_parameters"):  # OpenAPI operations; GraphQL has no such parameters
+        for_operation(operation.schema.config, operation=operation).apply_to(case)
 
 
 @cache

@@ -117,6 +117,9 @@ class ProviderPlan:
     own_checks: tuple[str, ...] = ()
     #: schemathesis checks switched off because an extra check replaces them.
     replaced_checks: tuple[str, ...] = ()
+    #: Parameters ``schemathesis.toml`` pins to the mock's demo set-up that take a credential's value
+    #: on the target instead: ``(parameter, credential variable)`` pairs (the realm's ``tenant``).
+    pinned_parameters: tuple[tuple[str, str], ...] = ()
     #: Called before each step of a stateful run (e.g. to put the account's password in a body).
     prepare_stateful: Callable[[RunContext, Case], None] | None = None
 

@@ -78,6 +78,8 @@ BANQER = ProviderPlan(
     ),
     specs=(SpecRun("banqer-auth", "auth"), SpecRun("banqer", "api", auth_probe=refused_http)),
     login=Login("banqer-auth", banqer_login, applies_to="banqer", applies=_every_operation),
+    # schemathesis.toml pins the realm's tenant to the mock's demo one; a target names its own.
+    pinned_parameters=(("tenant", "BANQER_TENANT"),),
 )
 
 PBM = ProviderPlan(

@@ -139,7 +139,8 @@ def _follow_plan(ctx: RunContext) -> None:
     api, plan = plan_for(ctx.target.api)
     urls, credentials = ctx.target.urls, ctx.target.credentials
     ctx.extra_checks = list(plan.extra_checks)
-    schemas = {run.spec: load_schema(ctx, api.spec(run.spec), urls[run.url], plan.replaced_checks)
+    pinned = {name: credentials[var] for name, var in plan.pinned_parameters if credentials.get(var)}
+    schemas = {run.spec: load_schema(ctx, api.spec(run.spec), urls[run.url], plan.replaced_checks, pinned)
                for run in plan.specs}
     url_of = {run.spec: urls[run.url] for run in plan.specs}
     if plan.login is not None:

@@ -39,6 +39,7 @@ from specmock.mocks.assine.crud import checked_body, created, deleter, finder, o
 from specmock.mocks.assine.errors import ApiProblem, JsonBody
 from specmock.mocks.assine.hal import Ctx, date_text, list_response, php_date
 from specmock.mocks.assine.store import FileRecord, FolderRecord
+from specmock.mocks.core.request_log import parsing
 
 __all__ = [
     "create_folder",
@@ -116,12 +117,13 @@ async def upload_file(ctx: Ctx) -> Response:
         raise ApiProblem(415, "Invalid content-type specified")
     messages: Messages = {}
     try:
-        async with request.form(max_files=1, max_fields=20) as form:
-            upload = form.get("file")
-            description = form.get("description")
-            folder_raw = form.get("idFolder")
-            content = await upload.read() if isinstance(upload, UploadFile) else b""
-            name = _upload_name(upload) if isinstance(upload, UploadFile) else ""
+        with parsing("assine", request):
+            async with request.form(max_files=1, max_fields=20) as form:
+                upload = form.get("file")
+                description = form.get("description")
+                folder_raw = form.get("idFolder")
+                content = await upload.read() if isinstance(upload, UploadFile) else b""
+                name = _upload_name(upload) if isinstance(upload, UploadFile) else ""
     except HTTPException as error:
         raise ApiProblem(400, f"Malformed multipart body: {error.detail}") from None
     except MultiPartException as error:  # what Starlette raises when no Starlette app is in the scope

@@ -48,7 +48,10 @@ __all__ = ["Ctx", "Plan", "date_text", "list_response", "listing_plan", "parse_i
            "uses_caller"]
 
 T = TypeVar("T")
-_STRICT_INT = re.compile(r"[0-9]{1,9}")
+#: ``page`` and ``page_size`` are digit strings; ``page_size`` is bounded by the spec, ``page`` is not.
+_STRICT_INT = re.compile(r"[0-9]+")
+#: A page number longer than this is past the last page of any collection (and beyond int() limits).
+_MAX_PAGE_DIGITS = 1000
 _INPUT_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}")
 
 
@@ -185,6 +188,9 @@ def paging(operation: Operation, request: Request) -> tuple[int, int]:
             problem = ParamError("query", name, "must be a positive integer", "type: integer")
             why = spec_violation(operation.operation_id, [problem], operation.method, operation.path)
             raise ApiProblem(400, f"Invalid query parameter [{name}]: {problem.message}", why=why)
+        if name == "page" and len(raw) > _MAX_PAGE_DIGITS:
+            # The spec allows any integer >= 1, and no collection has that many pages.
+            raise ApiProblem(409, "Invalid page provided")
     values, errors = operation.validate_params(request.query_params)
     if errors:
         error = errors[0]

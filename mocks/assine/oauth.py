@@ -27,6 +27,7 @@ from starlette.responses import Response
 from specmock.mocks.assine.bodies import decode_json, is_json, media_type
 from specmock.mocks.assine.errors import JSON, ApiProblem, JsonBody, oauth_error
 from specmock.mocks.assine.tokens import API, LOGIN, REFRESH, REFRESH_TTL, issue, registry_id
+from specmock.mocks.core.request_log import parsing
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -59,8 +60,9 @@ async def _parameters(request: Request, strict: tuple[str, ...] = ()) -> dict[st
     content_type = request.headers.get("content-type")
     if media_type(content_type) == FORM:
         try:
-            async with request.form(max_files=0, max_fields=100) as form:
-                return {k: v for k, v in form.multi_items() if isinstance(v, str)}
+            with parsing("assine", request):
+                async with request.form(max_files=0, max_fields=100) as form:
+                    return {k: v for k, v in form.multi_items() if isinstance(v, str)}
         except (HTTPException, MultiPartException):  # the latter when no Starlette app is in the scope
             raise oauth_error(400, "invalid_request", "The request body could not be parsed") from None
     raw = await request.body()

@@ -37,7 +37,7 @@ MAX_PARAMS = 1000
 #: Bracket segments in one key: filter[0] + four nested [conditions][j] + [values][] is 11.
 MAX_SEGMENTS = 2 * MAX_DEPTH + 3
 
-_INDEX = re.compile(r"[0-9]{1,9}")
+_INDEX = re.compile(r"[0-9]+")
 _SEGMENT = re.compile(r"\[([^\[\]]*)\]")
 _ROOTS = ("filter", "order-by")
 
@@ -114,7 +114,13 @@ def indexed(node: Any, what: str) -> list[Any]:
     for index in node:
         if not _INDEX.fullmatch(index):
             raise FilterError(f"{what} index [{shown(index)}] must be a decimal number")
-    return [node[k] for k in sorted(node, key=int)]
+    # Any digit string is an index (PHP keeps big ones as string keys); ordered by value without int().
+    return [node[k] for k in sorted(node, key=_numeric_order)]
+
+
+def _numeric_order(index: str) -> tuple[int, str]:
+    digits = index.lstrip("0")
+    return len(digits), digits
 
 
 def parse_query(pairs: Iterable[tuple[str, str]]) -> Query:

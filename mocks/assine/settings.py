@@ -30,7 +30,8 @@ DEMO_USERS = {
 @dataclass(frozen=True)
 class AssineSettings(ApiSettings):
     users: dict[str, AssineUser] = field(default_factory=lambda: dict(DEMO_USERS))
-    token_ttl: int = 3600
+    #: The vendor's access-token listing shows login tokens living about 24 h ("expires_in": "86400").
+    token_ttl: int = 86400
     seeded_users: int = 60
 
     SCHEMA: ClassVar[dict[str, Any]] = {

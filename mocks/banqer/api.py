@@ -11,9 +11,10 @@ Each request goes through, in order:
 3. the parameters, validated against ``banqer.openapi.yaml`` (400 ``INVALID_ARGUMENT`` naming the
    parameter; 400 ``INVALID_PAGE_TOKEN`` for a token that is not this query's).
 
-A path or method the spec does not describe is 404 ``NOT_FOUND`` in the Banqer shape (the spec
-declares no 405). Pagination follows the spec: ``pageSize`` default 50 (200 on ``/v1/credores``),
-values above 200 served as 200; ``pageToken`` empty or absent is the first page;
+A path the spec does not describe is 404 ``NOT_FOUND`` in the Banqer shape, a method it does not
+describe on a served path 405 ``METHOD_NOT_ALLOWED`` with ``Allow`` (:mod:`.routes`).
+Pagination follows the spec: ``pageSize`` default 50 (200 on ``/v1/credores``), values above 200
+served as 200; ``pageToken`` empty or absent is the first page;
 ``nextPageToken`` is omitted on the last page. Fichas are listed most overdue first.
 """
 
@@ -184,6 +185,13 @@ class BanqerApi(MockApi):
             f"banqer OIDC     {realm}/.well-known/openid-configuration",
             f"banqer clients  {listed}",
         ]
+        for other in sorted(set(self.state.config.banqer_tenants) - {tenant}):
+            # the config's own tenants and clients (their secrets are the user's: not printed)
+            added = ", ".join(
+                f"{c.client_id} ({' '.join(c.scopes) or 'no scope'})"
+                for c in self.state.config.banqer_tenants[other].values()
+            )
+            lines.append(f"banqer tenant   {other}: {base_url}/banqer/{other}  clients {added or 'none'}")
         first = next((c for c in clients.values() if "fichas:read" in c.scopes), None)
         if first is not None:
             lines.append(

@@ -1,5 +1,10 @@
 """The Banqer realm (Keycloak layout): client-credentials tokens, OIDC discovery and JWKS per tenant.
 
+Besides the token endpoint, the realm serves what Keycloak clients (python-keycloak, openid-client)
+call on a client-credentials realm, at Keycloak's paths and in Keycloak's shapes: the realm
+document (``GET /realms/{tenant}``), token introspection (RFC 7662), revocation (RFC 7009),
+logout and userinfo. Discovery lists exactly these endpoints.
+
 Mounted at ``/banqer-auth``: the realm of tenant ``demo`` is ``{base}/banqer-auth/realms/demo``,
 standing for ``https://auth.banqer.com.br/realms/demo``. Every URL the realm publishes (the
 discovery ``issuer``, the tokens' ``iss``) is built from the URL the request was made to, so
@@ -46,6 +51,10 @@ AUTH_METHODS = ["client_secret_post", "client_secret_basic"]
 _TENANT = re.compile(r"[a-z0-9-]{1,59}")
 _INVALID_CLIENT = "Invalid client or Invalid client credentials"
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+#: The form parameters the realm's endpoints read.
+_PARAMETERS = frozenset(
+    {"grant_type", "client_id", "client_secret", "scope", "token", "token_type_hint", "refresh_token"}
+)
 
 
 def realm_path(tenant: str) -> str:
@@ -92,33 +101,37 @@ class BanqerAuthApi(MockApi):
         }
 
     def build_app(self) -> Starlette:
+        oidc = "/realms/{tenant}/protocol/openid-connect"
         routes = [
-            Route(
-                "/realms/{tenant}/protocol/openid-connect/token", self._guarded(self.token), methods=["POST"]
-            ),
-            Route(
-                "/realms/{tenant}/.well-known/openid-configuration",
-                self._guarded(self.discovery),
-                methods=["GET"],
-            ),
-            Route(
-                "/realms/{tenant}/protocol/openid-connect/certs", self._guarded(self.certs), methods=["GET"]
-            ),
+            Route("/realms/{tenant}", self._guarded(self.realm), methods=["GET"]),
+            Route(f"{oidc}/token", self._guarded(self.token), methods=["POST"]),
+            Route(f"{oidc}/token/introspect", self._guarded(self.introspect), methods=["POST"]),
+            Route(f"{oidc}/revoke", self._guarded(self.revoke), methods=["POST"]),
+            Route(f"{oidc}/logout", self._guarded(self.logout), methods=["POST"]),
+            Route(f"{oidc}/userinfo", self._guarded(self.userinfo), methods=["GET", "POST"]),
+            Route("/realms/{tenant}/.well-known/openid-configuration", self._guarded(self.discovery),
+                  methods=["GET"]),
+            Route(f"{oidc}/certs", self._guarded(self.certs), methods=["GET"]),
         ]
 
-        async def not_served(request: Request, exc: Exception) -> Response:
-            # The spec declares no 405: a method the realm does not serve is as unknown as a path.
-            served = (
-                "POST …/protocol/openid-connect/token, GET …/.well-known/openid-configuration, "
-                "GET …/protocol/openid-connect/certs"
-            )
+        async def not_found(request: Request, exc: Exception) -> Response:
             return oauth_error(
                 404,
                 "Unable to find matching target resource method",
-                f"{request.method} {request.scope['path']!r} is not served; the realm serves {served}",
+                f"{request.method} {request.scope['path']!r} is not served by this realm",
             )
 
-        app = Starlette(routes=routes, exception_handlers={404: not_served, 405: not_served})
+        async def not_allowed(request: Request, exc: Exception) -> Response:
+            # Keycloak (JAX-RS) answers a method a resource does not take with 405 and Allow.
+            allow = getattr(exc, "headers", None) or {}
+            return oauth_error(
+                405,
+                "HTTP 405 Method Not Allowed",
+                f"{request.method} is not allowed on {request.scope['path']!r}",
+                {"Allow": allow.get("Allow", "")} if allow.get("Allow") else None,
+            )
+
+        app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_allowed})
         app.router.redirect_slashes = False
         return app
 
@@ -161,22 +174,144 @@ class BanqerAuthApi(MockApi):
     async def discovery(self, request: Request) -> Response:
         tenant, clients = self._clients(request)
         issuer = self.realm_url(request, tenant)
+        oidc = f"{issuer}/protocol/openid-connect"
         scopes = sorted({s for client in clients.values() for s in client.scopes})
+        # Only what is served: no authorization endpoint, so no response type either.
         return BanqerJSONResponse(
             {
                 "issuer": issuer,
-                "authorization_endpoint": f"{issuer}/protocol/openid-connect/auth",
-                "token_endpoint": f"{issuer}/protocol/openid-connect/token",
-                "jwks_uri": f"{issuer}/protocol/openid-connect/certs",
+                "token_endpoint": f"{oidc}/token",
+                "introspection_endpoint": f"{oidc}/token/introspect",
+                "revocation_endpoint": f"{oidc}/revoke",
+                "end_session_endpoint": f"{oidc}/logout",
+                "userinfo_endpoint": f"{oidc}/userinfo",
+                "jwks_uri": f"{oidc}/certs",
                 "grant_types_supported": ["client_credentials"],
                 "token_endpoint_auth_methods_supported": list(AUTH_METHODS),
-                "response_types_supported": ["code", "none", "id_token", "token"],
+                "introspection_endpoint_auth_methods_supported": list(AUTH_METHODS),
+                "revocation_endpoint_auth_methods_supported": list(AUTH_METHODS),
+                "response_types_supported": [],
                 "subject_types_supported": ["public"],
                 "id_token_signing_alg_values_supported": ["RS256"],
+                "userinfo_signing_alg_values_supported": ["none"],
                 "scopes_supported": ["openid", *scopes],
                 "claims_supported": ["iss", "sub", "azp", "scope", "exp", "iat", "jti", "client_id"],
             }
         )
+
+    async def realm(self, request: Request) -> Response:
+        """Keycloak's realm document (python-keycloak's ``public_key()`` reads ``public_key``)."""
+        tenant, _ = self._clients(request)
+        issuer = self.realm_url(request, tenant)
+        return BanqerJSONResponse(
+            {
+                "realm": tenant,
+                "public_key": self.state.keys.public_key_der_b64(),
+                "token-service": f"{issuer}/protocol/openid-connect",
+                "account-service": f"{issuer}/account",
+                "tokens-not-before": 0,
+            }
+        )
+
+    async def introspect(self, request: Request) -> Response:
+        """RFC 7662: the token's claims with ``active: true``, or only ``active: false``.
+
+        Expired, revoked, unknown tokens and tokens of another realm are all ``active: false``,
+        as RFC 7662 §2.2 asks (no reason is given away).
+        """
+        tenant, clients = self._clients(request)
+        form = await self._form(request)
+        client = self._authenticate(request, tenant, clients, form)
+        token = form.get("token", "")
+        if not token:
+            raise _OAuthFailure(400, "invalid_request", "Missing form parameter: token", _NO_STORE)
+        claims = self._active_claims(request, tenant, token)
+        if claims is None:
+            return BanqerJSONResponse({"active": False}, 200, _NO_STORE)
+        log.debug("banqer-auth: %s introspected a token of %s", client.client_id, claims.get("azp"))
+        body = {
+            **claims,
+            "client_id": claims.get("azp"),
+            "username": claims.get("preferred_username"),
+            "token_type": "Bearer",
+            "active": True,
+        }
+        return BanqerJSONResponse(body, 200, _NO_STORE)
+
+    async def revoke(self, request: Request) -> Response:
+        """RFC 7009: 200 with an empty body, whether or not the token was valid (§2.2)."""
+        tenant, clients = self._clients(request)
+        form = await self._form(request)
+        client = self._authenticate(request, tenant, clients, form)
+        token = form.get("token", "")
+        if not token:
+            raise _OAuthFailure(400, "invalid_request", "Missing token parameter to revoke", _NO_STORE)
+        hint = form.get("token_type_hint")
+        if hint not in (None, "", "access_token", "refresh_token"):
+            raise _OAuthFailure(
+                400, "unsupported_token_type", f"Unsupported token_type_hint: {hint}", _NO_STORE
+            )
+        self._end(request, tenant, token, client)
+        return Response(status_code=200, headers=_NO_STORE)
+
+    async def logout(self, request: Request) -> Response:
+        """Keycloak's back-channel logout: 204 once the session of ``refresh_token`` is ended.
+
+        A client-credentials realm issues no refresh token (``refresh_expires_in: 0``), so the
+        session is the access token itself: the access token sent as ``refresh_token`` is revoked.
+        """
+        tenant, clients = self._clients(request)
+        form = await self._form(request)
+        client = self._authenticate(request, tenant, clients, form)
+        token = form.get("refresh_token", "")
+        if not token:
+            raise _OAuthFailure(400, "invalid_request", "refresh_token not provided", _NO_STORE)
+        if not self._end(request, tenant, token, client):
+            raise _OAuthFailure(400, "invalid_grant", "Invalid refresh token", _NO_STORE)
+        return Response(status_code=204, headers=_NO_STORE)
+
+    async def userinfo(self, request: Request) -> Response:
+        """The service account behind a valid bearer token; 401 ``invalid_token`` otherwise."""
+        tenant, _ = self._clients(request)
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        claims = self._active_claims(request, tenant, token.strip()) if scheme.lower() == "bearer" else None
+        if claims is None:
+            challenge = {
+                **_NO_STORE,
+                "WWW-Authenticate": f'Bearer realm="{tenant}", error="invalid_token", '
+                'error_description="Token verification failed"',
+            }
+            raise _OAuthFailure(401, "invalid_token", "Token verification failed", challenge)
+        return BanqerJSONResponse(
+            {
+                "sub": claims.get("sub"),
+                "preferred_username": claims.get("preferred_username"),
+                "email_verified": False,
+            }
+        )
+
+    def _active_claims(self, request: Request, tenant: str, token: str) -> dict[str, Any] | None:
+        """Claims of a token this realm issued that is registered, unexpired and not revoked."""
+        import jwt
+
+        try:
+            claims = self.state.keys.verify(token)
+        except (jwt.InvalidTokenError, ValueError, TypeError):
+            return None
+        jti = claims.get("jti")
+        if claims.get("iss") != self.realm_url(request, tenant) or not isinstance(jti, str):
+            return None
+        record = self.state.tokens.active(TOKEN_API, jti, self.state.clock.now())
+        if record is None or record.data.get("tenant") != tenant:
+            return None
+        return claims
+
+    def _end(self, request: Request, tenant: str, token: str, client: BanqerClient) -> bool:
+        """Revoke ``token`` if it is an active token of this realm issued to ``client``."""
+        claims = self._active_claims(request, tenant, token)
+        if claims is None or claims.get("azp") != client.client_id:
+            return False
+        return self.state.tokens.revoke(TOKEN_API, str(claims["jti"]))
 
     async def certs(self, request: Request) -> Response:
         self._clients(request)
@@ -217,9 +352,10 @@ class BanqerAuthApi(MockApi):
             ) from None
         form: dict[str, str] = {}
         for key, value in pairs:
-            if key in form:
+            # RFC 6749 3.1/3.2: a parameter sent twice is refused, an unrecognized one is ignored.
+            if key in form and key in _PARAMETERS:
                 raise _OAuthFailure(400, "invalid_request", f"Duplicated form parameter: {key}", _NO_STORE)
-            form[key] = value
+            form.setdefault(key, value)
         return form
 
     def _authenticate(
@@ -287,6 +423,8 @@ class BanqerAuthApi(MockApi):
         if requested is None or not requested.strip():
             return list(client.scopes)
         wanted = [s for s in requested.split() if s != "openid"]
+        if not wanted:  # only "openid" (python-keycloak's default): the client's default scopes, as Keycloak
+            return list(client.scopes)
         refused = [s for s in wanted if s not in client.scopes]
         if refused:
             raise _OAuthFailure(400, "invalid_scope", f"Invalid scopes: {' '.join(refused)}", _NO_STORE)

@@ -1,9 +1,10 @@
 """The Banqer API as an ASGI app: three ``GET`` routes, matched by hand, answered with raw messages.
 
 The API has three fixed routes, so a router would only add its cost to the hot path. A path the
-spec does not describe, and a method other than ``GET``/``HEAD``, is 404 ``NOT_FOUND`` in the
-Banqer shape (the spec declares no 405). Paths match exactly: no trailing slash, no trailing
-newline.
+spec does not describe is 404 ``NOT_FOUND`` in the Banqer shape; a method other than
+``GET``/``HEAD`` on a served path is 405 ``METHOD_NOT_ALLOWED`` with ``Allow: GET, HEAD``
+(RFC 9110 §15.5.6, as ASP.NET Core routing answers). Paths match exactly: no trailing slash, no
+trailing newline.
 """
 
 from __future__ import annotations
@@ -22,13 +23,15 @@ from specmock.mocks.core.why import explain, refused
 if TYPE_CHECKING:
     from specmock.mocks.banqer.api import BanqerApi
 
-__all__ = ["BanqerApp", "match_route"]
+__all__ = ["ALLOW", "BanqerApp", "match_route"]
 
 log = logging.getLogger("specmock.mocks.banqer.api")
 
 _FICHA_PREFIX = "/v1/fichas/"
 _CONTENT_TYPE = (b"content-type", JSON_UTF8.encode("latin-1"))
 _NO_PARAMS: Mapping[str, str] = {}
+#: Methods every Banqer route serves.
+ALLOW = "GET, HEAD"
 
 
 def match_route(path: str) -> tuple[str, Mapping[str, str]] | None:
@@ -65,13 +68,15 @@ class BanqerApp:
         path = request.path
         method = request.method
         route = match_route(path)
-        if route is None or method not in ("GET", "HEAD"):
+        if route is None:
             shown = _printable(path) or "/"
-            message = (f"Método {method} não disponível em {shown}: a API só aceita GET." if route is not None
-                       else f"Rota não encontrada: {method} {shown}.")
-            request.why = refused("route", f"the spec has no operation {method} {shown}" if route is None
-                                  else f"the spec describes only GET on {shown}")
-            return raw_answer(api_error(404, message, reason="NOT_FOUND"))
+            request.why = refused("route", f"the spec has no operation {method} {shown}")
+            return raw_answer(api_error(404, f"Rota não encontrada: {method} {shown}.", reason="NOT_FOUND"))
+        if method not in ("GET", "HEAD"):
+            shown = _printable(path)
+            message = f"Método {_printable(method)} não disponível em {shown}: a API só aceita GET."
+            request.why = refused("route", f"the spec describes only GET on {shown}")
+            return raw_answer(api_error(405, message, {"Allow": ALLOW}, reason="METHOD_NOT_ALLOWED"))
         operation_id, path_params = route
         try:
             tenant = request.path_params["tenant"]

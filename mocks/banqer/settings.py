@@ -10,7 +10,8 @@ from specmock.mocks.descriptor import NAME_SCHEMA, TOKEN_TTL_SCHEMA, ApiSettings
 
 __all__ = ["ALL_SCOPES", "DEMO_TENANTS", "BanqerClient", "BanqerSettings"]
 
-#: Every scope of the API; a configured client without ``scopes`` gets them all.
+#: Every scope of the API (the banqerOAuth scheme of banqer.openapi.yaml declares these); a configured
+#: client without ``scopes`` gets them all, and one naming any other scope is refused at start.
 ALL_SCOPES = ("credores:read", "fichas:read")
 
 
@@ -45,12 +46,20 @@ class BanqerSettings(ApiSettings):
     }
 
     def merge_tenants(self, given: Mapping[str, Any]) -> dict[str, dict[str, BanqerClient]]:
-        """The demo tenants plus the configured ones; a client without ``scopes`` gets them all."""
+        """The demo tenants plus the configured ones; a client without ``scopes`` gets them all.
+
+        ``ValueError`` for a scope the API does not have: a typo would otherwise surface as a 403
+        much later.
+        """
         tenants = {name: dict(clients) for name, clients in self.tenants.items()}
         for tenant, spec in given.items():
             clients = tenants.setdefault(tenant, {})
             for client_id, client in spec["clients"].items():
-                clients[client_id] = BanqerClient(client_id, client["secret"],
-                                                  tuple(client.get("scopes", ALL_SCOPES)))
+                scopes = tuple(client.get("scopes", ALL_SCOPES))
+                unknown = [scope for scope in scopes if scope not in ALL_SCOPES]
+                if unknown:
+                    raise ValueError(f"banqer.tenants.{tenant}.clients.{client_id}.scopes: unknown scope "
+                                     f"{unknown[0]!r}; the Banqer API has: {', '.join(ALL_SCOPES)}")
+                clients[client_id] = BanqerClient(client_id, client["secret"], scopes)
         return tenants
 

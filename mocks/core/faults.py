@@ -8,6 +8,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+__all__ = ["Fault", "FaultQueue"]
+
 
 @dataclass
 class Fault:
@@ -16,7 +18,8 @@ class Fault:
     method: str = "*"
     path: str = "*"
     times: int = 1
-    headers: dict[str, str] = field(default_factory=dict)
+    #: ``None`` as a value: the header is left out, even where the API would add it.
+    headers: dict[str, str | None] = field(default_factory=dict)
     body: Any = None
     delay_ms: int = 0
     id: int = 0

@@ -324,16 +324,20 @@ class ControlLayer:
         return self.api.error_response(status, None, headers)
 
     def _fault_response(self, fault: Fault) -> Response:
+        sent = {name: value for name, value in fault.headers.items() if value is not None}
         if fault.status in (204, 304):  # no body may follow these: neither the API's error nor the fault's
-            return Response(status_code=fault.status, headers=dict(fault.headers))
+            return Response(status_code=fault.status, headers=sent)
         if fault.body is None:
             response = self._error(fault.status)
             for name, value in fault.headers.items():
-                response.headers[name] = value
+                if value is None:  # left out on purpose, even a header the API adds itself
+                    del response.headers[name]
+                else:
+                    response.headers[name] = value
             return response
-        headers = dict(fault.headers)
-        if fault.status == 429:
-            headers.setdefault("Retry-After", "1")
+        headers = dict(sent)
+        if fault.status == 429 and not any(name.lower() == "retry-after" for name in fault.headers):
+            headers["Retry-After"] = "1"
         if isinstance(fault.body, str):
             media_type = headers.pop("content-type", "text/plain")
             return Response(fault.body, fault.status, headers, media_type=media_type)

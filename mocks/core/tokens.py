@@ -20,6 +20,16 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+__all__ = [
+    "EXPIRED_KEPT_SECONDS",
+    "MAX_TOKEN_RECORDS",
+    "SigningKey",
+    "TokenRecord",
+    "TokenRegistry",
+    "opaque_token",
+    "token_hash",
+]
+
 
 def _b64url_uint(value: int) -> str:
     raw = value.to_bytes((value.bit_length() + 7) // 8, "big")
@@ -83,11 +93,26 @@ class SigningKey:
         self.wait()
         return dict(self._jwk)
 
-    def sign(self, claims: dict[str, Any], typ: str = "JWT") -> str:
+    def public_key_der_b64(self) -> str:
+        """The public key as Keycloak's realm document shows it: base64 of the DER SubjectPublicKeyInfo."""
+        self.wait()
+        assert self._public is not None
+        der = self._public.public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        return base64.b64encode(der).decode("ascii")
+
+    def sign(self, claims: dict[str, Any], typ: str = "JWT", *, kid: bool = True) -> str:
+        """An RS256 JWT of ``claims``. ``kid=False`` gives the bare header ``{"typ":"JWT","alg":"RS256"}``
+        in that order (Funcional PBM's documented token), for issuers that publish no JWKS."""
         self.wait()
         assert self._private is not None  # set once wait() returned without raising
         import jwt  # PyJWT costs about 50 ms to import: off the path before the server answers
 
+        if not kid:
+            return jwt.encode(
+                claims, self._private, algorithm="RS256", headers={"typ": typ}, sort_headers=False
+            )
         return jwt.encode(claims, self._private, algorithm="RS256", headers={"kid": self._kid, "typ": typ})
 
     def verify(self, token: str) -> dict[str, Any]:

@@ -71,7 +71,8 @@ def issue_token(state: MockState, login: str) -> str:
         "mobile_number": person.mobile_number,
         "authorized_app": True,
     }
-    token = state.keys.sign(claims)
+    # The documented token's header is exactly {"typ":"JWT","alg":"RS256"}: no kid (PBM publishes no JWKS).
+    token = state.keys.sign(claims, kid=False)
     state.tokens.issue(TokenRecord(API_NAME, jti, float(exp), float(iat), person.uuid, {"login": login}),
                        state.clock.now())
     return token

@@ -66,6 +66,23 @@ def test_specs_validates_the_bundled_files(capsys: pytest.CaptureFixture[str]) -
     assert out.count(": valid ") == len(files)
 
 
+def test_specs_on_a_whole_folder_passes_over_what_is_not_a_spec(capsys: pytest.CaptureFixture[str]) -> None:
+    # what a shell makes of `specmock specs specs/*`: __init__.py, __pycache__, schemathesis.toml too
+    folder = specs.path("banqer").parent
+    everything = sorted(str(entry) for entry in folder.iterdir())
+    assert any(name.endswith("__init__.py") for name in everything)
+    assert main(["specs", *everything]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.count(": valid ") == len(specs.SPEC_FILES)
+    assert captured.err == ""
+
+
+def test_specs_without_any_spec_file_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "notes.txt").write_text("x")
+    assert main(["specs", str(tmp_path / "notes.txt"), str(tmp_path)]) == 1
+    assert "no spec file among the arguments" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(
     ("name", "content", "needle"),
     [
@@ -100,6 +117,12 @@ def test_broken_spec_file_is_one_readable_line(
         ("banqer:\n  token_ttl: -5\n", "banqer.token_ttl: -5 is less than the minimum of 1"),
         ("unknown_key: 1\n", "Additional properties are not allowed ('unknown_key' was unexpected)"),
         ("banqer:\n  tenants:\n    Bad_Tenant: {clients: {}}\n", "banqer.tenants"),
+        # a scope the API does not have is refused at start, with the valid ones listed
+        (
+            "banqer:\n  tenants:\n    acme: {clients: {c: {secret: s, scopes: ['fichas:reed']}}}\n",
+            "banqer.tenants.acme.clients.c.scopes: unknown scope 'fichas:reed'; the Banqer API has: "
+            "credores:read, fichas:read",
+        ),
     ],
 )
 def test_bad_config_file_is_one_line_and_exit_2(tmp_path: Path, content: str, needle: str) -> None:

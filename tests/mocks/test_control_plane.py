@@ -53,6 +53,31 @@ def test_fault_defaults_to_the_api_error_shape_and_429_has_retry_after(client: h
     assert response.headers["retry-after"] == "1"
 
 
+@pytest.mark.parametrize("body", [None, {"custom": True}, "plain text"])
+@pytest.mark.parametrize("name", ["Retry-After", "retry-after"])
+def test_a_429_fault_can_leave_retry_after_out(client: httpx.Client, body: object, name: str) -> None:
+    # null drops the header the API would add itself, so a client's "no Retry-After" path can be tested
+    client.post("/__mock__/faults", json={"api": "toy", "status": 429, "body": body, "headers": {name: None}})
+    response = client.get("/toy/items")
+    assert response.status_code == 429
+    assert "retry-after" not in response.headers
+    assert client.get("/__mock__/faults").json()["faults"] == []
+
+
+def test_a_429_fault_without_retry_after_on_an_api_that_adds_it() -> None:
+    from specmock.mocks.control_plane import MockControl
+
+    state = create_state()
+    app = create_app(state)
+    http = httpx.Client(transport=sync_transport(app), base_url="http://mock.test")
+    MockControl(state).fail("banqer", 429, path="/v1/fichas", headers={"Retry-After": None})
+    response = http.get("/banqer/demo/v1/fichas")
+    assert response.status_code == 429
+    assert "retry-after" not in response.headers
+    assert response.json()["details"][0]["reason"] == "RATE_LIMITED"
+    assert http.get("/banqer/demo/v1/fichas").status_code == 401  # the fault fired once
+
+
 def test_fault_matching_by_method_glob_and_custom_body(client: httpx.Client) -> None:
     client.post("/__mock__/faults", json={"api": "toy", "method": "post", "path": "/items/*", "status": 503,
                                           "body": {"custom": True}, "headers": {"X-Why": "test"}})

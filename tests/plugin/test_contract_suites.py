@@ -59,9 +59,10 @@ def test_the_readme_examples_run_as_written(project: Project) -> None:
     project.write("test_with_specmock.py", example("plugin-example.py"))
     project.write("test_banqer_contract.py", example("consumer-example.py"))
     project.write("test_provider_contract.py", example("provider-example.py"))
+    project.write("test_banqer_schema.py", example("schemathesis-example.py"))
     project.monkeypatch.delenv("PBM_GRAPHQL_URL", raising=False)
     result = project.run("-p", "no:cacheprovider", "-v")
-    result.assert_outcomes(passed=6 + 9 + 1, skipped=1)
+    result.assert_outcomes(passed=6 + 9 + 1 + 2, skipped=1)
     result.stdout.fnmatch_lines(["*TestMyBanqerClient::test_retries PASSED*",
                                  "*TestMyBanqerClient::test_pagination PASSED*"], consecutive=False)
 

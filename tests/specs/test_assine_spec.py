@@ -248,9 +248,14 @@ def test_token_request_grants(spec: dict[str, Any]) -> None:
         "password": "secret",
     }
     assert v.is_valid(documented)
-    assert v.is_valid(
-        {"grant_type": "refresh_token", "refresh_token": "ff0e296daaccc854ac391e3f22620e9ab7c8c178"}
-    )
+    refresh = {"grant_type": "refresh_token", "client_id": "app", "client_secret": "app",
+               "refresh_token": "ff0e296daaccc854ac391e3f22620e9ab7c8c178"}
+    assert v.is_valid(refresh)
+    # each grant's own fields are required, non-empty, and the client always (as the mock asks)
+    assert not v.is_valid({**documented, "password": ""})
+    assert not v.is_valid({k: val for k, val in documented.items() if k != "username"})
+    assert not v.is_valid({k: val for k, val in refresh.items() if k != "refresh_token"})
+    assert not v.is_valid({k: val for k, val in refresh.items() if k != "client_id"})
     assert not v.is_valid({"grant_type": "client_credentials"})
     assert not v.is_valid({"username": "user@example.com", "password": "secret"})
 

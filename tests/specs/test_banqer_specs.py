@@ -147,6 +147,12 @@ def test_realm_paths_and_operation_ids(auth: dict[str, Any]) -> None:
         ("/realms/{tenant}/protocol/openid-connect/token", "post"): "createToken",
         ("/realms/{tenant}/.well-known/openid-configuration", "get"): "getOpenidConfiguration",
         ("/realms/{tenant}/protocol/openid-connect/certs", "get"): "getJwks",
+        ("/realms/{tenant}", "get"): "getRealm",
+        ("/realms/{tenant}/protocol/openid-connect/token/introspect", "post"): "introspectToken",
+        ("/realms/{tenant}/protocol/openid-connect/revoke", "post"): "revokeToken",
+        ("/realms/{tenant}/protocol/openid-connect/logout", "post"): "logout",
+        ("/realms/{tenant}/protocol/openid-connect/userinfo", "get"): "getUserinfo",
+        ("/realms/{tenant}/protocol/openid-connect/userinfo", "post"): "postUserinfo",
     }
     assert [s["url"] for s in auth["servers"]] == ["https://auth.banqer.com.br"]
     assert auth["x-specmock-error-schemas"] == ["OAuthError"]
@@ -446,3 +452,12 @@ def test_public_facts_are_not_marked_assumed_and_inferences_are(api: dict[str, A
         assert ficha[provisional]["x-specmock-assumed"] is True, provisional
     for schema_name in ("Credor", "Devedor", "Money", "FichaDisplayId"):
         assert schemas[schema_name]["x-specmock-assumed"] is True, schema_name
+
+
+def test_the_scopes_a_config_may_grant_are_the_specs() -> None:
+    from specmock.mocks.banqer.settings import ALL_SCOPES
+    from specmock.specs import load
+
+    flows = load("banqer")["components"]["securitySchemes"]["banqerOAuth"]["flows"]
+    declared = {scope for flow in flows.values() for scope in flow.get("scopes", {})}
+    assert set(ALL_SCOPES) == declared

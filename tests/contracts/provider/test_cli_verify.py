@@ -10,12 +10,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import httpx
 import pytest
 
-from specmock import specs
 from specmock.cli import main
-from specmock.contracts.provider.checks import schemathesis_toml
 from specmock.mocks.server import ServerThread
 
 from ._mock import mock_app
@@ -102,47 +99,3 @@ def test_verify_a_broken_server_exits_1_and_names_the_check(capsys: pytest.Captu
     assert "FAIL banqer: GET /v1/fichas - response_schema_conformance" in out
     assert f"reproduce: curl -X GET -H 'Authorization: Bearer ***' '{server.url}/banqer/demo/v1/fichas" in out
     assert "demo-secret" not in out
-
-
-def test_the_schemathesis_cli_passes_on_the_served_banqer_mock(tmp_path: Path) -> None:
-    """The Banqer spec through the ecosystem's standard tool, with the suite's check policy."""
-    config = tmp_path / "schemathesis.toml"
-    config.write_text(schemathesis_toml("banqer"), encoding="utf-8")
-    schemathesis = Path(sys.executable).with_name("schemathesis")
-    with ServerThread(mock_app("banqer")) as server:
-        token = httpx.post(
-            f"{server.url}/banqer-auth/realms/demo/protocol/openid-connect/token",
-            data={
-                "grant_type": "client_credentials",
-                "client_id": "demo-client",
-                "client_secret": "demo-secret",
-            },
-        ).json()["access_token"]
-        result = subprocess.run(
-            [
-                str(schemathesis),
-                "--config-file",
-                str(config),
-                "run",
-                str(specs.path("banqer")),
-                "--url",
-                f"{server.url}/banqer/demo",
-                "-H",
-                f"Authorization: Bearer {token}",
-                "--max-examples",
-                "5",
-                "--seed",
-                "1",
-                "--workers",
-                "1",
-                "--phases",
-                "examples,coverage,fuzzing",
-                "--no-color",
-            ],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            cwd=tmp_path,
-        )
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
-    assert "No issues found" in result.stdout

@@ -65,3 +65,29 @@ def test_tokens_are_fetched_again_when_the_server_expires_them() -> None:
     report = verify("banqer", app=Planted(app, rewrite=rewrite), max_examples=10, seed=3)
     assert report.ok, report.render()
     assert len(logins) > 1
+
+
+def test_the_realm_tenant_pinned_by_the_shipped_config_follows_the_target() -> None:
+    """schemathesis.toml pins the realm's ``tenant`` to the mock's ``demo``; verifying a server whose
+    tenant is another one (``BANQER_TENANT``) sends the realm's requests to that tenant instead."""
+    from specmock.mocks.app import create_app, create_state
+    from specmock.mocks.config import parse_config
+
+    from .broken_mock import Planted
+
+    config = parse_config({"banqer": {"tenants": {"acme": {"clients": {"acme-client": {"secret": "s3"}}}}}})
+    app = create_app(create_state(config))
+    realms: set[str] = set()
+
+    def record(scope: dict, status: int, headers: list, body: bytes) -> tuple[int, list, bytes]:
+        path = scope["path"]
+        if path.startswith("/banqer-auth/realms/"):
+            realms.add(path.split("/")[3])
+        return status, headers, body
+
+    credentials = {"BANQER_TENANT": "acme", "BANQER_CLIENT_ID": "acme-client", "BANQER_CLIENT_SECRET": "s3"}
+    report = verify("banqer", app=Planted(app, rewrite=record), credentials=credentials, max_examples=3,
+                    seed=1, operations=["getRealm", "introspectToken"])
+    assert report.ok, report.render()
+    assert "acme" in realms
+    assert "demo" not in realms

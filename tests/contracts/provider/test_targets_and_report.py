@@ -217,3 +217,18 @@ def test_operations_can_be_narrowed_and_unknown_ones_are_refused() -> None:
     assert report.results[0].operations == ["banqer.openapi.yaml: GET /v1/credores"]
     with pytest.raises(ValueError, match="no operation 'listFicha'"):
         verify("banqer", app=mock_app("banqer"), operations=["listFicha"])
+
+
+def test_the_config_exceptions_reported_for_an_api_are_those_of_its_own_specs() -> None:
+    """The ``[[project]]`` blocks of schemathesis.toml that a run reports are those whose title is one of
+    the run's APIs' specs (as the registry lists them); the top-level blocks apply to every run."""
+    from specmock.contracts.provider.checks import disabled_checks
+    from specmock.specs import load
+
+    realm, banqer, assine = (load(name)["info"]["title"] for name in ("banqer-auth", "banqer", "assine"))
+    for_banqer, for_pbm, for_assine = (disabled_checks([api]) for api in ("banqer", "pbm", "assine"))
+    assert any(f"({realm})" in change for change in for_banqer)
+    assert any(f"({assine})" in change for change in for_assine)
+    assert not any(f"({title})" in change for change in for_pbm for title in (realm, banqer, assine))
+    assert not any(f"({realm})" in change for change in for_assine)
+    assert set(for_pbm) <= set(for_banqer) & set(for_assine)

@@ -232,6 +232,10 @@ def test_an_empty_result_has_only_a_self_link(client: httpx.Client, auth: dict[s
 
 @pytest.mark.parametrize(("params", "status", "detail"), [
     ({"page": 99}, 409, "Invalid page provided"),
+    # the spec allows any integer >= 1: a page past the last one is 409, however many digits it has
+    ({"page": 13445969286}, 409, "Invalid page provided"),
+    ({"page": "9" * 2000}, 409, "Invalid page provided"),
+    ({"page_size": "1" * 2000}, 400, "page_size"),
     ({"page": 0}, 400, "page"),
     ({"page": "abc"}, 400, "page"),
     ({"page_size": 101}, 400, "page_size"),
@@ -243,6 +247,21 @@ def test_bad_pages(client: httpx.Client, auth: dict[str, str], params: dict[str,
     response = listing(client, auth, params)
     assert response.status_code == status
     assert detail in response.json()["detail"]
+
+
+@given(index=st.integers(10**9, 10**40), second=st.integers(0, 10**40))
+def test_filter_and_order_by_indexes_are_any_digit_string(
+    client: httpx.Client, auth: dict[str, str], index: int, second: int
+) -> None:
+    # The spec's pattern allows any digits; items are taken in numeric index order.
+    response = listing(client, auth, {
+        f"filter[{index}][field]": "id", f"filter[{index}][type]": "gt", f"filter[{index}][value]": "0",
+        f"order-by[{second}][type]": "field", f"order-by[{second}][field]": "id",
+        f"order-by[{second}][direction]": "desc",
+    })
+    assert response.status_code == 200, response.text
+    ids = [user["id"] for user in response.json()["_embedded"]["user"]]
+    assert ids == sorted(ids, reverse=True)
 
 
 def test_page_size_100_is_allowed_and_25_is_the_default(client: httpx.Client, auth: dict[str, str]) -> None:

@@ -211,3 +211,35 @@ def test_users_and_business_units_by_id(client: httpx.Client, auth: dict[str, st
     assert client.get(unit["_links"]["self"]["href"], headers=auth).json() == unit
     for path in ("/v1/user/1", "/v1/user/abc", "/v1/business-unit/0", "/user/99999999999999999999"):
         assert client.get(f"{API}{path}", headers=auth).status_code == 404
+
+
+def test_a_patch_without_body_changes_nothing_as_the_spec_says(
+    client: httpx.Client, auth: dict[str, str]
+) -> None:
+    from specmock.specs import load
+
+    spec = load("assine")
+    for path, operation_id in (("/v1/folder/{id}", "updateFolder"),
+                               ("/v1/workflow-template/{id}", "updateWorkflowTemplate")):
+        operation = spec["paths"][path]["patch"]
+        assert operation["operationId"] == operation_id
+        assert operation["requestBody"].get("required", False) is False, operation_id
+    created = folder(client, auth, name="Intacta", idParent=0)
+    for kwargs in ({}, {"content": b"", "headers": {**auth, "Content-Type": "application/json"}}):
+        response = client.patch(f"{API}/v1/folder/{created['id']}", **({"headers": auth} | kwargs))
+        assert response.status_code == 200, response.text
+        assert response.json() == created
+
+
+def test_a_parser_log_line_names_the_request(client: httpx.Client, auth: dict[str, str],
+                                              caplog: pytest.LogCaptureFixture) -> None:
+    # python-multipart logs a bad part header bare ("Found invalid character 13 in header at ..")
+    body = (b"--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.pdf\"\r\n"
+            b"Bad\rName: x\r\n\r\n%PDF-1.4\r\n--b--\r\n")
+    with caplog.at_level("WARNING", logger="python_multipart"):
+        response = client.post(f"{API}/v1/file", content=body,
+                               headers={**auth, "Content-Type": "multipart/form-data; boundary=b"})
+    assert response.status_code == 400
+    lines = [record.getMessage() for record in caplog.records if record.name.startswith("python_multipart")]
+    assert lines, "python-multipart logged nothing"
+    assert all(line.startswith(f"assine POST {API}/v1/file: ") for line in lines), lines

@@ -344,18 +344,10 @@ def test_well_formed_unknown_ficha_is_404(client: httpx.Client, token: str) -> N
 
 @pytest.mark.parametrize(
     ("method", "path"),
-    [
-        ("GET", "/v2/fichas"),
-        ("GET", "/v1/fichas/"),
-        ("GET", "/v1/fichas/a/b"),
-        ("GET", "/"),
-        ("POST", "/v1/fichas"),
-        ("DELETE", f"/v1/fichas/{DOCUMENTED_FICHA_ID}"),
-        ("PUT", "/v1/credores"),
-        ("OPTIONS", "/v1/fichas"),
-    ],
+    [("GET", "/v2/fichas"), ("GET", "/v1/fichas/"), ("GET", "/v1/fichas/a/b"), ("GET", "/"),
+     ("POST", "/v1/x")],
 )
-def test_unknown_routes_and_methods_are_404_in_the_banqer_shape(
+def test_unknown_routes_are_404_in_the_banqer_shape(
     app: Starlette, token: str, method: str, path: str
 ) -> None:
     response = raw_client(app).request(method, f"{API}{path}", headers=bearer(token))
@@ -364,6 +356,28 @@ def test_unknown_routes_and_methods_are_404_in_the_banqer_shape(
     body = response.json()
     assert error_validator().is_valid(body)
     assert body["details"][0]["reason"] == "NOT_FOUND"
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "/v1/fichas"),
+        ("DELETE", f"/v1/fichas/{DOCUMENTED_FICHA_ID}"),
+        ("PUT", "/v1/credores"),
+        ("OPTIONS", "/v1/fichas"),
+        ("TRACE", "/v1/credores"),
+    ],
+)
+def test_methods_a_served_path_does_not_take_are_405_with_allow(
+    app: Starlette, token: str, method: str, path: str
+) -> None:
+    # RFC 9110 15.5.6: 405 names the methods the resource serves (schemathesis's unsupported_method).
+    response = raw_client(app).request(method, f"{API}{path}", headers=bearer(token))
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, HEAD"
+    body = response.json()
+    assert error_validator().is_valid(body)
+    assert body["details"][0]["reason"] == "METHOD_NOT_ALLOWED"
 
 
 def test_head_is_served_like_get(app: Starlette, token: str) -> None:

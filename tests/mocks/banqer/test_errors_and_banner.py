@@ -11,7 +11,7 @@ import pytest
 from starlette.applications import Starlette
 from starlette.responses import Response
 
-from specmock.mocks.config import MockConfig
+from specmock.mocks.config import MockConfig, parse_config
 from specmock.specs import load as load_spec
 from tests.mocks.banqer.support import API, bearer, client_for, error_validator, fetch_token, make_app
 
@@ -120,6 +120,16 @@ def test_banner_names_urls_clients_and_a_curl_line(app: Starlette) -> None:
     curl = next(line for line in lines if "curl" in line)
     assert "client_id=demo-client" in curl and "Authorization: Bearer $TOKEN" in curl
     assert app.state.mock.apis["banqer-auth"].banner("http://x") == []
+
+
+def test_banner_lists_the_tenants_and_clients_a_config_adds() -> None:
+    config = {"banqer": {"tenants": {"acme": {"clients": {"acme-erp": {"secret": "s3cret-value",
+                                                                      "scopes": ["credores:read"]}}}}}}
+    app = make_app(parse_config(config))
+    text = "\n".join(app.state.mock.apis["banqer"].banner("http://127.0.0.1:8080"))
+    assert "banqer tenant   acme: http://127.0.0.1:8080/banqer/acme  clients acme-erp (credores:read)" in text
+    assert "s3cret-value" not in text  # the config's own secrets are not printed
+    assert "demo-client / demo-secret" in text
 
 
 def test_admin_index_describes_both_apis(app: Starlette) -> None:

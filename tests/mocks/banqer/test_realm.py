@@ -270,15 +270,20 @@ def test_each_realm_has_its_own_issuer() -> None:
     assert "credores:read" in acme["scopes_supported"]
 
 
-def test_paths_and_methods_the_realm_does_not_serve_are_404(app: Starlette) -> None:
+def test_paths_the_realm_does_not_serve_are_404_and_methods_405(app: Starlette) -> None:
     client = raw_client(app)
-    for method, path in (
-        ("GET", TOKEN_PATH),
-        ("GET", f"{REALM}/protocol/openid-connect/userinfo"),
-        ("POST", f"{REALM}/protocol/openid-connect/certs"),
+    for path in (f"{REALM}/protocol/openid-connect/auth", f"{REALM}/protocol/saml", "/banqer-auth/realms"):
+        response = client.get(path)
+        assert response.status_code == 404
+        assert set(response.json()) == {"error", "error_description"}
+    for method, path, allow in (
+        ("GET", TOKEN_PATH, {"POST"}),
+        ("DELETE", f"{REALM}/protocol/openid-connect/userinfo", {"GET", "HEAD", "POST"}),
+        ("POST", f"{REALM}/protocol/openid-connect/certs", {"GET", "HEAD"}),
     ):
         response = client.request(method, path)
-        assert response.status_code == 404
+        assert response.status_code == 405
+        assert set(response.headers["allow"].replace(" ", "").split(",")) == allow
         assert set(response.json()) == {"error", "error_description"}
 
 
@@ -374,3 +379,12 @@ def test_httpx_basic_auth_client_with_discovery(app: Starlette) -> None:
     check_response("banqer-auth", response)
     token = response.json()["access_token"]
     assert client.get(f"{API}/v1/fichas", headers=bearer(token)).status_code == 200
+
+
+def test_an_unrecognized_parameter_sent_twice_is_ignored(app: Starlette) -> None:
+    # RFC 6749 3.1: unrecognized parameters are ignored; only a recognized one sent twice is refused.
+    body = "grant_type=client_credentials&client_id=demo-client&client_secret=demo-secret&x=1&x=2"
+    response = raw_client(app).post(
+        TOKEN_PATH, content=body.encode(), headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    assert response.status_code == 200, response.text

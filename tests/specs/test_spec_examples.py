@@ -1,0 +1,142 @@
+"""Every ``example``/``examples`` value of the specs' requests is accepted by the mock.
+
+The requests are built by schemathesis from the spec's examples (its ``examples`` phase), so each
+documented value of a parameter or a request body is sent at least once, with a valid token. The
+mock may refuse one only for a reason no example can avoid: authentication (401/403, the
+documented auth answers, e.g. an example client secret), and, on Assine, the state of the account
+(an example id of an entity the account has not created: 404/422 ``noRecordFound``; a documented
+date now in the past: 422 ``dateInPast``; the documented placeholder password: 422
+``invalidPassword``). A 400 — the value itself refused — or a 5xx fails the test.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+
+from specmock.mocks.app import create_app, create_state
+from specmock.mocks.config import parse_config
+from specmock.mocks.transport import sync_transport
+from specmock.specs import OPENAPI_SPECS, load
+
+BASE = "http://mock.test"
+MOUNTS = {"banqer": "/banqer/demo", "banqer-auth": "/banqer-auth", "assine": "/assine"}
+#: Assine's answers that depend on the account's state, not on the value sent.
+STATE_REASONS = frozenset({"noRecordFound", "dateInPast", "invalidPassword"})
+#: OAuth refusals of example credentials (an example refresh token was never issued by this mock).
+OAUTH_CREDENTIALS = frozenset({"invalid_grant", "invalid_client"})
+
+
+#: The realm the spec's examples name (Banqer's docs), with the example client, beside the demo one.
+EXAMPLE_REALM = {
+    "banqer": {
+        "tenants": {
+            "sua-empresa": {"clients": {"integracao-erp": {"secret": "9vQm2kR7tX4pL8wZ1cN6bH3jF5dS0aGe"}}}
+        }
+    }
+}
+
+
+@pytest.fixture(scope="module")
+def http() -> httpx.Client:
+    state = create_state(parse_config(EXAMPLE_REALM))
+    return httpx.Client(transport=sync_transport(create_app(state)), base_url=BASE)
+
+
+def _token(http: httpx.Client, spec: str) -> str:
+    if spec == "assine":
+        login = {
+            "grant_type": "password",
+            "client_id": "app",
+            "client_secret": "app",
+            "username": "demo@empresa.example",
+            "password": "demo-password",
+        }
+        return str(http.post("/assine/oauth", json=login).json()["access_token"])
+    form = {"grant_type": "client_credentials", "client_id": "demo-client", "client_secret": "demo-secret"}
+    return str(
+        http.post("/banqer-auth/realms/demo/protocol/openid-connect/token", data=form).json()["access_token"]
+    )
+
+
+def _example_cases(spec: str) -> list[Any]:
+    schema = schemathesis.openapi.from_dict(load(spec))
+    cases: list[Any] = []
+    for result in schema.get_all_operations():
+        for strategy in result.ok().get_strategies_from_examples():
+
+            @settings(
+                max_examples=5,
+                database=None,
+                deadline=None,
+                phases=[Phase.generate],
+                suppress_health_check=list(HealthCheck),
+            )
+            @given(strategy)
+            def collect(case: Any) -> None:
+                cases.append(case)
+
+            collect()
+    return cases
+
+
+def _state_dependent(body: Any) -> bool:
+    """An Assine 422 whose every message is about the account's state (see the module docstring)."""
+    reasons: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if isinstance(value, str):
+                    reasons.add(key)
+                else:
+                    walk(value)
+
+    walk(body.get("validation_messages") if isinstance(body, dict) else None)
+    return bool(reasons) and reasons <= STATE_REASONS
+
+
+@pytest.mark.parametrize("spec", sorted(OPENAPI_SPECS))
+def test_every_documented_request_value_is_accepted(http: httpx.Client, spec: str) -> None:
+    token = _token(http, spec)
+    refused: list[str] = []
+    sent: set[str] = set()
+    for case in _example_cases(spec):
+        request = case.as_transport_kwargs(base_url=BASE + MOUNTS[spec])
+        key = json.dumps(request, sort_keys=True, default=str)
+        if key in sent:
+            continue
+        sent.add(key)
+        headers = {**(request.get("headers") or {}), "Authorization": f"Bearer {token}"}
+        if spec == "banqer-auth" and "userinfo" not in case.operation.path:
+            headers.pop("Authorization")  # the realm's client authentication is in the example itself
+        data = request.get("data")
+        response = http.request(
+            request["method"],
+            request["url"],
+            params=request.get("params"),
+            headers=headers,
+            json=request.get("json"),
+            files=request.get("files"),
+            **({"content": data} if isinstance(data, bytes | str) else {"data": data}),
+        )
+        status = response.status_code
+        if status < 400 or status in (401, 403):
+            continue
+        body = response.json() if "json" in response.headers.get("content-type", "") else None
+        if spec == "assine" and (status == 404 or (status == 422 and _state_dependent(body))):
+            continue
+        if (
+            status == 400
+            and isinstance(body, dict)
+            and OAUTH_CREDENTIALS & {body.get("title"), body.get("error")}
+        ):
+            continue
+        refused.append(f"{case.operation.label} -> {status} {response.text[:200]} (sent {key[:300]})")
+    assert sent, f"{spec}: no example found"
+    assert not refused, "\n".join(refused)
