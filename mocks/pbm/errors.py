@@ -35,6 +35,7 @@ __all__ = [
     "dumps",
     "graphql_error_item",
     "http_error_body",
+    "http_error_response",
     "http_exception_item",
     "json_response",
     "reason",
