@@ -151,6 +151,7 @@ class DriverProcess:
         self._stderr: deque[str] = deque(maxlen=_STDERR_LINES)
         self._next_id = 0
         self._finalizer: weakref.finalize | None = None
+        self._stderr_reader: threading.Thread | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -180,7 +181,10 @@ class DriverProcess:
         threading.Thread(
             target=_pump, args=(proc.stdout, lines.put, lambda: lines.put(None)), daemon=True
         ).start()
-        threading.Thread(target=_pump, args=(proc.stderr, self._stderr.append), daemon=True).start()
+        self._stderr_reader = threading.Thread(
+            target=_pump, args=(proc.stderr, self._stderr.append), daemon=True
+        )
+        self._stderr_reader.start()
         self._finalizer = weakref.finalize(self, _kill, proc)  # also runs at exit
         reply = self.request("start", {"op": "hello", "protocol": PROTOCOL})
         if not isinstance(reply, dict) or reply.get("protocol") != PROTOCOL:
@@ -293,7 +297,9 @@ class DriverProcess:
                 code = proc.wait(timeout=2.0)
             except subprocess.TimeoutExpired:
                 code = None
-        time.sleep(0.05)  # the stderr reader's last lines
+        reader = self._stderr_reader
+        if reader is not None and code is not None:
+            reader.join(timeout=2.0)  # an exited driver's stderr ends: read its last lines
         said = " | ".join(line.rstrip() for line in self._stderr if line.strip())
         what = f"the driver exited with code {code}" if code is not None else "the driver closed its stdout"
         return what + (f"; stderr: {said}" if said else " (nothing on stderr)")
