@@ -27,6 +27,8 @@ from specmock.mocks.core.incoming import (
 from specmock.mocks.core.state import HostedApi
 from specmock.mocks.page import asset, wants_page
 
+__all__ = ["PAGE_LIMIT", "AdminError", "build_admin_app"]
+
 _FAULT = {
     "type": "object",
     "additionalProperties": False,

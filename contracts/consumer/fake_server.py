@@ -18,6 +18,23 @@ from werkzeug import Request, Response
 
 from .. import profiles
 
+__all__ = [
+    "EPOCH",
+    "REQUEST_BUDGET",
+    "Answer",
+    "Checker",
+    "ClockOverrun",
+    "ContractViolation",
+    "Exchange",
+    "FakeClock",
+    "Harness",
+    "SuiteError",
+    "describe",
+    "json_answer",
+    "property_settings",
+    "shown_as_repr",
+]
+
 #: The fake clock starts here (2023-11-14T22:13:20Z): whole seconds, so HTTP dates are exact.
 EPOCH = 1_700_000_000.0
 #: A client is stopped (the server answers 400) after this many requests in one example.

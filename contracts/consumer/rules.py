@@ -15,6 +15,33 @@ from .contract import title
 from .fake_server import Answer, Checker, Exchange, FakeClock, describe, json_answer, shown_as_repr
 from .schemas import answer_from_malformed, malformed_bodies
 
+__all__ = [
+    "ANY_TEXT",
+    "CAP",
+    "DEFAULT_RETRY_AFTER",
+    "Expected",
+    "FieldRule",
+    "Outcome",
+    "RetryAfter",
+    "Step",
+    "at_pointer",
+    "bearer",
+    "capture",
+    "check_bearer",
+    "check_collection",
+    "check_error_fields",
+    "check_no_revisit",
+    "check_token_count",
+    "check_typed_error",
+    "check_waits",
+    "expected_error",
+    "labelled",
+    "malformed_answers",
+    "retry_afters",
+    "step_scripts",
+    "vendor_model",
+]
+
 #: The vendor's backoff cap, in seconds.
 CAP = 30.0
 #: Wait the vendor's client uses when a 429 has no usable Retry-After.

@@ -6,6 +6,8 @@ import math
 import threading
 import time
 
+__all__ = ["LATEST", "Clock"]
+
 #: The clock cannot be moved past 9000-01-01 UTC: every date the APIs write (token expiries a year
 #: ahead, refresh tokens, ``YYYY-MM-DD`` fields) must stay within the four-digit years of
 #: ``datetime``, which ends at 9999.

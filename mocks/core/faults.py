@@ -8,6 +8,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+__all__ = ["Fault", "FaultQueue"]
+
 
 @dataclass
 class Fault:

@@ -19,6 +19,8 @@ from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+__all__ = ["OpenApiSpec", "Operation", "ParamError"]
+
 _SPEC_URI = "urn:specmock:spec"
 _INT = re.compile(r"\A[+-]?[0-9]{1,18}\Z")
 _FORMATS = FormatChecker()

@@ -10,6 +10,8 @@ import math
 import threading
 from dataclasses import dataclass
 
+__all__ = ["MIN_WINDOW_SECONDS", "RateLimitRule", "RateLimiter"]
+
 #: The shortest window: below it ``now / per_seconds`` loses all precision (and overflows near 0).
 MIN_WINDOW_SECONDS = 0.001
 

@@ -20,6 +20,16 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+__all__ = [
+    "EXPIRED_KEPT_SECONDS",
+    "MAX_TOKEN_RECORDS",
+    "SigningKey",
+    "TokenRecord",
+    "TokenRegistry",
+    "opaque_token",
+    "token_hash",
+]
+
 
 def _b64url_uint(value: int) -> str:
     raw = value.to_bytes((value.bit_length() + 7) // 8, "big")

@@ -16,6 +16,29 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+__all__ = [
+    "FORMS",
+    "MEDICINES",
+    "MEDICINE_EANS",
+    "MEDICINE_FORM",
+    "ORIGIN_CODE",
+    "PATIENT_FIELDS",
+    "PATIENT_FORM",
+    "PRODUCT_KEYS",
+    "PROGRAM_CODE",
+    "PROGRAM_ORIGINS",
+    "QUESTIONNAIRE",
+    "QUESTIONS",
+    "REQUIRED_FIELDS",
+    "Identity",
+    "cpf_is_valid",
+    "identity_for",
+    "make_cnpj",
+    "make_cpf",
+    "nested_questions",
+    "seeded_patients",
+]
+
 PROGRAM_CODE = 126
 ORIGIN_CODE = 37
 #: Program code -> the registration origins enabled for it.

@@ -28,6 +28,19 @@ from typing import Any
 from graphql import GraphQLError
 from starlette.responses import Response
 
+__all__ = [
+    "MEDIA_TYPE",
+    "FieldError",
+    "RequestError",
+    "dumps",
+    "graphql_error_item",
+    "http_error_body",
+    "http_exception_item",
+    "json_response",
+    "reason",
+    "unauthenticated_item",
+]
+
 MEDIA_TYPE = "application/json"
 
 #: The NestJS Apollo driver's mapping of HTTP exceptions to GraphQL error codes.

@@ -24,6 +24,8 @@ from graphql import (
 )
 from graphql.language import SKIP
 
+__all__ = ["MAX_DEPTH", "MAX_FIELDS", "QueryLimitsRule", "limits_rule"]
+
 MAX_DEPTH = 15
 MAX_FIELDS = 2000
 

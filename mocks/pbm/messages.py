@@ -18,6 +18,8 @@ from typing import Any
 
 from graphql import GraphQLInputObjectType, GraphQLSchema
 
+__all__ = ["Rewrite", "double_quote", "graphql_js_message", "variable_message"]
+
 _NAME = r"[_A-Za-z][_0-9A-Za-z]*"
 _TYPE = r"[^'\s]+"
 

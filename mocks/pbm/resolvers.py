@@ -23,6 +23,8 @@ from specmock.mocks.pbm import auth, data
 from specmock.mocks.pbm.errors import FieldError
 from specmock.mocks.pbm.store import OptIn, Patient, PbmStore
 
+__all__ = ["BUSINESS_ERRORS", "SUCCESS", "BusinessFailure", "RequestContext", "Resolvers"]
+
 #: Business failures by key, from the response schema (the spec is the catalogue).
 BUSINESS_ERRORS: dict[str, dict[str, Any]] = {
     row["key"]: row for row in specs.load("pbm.responses.schema.json")["x-specmock-business-errors"]

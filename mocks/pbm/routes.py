@@ -58,6 +58,22 @@ from specmock.mocks.pbm.resolvers import RequestContext
 if TYPE_CHECKING:
     from specmock.mocks.pbm.api import PbmApi
 
+__all__ = [
+    "CACHEABLE_QUERY_CHARS",
+    "CACHEABLE_RESULT_BYTES",
+    "CACHE_SIZE",
+    "GRAPHQL_PATHS",
+    "MAX_LEXICAL_TOKENS",
+    "MAX_VALIDATION_ERRORS",
+    "RESULT_CACHE_BYTES",
+    "RESULT_CACHE_SIZE",
+    "CachedResult",
+    "GraphQLHttpApp",
+    "Prepared",
+    "ResultKey",
+    "result_key",
+]
+
 log = logging.getLogger("specmock.mocks.pbm")
 
 GRAPHQL_PATHS = ("/graphql", "/graphql/")

@@ -13,6 +13,8 @@ from typing import Any
 
 from specmock.mocks.pbm.data import PROGRAM_CODE, seeded_patients
 
+__all__ = ["OptIn", "Patient", "PbmStore"]
+
 
 @dataclass
 class Patient:
