@@ -3,10 +3,12 @@
 The requests are built by schemathesis from the spec's examples (its ``examples`` phase), so each
 documented value of a parameter or a request body is sent at least once, with a valid token. The
 mock may refuse one only for a reason no example can avoid: authentication (401/403, the
-documented auth answers, e.g. an example client secret), and, on Assine, the state of the account
-(an example id of an entity the account has not created: 404/422 ``noRecordFound``; a documented
-date now in the past: 422 ``dateInPast``; the documented placeholder password: 422
-``invalidPassword``). A 400 — the value itself refused — or a 5xx fails the test.
+documented auth answers, e.g. an example client secret), an OAuth refusal of an example credential
+the mock never issued (an example refresh token), and, on Assine, an example id of an entity the
+fresh account has not created (404, or 422 ``noRecordFound``). Dates and passwords are not among
+those: the spec's example dates lie in the future and its example password is the one of the
+``/oauth`` example's account, which the mock here is configured with. A 400 — the value itself
+refused — any other 422, or a 5xx fails the test.
 """
 
 from __future__ import annotations
@@ -26,37 +28,35 @@ from specmock.specs import OPENAPI_SPECS, load
 
 BASE = "http://mock.test"
 MOUNTS = {"banqer": "/banqer/demo", "banqer-auth": "/banqer-auth", "assine": "/assine"}
-#: Assine's answers that depend on the account's state, not on the value sent.
-STATE_REASONS = frozenset({"noRecordFound", "dateInPast", "invalidPassword"})
+#: Assine's answer to an example id of an entity the fresh account has not created.
+STATE_REASONS = frozenset({"noRecordFound"})
 #: OAuth refusals of example credentials (an example refresh token was never issued by this mock).
 OAUTH_CREDENTIALS = frozenset({"invalid_grant", "invalid_client"})
 
 
-#: The realm the spec's examples name (Banqer's docs), with the example client, beside the demo one.
-EXAMPLE_REALM = {
+#: The realm the spec's examples name (Banqer's docs), with the example client, beside the demo one;
+#: and the Assine business account of the spec's ``/oauth`` example, whose password the
+#: ``/v1/access-token`` example confirms.
+EXAMPLE_ACCOUNTS = {
     "banqer": {
         "tenants": {
             "sua-empresa": {"clients": {"integracao-erp": {"secret": "9vQm2kR7tX4pL8wZ1cN6bH3jF5dS0aGe"}}}
         }
-    }
+    },
+    "assine": {"users": {"usuario@example.com": {"password": "INFORME_SENHA"}}},
 }
 
 
 @pytest.fixture(scope="module")
 def http() -> httpx.Client:
-    state = create_state(parse_config(EXAMPLE_REALM))
+    state = create_state(parse_config(EXAMPLE_ACCOUNTS))
     return httpx.Client(transport=sync_transport(create_app(state)), base_url=BASE)
 
 
 def _token(http: httpx.Client, spec: str) -> str:
     if spec == "assine":
-        login = {
-            "grant_type": "password",
-            "client_id": "app",
-            "client_secret": "app",
-            "username": "demo@empresa.example",
-            "password": "demo-password",
-        }
+        oauth = load("assine")["paths"]["/oauth"]["post"]["requestBody"]["content"]["application/json"]
+        login = oauth["examples"]["passwordGrant"]["value"]
         return str(http.post("/assine/oauth", json=login).json()["access_token"])
     form = {"grant_type": "client_credentials", "client_id": "demo-client", "client_secret": "demo-secret"}
     return str(
@@ -86,7 +86,7 @@ def _example_cases(spec: str) -> list[Any]:
 
 
 def _state_dependent(body: Any) -> bool:
-    """An Assine 422 whose every message is about the account's state (see the module docstring)."""
+    """An Assine 422 whose every message is an unknown example id (see the module docstring)."""
     reasons: set[str] = set()
 
     def walk(node: Any) -> None:
