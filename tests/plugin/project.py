@@ -49,6 +49,7 @@ class Project:
             self.monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
             argv = ["-p", "specmock", *args]
         self.monkeypatch.delenv("HYPOTHESIS_PROFILE", raising=False)
+        self.monkeypatch.delenv("CI", raising=False)  # else Hypothesis loads its own "ci" profile
         for name, value in (env or {}).items():
             self.monkeypatch.setenv(name, value)
         if subprocess:
