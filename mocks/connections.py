@@ -80,12 +80,18 @@ class LimitedHttpProtocol(HttpToolsProtocol):
         self._partial = False
         self._discarding = False
         self._timer: asyncio.TimerHandle | None = None
+        # Loop time by which the request in progress must have moved on (None: nothing pending).
+        # Requests only move this deadline; one timer per connection checks it when it falls due,
+        # so a keep-alive request costs no timer of its own.
+        self._deadline: float | None = None
 
     # -- the request timeout --------------------------------------------------------------------
 
     def _arm(self) -> None:
-        self._disarm()
-        self._timer = self.loop.call_later(self.limits.request_timeout, self._timed_out)
+        """A new deadline from now, and the timer that checks it if none is pending."""
+        self._deadline = deadline = self.loop.time() + self.limits.request_timeout
+        if self._timer is None:
+            self._timer = self.loop.call_at(deadline, self._timed_out)
 
     def _disarm(self) -> None:
         if self._timer is not None:
@@ -95,7 +101,10 @@ class LimitedHttpProtocol(HttpToolsProtocol):
     def _timed_out(self) -> None:
         self._timer = None
         transport = self.transport
-        if transport is None or transport.is_closing():
+        if transport is None or transport.is_closing() or self._deadline is None:
+            return
+        if self.loop.time() < self._deadline:  # the request moved on since: check again then
+            self._timer = self.loop.call_at(self._deadline, self._timed_out)
             return
         if self._partial and (self.cycle is None or self.cycle.response_complete
                               or not self.cycle.response_started):
@@ -160,7 +169,7 @@ class LimitedHttpProtocol(HttpToolsProtocol):
     def on_message_begin(self) -> None:
         super().on_message_begin()
         self._partial = True
-        if self._timer is None:
+        if self._deadline is None:
             self._arm()
 
     def on_headers_complete(self) -> None:
@@ -181,7 +190,7 @@ class LimitedHttpProtocol(HttpToolsProtocol):
         super().on_message_complete()
         self._partial = False
         self._in_headers = True
-        self._disarm()
+        self._deadline = None
 
 
 def _busy(limit: int) -> Any:
