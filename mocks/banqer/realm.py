@@ -77,7 +77,6 @@ class BanqerAuthApi(MockApi):
     mount_path = "/banqer-auth"
     error_media_type = JSON_UTF8
 
-
     @cached_property
     def settings(self) -> BanqerSettings:
         """This API's section of the config."""
