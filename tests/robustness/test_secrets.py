@@ -14,7 +14,7 @@ import base64
 import json
 import logging
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 from urllib.parse import quote, quote_plus
 
@@ -116,6 +116,17 @@ def spellings(value: str) -> set[str]:
         quote_plus(value),
         value.split("Ω-", 1)[-1],
     }
+
+
+def leaks(places: dict[str, str], values: Iterable[str]) -> list[tuple[str, str]]:
+    """Where any spelling (of 8 characters or more) of any secret shows up: (place, secret's head)."""
+    return [
+        (place, secret[:12] + "…")
+        for place, text in places.items()
+        for secret in values
+        for spelling in spellings(secret)
+        if len(spelling) >= 8 and spelling in text
+    ]
 
 
 class Workload:
@@ -345,13 +356,7 @@ def test_no_secret_or_token_leaks_anywhere(
     }
     assert captured_logs.lines, "nothing was logged: the capture is not working"
     assert len(workload.secrets) >= 14
-    leaks = [
-        (place, secret[:12] + "…")
-        for place, text in places.items()
-        for secret in workload.secrets
-        for spelling in spellings(secret)
-        if len(spelling) >= 8 and spelling in text
-    ]
-    assert not leaks, leaks
+    found = leaks(places, workload.secrets)
+    assert not found, found
     # ...with its secrets masked, not dropped.
     assert "***" in journal.text

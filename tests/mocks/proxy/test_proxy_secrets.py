@@ -15,7 +15,7 @@ import httpx
 
 from specmock.cli import write_drift_report
 from tests.mocks.proxy.support import TIMEOUT, chain
-from tests.robustness.test_secrets import CONFIG, Workload, spellings
+from tests.robustness.test_secrets import CONFIG, Workload, leaks
 
 
 class _ThroughProxy:
@@ -55,12 +55,6 @@ def test_no_secret_reaches_the_report_or_the_journal(tmp_path: Path) -> None:
     assert report["drift"] > 0  # the workload's bad requests are drift: the report has content to search
     places = {"report (JSON)": served, "report (Markdown)": markdown, "journal": journal, **files}
     assert len(workload.secrets) >= 14
-    leaks = [
-        (place, secret[:12] + "…")
-        for place, text in places.items()
-        for secret in workload.secrets
-        for spelling in spellings(secret)
-        if len(spelling) >= 8 and spelling in text
-    ]
-    assert not leaks, leaks
+    found = leaks(places, workload.secrets)
+    assert not found, found
     assert "***" in journal  # masked, not dropped
