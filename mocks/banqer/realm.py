@@ -218,12 +218,8 @@ class BanqerAuthApi(MockApi):
         Expired, revoked, unknown tokens and tokens of another realm are all ``active: false``,
         as RFC 7662 §2.2 asks (no reason is given away).
         """
-        tenant, clients = self._clients(request)
-        form = await self._form(request)
-        client = self._authenticate(request, tenant, clients, form)
-        token = form.get("token", "")
-        if not token:
-            raise _OAuthFailure(400, "invalid_request", "Missing form parameter: token", _NO_STORE)
+        tenant, client, _, token = await self._client_and_token(
+            request, "token", "Missing form parameter: token")
         claims = self._active_claims(request, tenant, token)
         if claims is None:
             return BanqerJSONResponse({"active": False}, 200, _NO_STORE)
@@ -239,12 +235,8 @@ class BanqerAuthApi(MockApi):
 
     async def revoke(self, request: Request) -> Response:
         """RFC 7009: 200 with an empty body, whether or not the token was valid (§2.2)."""
-        tenant, clients = self._clients(request)
-        form = await self._form(request)
-        client = self._authenticate(request, tenant, clients, form)
-        token = form.get("token", "")
-        if not token:
-            raise _OAuthFailure(400, "invalid_request", "Missing token parameter to revoke", _NO_STORE)
+        tenant, client, form, token = await self._client_and_token(
+            request, "token", "Missing token parameter to revoke")
         hint = form.get("token_type_hint")
         if hint not in (None, "", "access_token", "refresh_token"):
             raise _OAuthFailure(
@@ -259,12 +251,8 @@ class BanqerAuthApi(MockApi):
         A client-credentials realm issues no refresh token (``refresh_expires_in: 0``), so the
         session is the access token itself: the access token sent as ``refresh_token`` is revoked.
         """
-        tenant, clients = self._clients(request)
-        form = await self._form(request)
-        client = self._authenticate(request, tenant, clients, form)
-        token = form.get("refresh_token", "")
-        if not token:
-            raise _OAuthFailure(400, "invalid_request", "refresh_token not provided", _NO_STORE)
+        tenant, client, _, token = await self._client_and_token(
+            request, "refresh_token", "refresh_token not provided")
         if not self._end(request, tenant, token, client):
             raise _OAuthFailure(400, "invalid_grant", "Invalid refresh token", _NO_STORE)
         return Response(status_code=204, headers=_NO_STORE)
@@ -329,6 +317,19 @@ class BanqerAuthApi(MockApi):
         return self._issue(request, tenant, client, scopes)
 
     # -- token endpoint steps -------------------------------------------------------------------
+
+    async def _client_and_token(
+        self, request: Request, field: str, missing: str
+    ) -> tuple[str, BanqerClient, dict[str, str], str]:
+        """The tenant, the authenticated client, its form and the token it names in ``field``
+        (400 ``invalid_request`` with ``missing`` when the field is absent or empty)."""
+        tenant, clients = self._clients(request)
+        form = await self._form(request)
+        client = self._authenticate(request, tenant, clients, form)
+        token = form.get(field, "")
+        if not token:
+            raise _OAuthFailure(400, "invalid_request", missing, _NO_STORE)
+        return tenant, client, form, token
 
     async def _form(self, request: Request) -> dict[str, str]:
         media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
