@@ -12,7 +12,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from specmock.mocks.config_file import MAX_INTEGER_BITS, ConfigError, oversized_integer, read_yaml_file
+from specmock.mocks.config_file import (
+    MAX_INTEGER_BITS,
+    SEED_MAX,
+    SEED_MIN,
+    ConfigError,
+    oversized_integer,
+    read_yaml_file,
+)
 from specmock.mocks.core.ratelimit import RateLimitRule
 from specmock.mocks.descriptor import ApiSettings
 from specmock.mocks.registry import descriptors
@@ -94,8 +101,6 @@ def _flat_name(sections: Mapping[str, ApiSettings], key: str) -> tuple[str, str]
     raise TypeError(f"MockConfig got an unexpected keyword argument {key!r}")
 
 
-#: Seeds are 64-bit: a longer one cannot even be printed as a decimal number by Python.
-SEED_MIN, SEED_MAX = -(2**63), 2**63 - 1
 _RATE = {
     "type": "object",
     "additionalProperties": False,

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
-    "MAX_CONFIG_BYTES", "MAX_ERROR_CHARS", "MAX_INTEGER_BITS", "ConfigError", "one_line", "oversized_integer",
-    "read_yaml_file",
+    "MAX_CONFIG_BYTES", "MAX_ERROR_CHARS", "MAX_INTEGER_BITS", "SEED_MAX", "SEED_MIN", "ConfigError",
+    "one_line", "oversized_integer", "read_yaml_file",
 ]
 
 #: Largest config file read, in bytes.
@@ -87,6 +87,8 @@ def read_text(path: Path) -> str:
 #: Largest magnitude of an integer anywhere in a config: beyond it, even printing the number in an
 #: error message fails (Python converts at most 4,300 digits), and no setting takes one that large.
 MAX_INTEGER_BITS = 64
+#: Seeds are 64-bit signed integers, in a config file and on the command line alike.
+SEED_MIN, SEED_MAX = -(2**63), 2**63 - 1
 
 
 def oversized_integer(data: Any) -> str | None:

@@ -68,15 +68,13 @@ def _shown(value: str, limit: int = 40) -> str:
     return repr(value if len(value) <= limit else value[:limit] + "…")
 
 
-#: Seeds are 64-bit, as in a config file.
-_SEED_MIN, _SEED_MAX = -(2**63), 2**63 - 1
-
-
 def _seed(value: str) -> int:
+    from specmock.mocks.config_file import SEED_MAX, SEED_MIN
+
     text = value.strip().lstrip("+-")
-    if not (text.isascii() and text.isdigit()) or len(text) > 19 or not _SEED_MIN <= int(value) <= _SEED_MAX:
+    if not (text.isascii() and text.isdigit()) or len(text) > 19 or not SEED_MIN <= int(value) <= SEED_MAX:
         raise argparse.ArgumentTypeError(
-            f"invalid seed {_shown(value)}: expected an integer from {_SEED_MIN} to {_SEED_MAX}")
+            f"invalid seed {_shown(value)}: expected an integer from {SEED_MIN} to {SEED_MAX}")
     return int(value)
 
 

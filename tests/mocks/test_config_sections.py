@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 
 from specmock.mocks.assine.settings import AssineSettings
 from specmock.mocks.banqer.settings import BanqerClient, BanqerSettings
-from specmock.mocks.config import SEED_MAX, SEED_MIN, ConfigError, MockConfig, config_schema, parse_config
+from specmock.mocks.config import ConfigError, MockConfig, config_schema, parse_config
+from specmock.mocks.config_file import SEED_MAX, SEED_MIN
 from specmock.mocks.pbm.settings import PbmSettings
 from specmock.mocks.registry import descriptors
 
