@@ -8,6 +8,7 @@ python -m bench startup          where the start-up time goes, phase by phase
 python -m bench tokens           token issuing rate as the registry grows past 100,000 tokens
 python -m bench consumer         the consumer contract suites against the reference clients
 python -m bench driver           the Banqer consumer contract through the Node driver vs in Python
+python -m bench proxy            direct vs a bare TCP relay vs specmock proxy, at 1 and 16 connections
 """
 
 from __future__ import annotations
@@ -550,6 +551,18 @@ def build_parser() -> argparse.ArgumentParser:
     issuing = commands.add_parser("tokens", help="token issuing rate as the registry grows (in-process)")
     issuing.add_argument("--tokens", type=int, default=200_000, help="records issued (default 200,000)")
     issuing.add_argument("--logins", type=int, default=500, help="Assine logins timed per measurement")
+    hop = commands.add_parser(
+        "proxy", help="the mock direct, through a bare TCP relay and through specmock proxy (the Banqer list)"
+    )
+    hop.add_argument("--rounds", type=int, default=3, help="interleaved rounds (default 3; median taken)")
+    hop.add_argument("--duration", type=float, default=5.0, help="seconds per measurement (default 5)")
+    hop.add_argument("--warmup", type=float, default=2.0, help="seconds of warm-up per path")
+    hop.add_argument("--connections", type=int, default=CONNECTIONS,
+                     help="the concurrent level, beside 1 connection (default 16)")
+    hop.add_argument("--proxy-pythonpath", default="", metavar="DIR",
+                     help="also measure the proxy of another revision installed in DIR "
+                     "(pip install --no-deps --target DIR <checkout>)")
+    hop.add_argument("--tuned", action="store_true", help="as for the main run")
     driver = commands.add_parser(
         "driver", help="the Banqer consumer contract through the Node driver vs the Python reference client"
     )
@@ -588,6 +601,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         env = tuned_env() if args.tuned else {}
         return startup(args, ROOT, env, say, lambda: mock_server(env))
+    if args.command == "proxy":
+        from bench.hop import hop_bench
+
+        WORK.mkdir(exist_ok=True)
+        env = tuned_env() if args.tuned else {}
+        return hop_bench(args, ROOT, WORK, env, ensure_wrk(say), mock_server(env), say)
     if args.command == "driver":
         from bench.contract_driver import driver_bench
 
