@@ -87,7 +87,7 @@ def hop_bench(args: argparse.Namespace, root: Path, work: Path, env: dict[str, s
         for server in servers.values():
             server.start()
         paths: dict[str, Server | None] = {DIRECT: None, **servers}
-        for name, hop in paths.items():  # warm-up: caches, lazily built validators, pooled connections
+        for hop in paths.values():  # warm-up: caches, lazily built validators, pooled connections
             LoadGenerator(use_wrk, args.connections).run((hop or mock).port, request, args.warmup)
         for round_no in range(args.rounds):
             say(f"round {round_no + 1}/{args.rounds}")
@@ -103,9 +103,11 @@ def hop_bench(args: argparse.Namespace, root: Path, work: Path, env: dict[str, s
                         row.hop_cpu_us.append(hop_s * 1e6 / result.requests)
                         row.chain_cpu_us.append((hop_s + mock_s) * 1e6 / result.requests)
                     flag = "" if result.valid else f"  INVALID: {result.errors} error answer(s)"
-                    say(f"  c={connections:<3} {name:18} {result.rps:9,.0f} req/s  p50 {result.p50_ms:6.2f} ms"
-                        f"  p99 {result.p99_ms:6.2f} ms  CPU hop {row.hop_cpu_us[-1] if result.requests else 0:6.1f}"
-                        f" chain {row.chain_cpu_us[-1] if result.requests else 0:6.1f} µs/req{flag}")
+                    hop_us = row.hop_cpu_us[-1] if result.requests else 0.0
+                    chain_us = row.chain_cpu_us[-1] if result.requests else 0.0
+                    say(f"  c={connections:<3} {name:18} {result.rps:9,.0f} req/s"
+                        f"  p50 {result.p50_ms:6.2f} ms  p99 {result.p99_ms:6.2f} ms"
+                        f"  CPU hop {hop_us:6.1f} chain {chain_us:6.1f} µs/req{flag}")
     finally:
         for server in servers.values():
             server.stop()

@@ -61,6 +61,7 @@ class _Side(asyncio.Protocol):
 
 async def serve(port: int, upstream_port: int, host: str = "127.0.0.1") -> None:
     loop = asyncio.get_running_loop()
+    connecting: set[asyncio.Task[None]] = set()
 
     def accepted() -> _Side:
         client = _Side()
@@ -75,7 +76,9 @@ async def serve(port: int, upstream_port: int, host: str = "127.0.0.1") -> None:
             upstream.attach(client)
             client.attach(upstream)
 
-        loop.create_task(connect())
+        task = loop.create_task(connect())
+        connecting.add(task)
+        task.add_done_callback(connecting.discard)
         return client
 
     server = await loop.create_server(accepted, host, port, reuse_address=True)

@@ -14,19 +14,17 @@ clears it) and ``/__mock__/requests`` the journal, each entry with its findings.
 from __future__ import annotations
 
 import asyncio
+import collections
 import functools
 import json
 import logging
-import ssl
 import time
 import zlib
 from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import Any, Protocol
 from urllib.parse import parse_qs, parse_qsl, unquote, urlencode
 
-import aiohttp
 from starlette.types import Receive, Scope, Send
-from yarl import URL
 
 from specmock.mocks.admin_guard import AdminGuard
 from specmock.mocks.core.hosts import normalized_hosts
@@ -34,6 +32,7 @@ from specmock.mocks.core.journal import Journal, JournalEntry
 from specmock.mocks.descriptor import ApiDescriptor, ApiMount, resolve
 from specmock.mocks.proxy.drift import DriftReport
 from specmock.mocks.proxy.openapi_check import Check, Exchange
+from specmock.mocks.proxy.upstream_client import UpstreamClient, UpstreamFailure, UpstreamTimeout, split_url
 from specmock.mocks.proxy.upstreams import ProxyTarget, error_response, proxied_mounts
 from specmock.redact import MASK, redact_header
 
@@ -46,8 +45,12 @@ ADMIN = "/__mock__"
 MAX_CHECKED_BODY = 8 * 1024 * 1024
 #: Request bodies kept for checking, at most (larger ones still reach the upstream whole).
 MAX_CHECKED_REQUEST = 8 * 1024 * 1024
-#: The longest response header line accepted from an upstream (aiohttp's default is 8 KiB).
-MAX_HEADER_LINE = 64 * 1024
+#: The most header bytes accepted in one upstream answer.
+MAX_HEAD_BYTES = 256 * 1024
+#: Answers waiting for their check, at most; past it, a request checks its own answer at once.
+MAX_BACKLOG = 10_000
+#: Checks run in one go before the loop looks at its sockets again.
+CHECK_BATCH = 64
 #: RFC 9110 §7.6.1 hop-by-hop fields, plus Host (the upstream's own is sent).
 HOP_BY_HOP = frozenset(
     {
@@ -65,8 +68,6 @@ HOP_BY_HOP = frozenset(
     }
 )
 HOP_BY_HOP_RAW = frozenset(name.encode("latin-1") for name in HOP_BY_HOP)
-#: Headers aiohttp would add to a request that lacks them; the proxy sends only what the client sent.
-_NEVER_ADDED = ("Accept", "Accept-Encoding", "User-Agent", "Content-Type")
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 #: uvicorn options for serving the proxy (with :func:`specmock.mocks.server.run_server`): the upstream's
 #: Date and Server reach the client alone (not beside uvicorn's own), X-Forwarded-* need no parsing
@@ -96,6 +97,13 @@ def build_checker(api: ApiDescriptor, mount: ApiMount) -> Checker:
     return OpenApiChecker(mount.name, spec.file_name, spec.load(), optional_prefix=prefix)
 
 
+#: What checking one exchange needs: target, scope, path under the mount, request body chunks,
+#: status, answer headers, answer body chunks (None: too large), start time.
+_Pending = tuple[
+    ProxyTarget, Scope, str, list[bytes], int, list[tuple[bytes, bytes]], list[bytes] | None, float
+]
+
+
 class _ClientGone(Exception):
     """The client hung up while its request body was being read."""
 
@@ -122,43 +130,60 @@ class ProxyApp:
         self._mounts = {t.api: known[t.api][1] for t in targets}
         self._verify = verify_tls
         self._max_connections = max_connections
-        self._session: aiohttp.ClientSession | None = None
-        # connect covers waiting for a free pooled connection too; sock_read is the longest silence
-        # while an answer is awaited or streamed.
-        self._timeouts = aiohttp.ClientTimeout(total=None, connect=timeout, sock_read=timeout)
-        #: One future per exchange whose answer is out (or going out) but not yet checked.
-        self._unchecked: set[asyncio.Future[None]] = set()
+        self._client: UpstreamClient | None = None
+        #: Exchanges whose answer came whole, waiting for their check (see _queue_check).
+        self._backlog: collections.deque[_Pending] = collections.deque()
+        self._drain_scheduled = False
+        #: How many times the backlog was full and a request checked its own answer at once.
+        self.inline_checks = 0
         # The same Origin and Host rules as the mock's admin API (loopback, the bound address, and
         # allowed_hosts): a web page cannot read or clear the report.
         self._guarded_admin = AdminGuard(self._admin, normalized_hosts(allowed_hosts))
 
-    def _upstream(self) -> aiohttp.ClientSession:
-        # One keep-alive pool for every upstream, made in the serving loop on first use. aiohttp keeps
-        # idle connections per host in a queue, so taking one costs the same whatever the pool's
-        # size, and parses answers in C. The session adds nothing the client did not send: no
-        # cookies, no default headers, no decompression, and redirects are handed back (per request).
-        session = self._session
-        if session is None or session.closed:
-            session = self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=self._max_connections, ssl=self._verify),
-                cookie_jar=aiohttp.DummyCookieJar(),
-                skip_auto_headers=_NEVER_ADDED,
-                auto_decompress=False,
-                timeout=self._timeouts,
-                max_line_size=MAX_HEADER_LINE,
-                max_field_size=MAX_HEADER_LINE,
+    def _upstream(self) -> UpstreamClient:
+        # Made in the serving loop on first use: its connections belong to that loop.
+        client = self._client
+        if client is None:
+            client = self._client = UpstreamClient(
+                timeout=self.timeout,
+                verify_tls=self._verify,
+                max_connections=self._max_connections,
+                max_head_bytes=MAX_HEAD_BYTES,
             )
-        return session
+        return client
 
     async def aclose(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
 
     async def settled(self) -> None:
-        """Wait until every answer already on its way to a client has been checked and recorded."""
-        if self._unchecked:
-            await asyncio.wait(list(self._unchecked))
+        """Check and record every answer that came whole from its upstream and is not checked yet."""
+        self._drain(len(self._backlog))
+
+    def _queue_check(self, item: _Pending) -> None:
+        # Checked once the loop is free (after the answer is out), in batches; a full backlog is
+        # checked at once by the request that finds it full, so nothing is ever dropped.
+        if len(self._backlog) >= MAX_BACKLOG:
+            self.inline_checks += 1
+            self._check(*item)
+            return
+        self._backlog.append(item)
+        if not self._drain_scheduled:
+            self._drain_scheduled = True
+            asyncio.get_running_loop().call_soon(self._drain_soon)
+
+    def _drain_soon(self) -> None:
+        self._drain_scheduled = False
+        self._drain(CHECK_BATCH)
+        if self._backlog and not self._drain_scheduled:
+            self._drain_scheduled = True
+            asyncio.get_running_loop().call_soon(self._drain_soon)
+
+    def _drain(self, at_most: int) -> None:
+        backlog = self._backlog
+        for _ in range(min(at_most, len(backlog))):
+            self._check(*backlog.popleft())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -204,21 +229,21 @@ class ProxyApp:
         send: Send,
     ) -> None:
         started = time.perf_counter()
-        method: str = scope["method"]
-        raw_query = scope.get("query_string", b"").decode("latin-1")
-        lower: dict[str, str] = {}  # every request header (names are lower-case in ASGI), for the check
-        forwarded: list[tuple[str, str]] = []
-        named: set[str] = set()  # the fields Connection names are hop-by-hop too
-        for raw_name, raw_value in scope["headers"]:
-            name, value = raw_name.decode("latin-1"), raw_value.decode("latin-1")
-            lower[name] = value
-            if name not in HOP_BY_HOP:
+        raw_query: bytes = scope.get("query_string", b"")
+        forwarded: list[tuple[bytes, bytes]] = []
+        named: bytes = b""  # the fields Connection names are hop-by-hop too
+        has_length = chunked = False
+        for name, value in scope["headers"]:  # ASGI names are lower-case bytes
+            if name not in HOP_BY_HOP_RAW:
                 forwarded.append((name, value))
-            elif name == "connection":
-                named.update(token.strip().lower() for token in value.split(","))
-        if named - HOP_BY_HOP:
-            forwarded = [(name, value) for name, value in forwarded if name not in named]
-        has_body = "content-length" in lower or "transfer-encoding" in lower
+                if name == b"content-length":
+                    has_length = True
+            elif name == b"connection":
+                named += b"," + value
+            elif name == b"transfer-encoding":
+                chunked = True
+        if named:
+            forwarded = _without_named(forwarded, named)
         sent_body: list[bytes] = []
         client_gone = False
 
@@ -239,41 +264,33 @@ class ProxyApp:
                 if not message.get("more_body", False):
                     return
 
-        exchange = Exchange(method, unquote(rest) or "/", raw_query, lower, b"", full_path=scope["path"])
+        origin, base_path = split_url(target.base(params))
+        request_target = base_path + rest.encode("latin-1") + (b"?" + raw_query if raw_query else b"")
         try:
-            response = await self._upstream().request(
-                method,
-                URL(target.url(params, rest, raw_query), encoded=True),
-                headers=forwarded,
-                data=body() if has_body else None,
-                allow_redirects=False,
+            answer = await self._upstream().send(
+                scope["method"].encode("latin-1"),
+                origin,
+                request_target,
+                forwarded,
+                body() if has_length or chunked else None,
+                chunked=chunked and not has_length,
             )
-        except (aiohttp.ClientError, TimeoutError, _ClientGone) as exc:
+        except (UpstreamFailure, _ClientGone) as exc:
             if client_gone:
                 return
-            timed_out = isinstance(exc, TimeoutError)
+            exchange = _exchange(scope, rest, b"".join(sent_body))
+            timed_out = isinstance(exc, UpstreamTimeout)
             status, kind = (504, "timeout") if timed_out else (502, _failure_kind(exc))
             await self._upstream_failed(target, exchange, scope, send, status, kind, exc, started)
             return
-        status = response.status
+        status = answer.status
         kept: list[bytes] | None = []
         size = 0
         whole = False  # the whole answer came from the upstream: it is checked, whatever the client does
-        unchecked: asyncio.Future[None] | None = None
         try:
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": status,
-                    "headers": [
-                        (name, value)
-                        for name, value in ((n.lower(), v) for n, v in response.raw_headers)
-                        if name not in HOP_BY_HOP_RAW
-                    ],
-                }
-            )
+            await send({"type": "http.response.start", "status": status, "headers": _passed(answer.headers)})
             pending = b""  # one chunk held back, so that the last one goes out with more_body=False
-            async for chunk in response.content.iter_any():
+            async for chunk in answer.chunks():
                 if kept is not None:
                     size += len(chunk)
                     if size > MAX_CHECKED_BODY:
@@ -284,30 +301,36 @@ class ProxyApp:
                     await send({"type": "http.response.body", "body": pending, "more_body": True})
                 pending = chunk
             whole = True
-            unchecked = asyncio.get_running_loop().create_future()
-            self._unchecked.add(unchecked)
+            answer.release()
+            self._queue_check((target, scope, rest, sent_body, status, answer.headers, kept, started))
             await send({"type": "http.response.body", "body": pending, "more_body": False})
-        except (aiohttp.ClientError, TimeoutError) as exc:  # the answer broke off: the client sees a cut
-            if not whole:
-                kind = "timeout" if isinstance(exc, TimeoutError) else "answer cut off"
-                self._record_failure(target, exchange, status, kind, exc, started)
+        except UpstreamFailure as exc:  # the answer broke off: the client sees a cut
+            kind = "timeout" if isinstance(exc, UpstreamTimeout) else "answer cut off"
+            exchange = _exchange(scope, rest, b"".join(sent_body))
+            self._record_failure(target, exchange, status, kind, exc, started)
         except OSError:  # the client went away while the answer streamed
             pass
         finally:
-            if whole:
-                response.release()
-                exchange.request_body = b"".join(sent_body)
-                exchange.status = status
-                exchange.response_headers = {k.lower(): v for k, v in response.headers.items()}
-                exchange.response_body = _decoded(kept, response.headers.get("content-encoding"))
-                self._check(target, exchange, started)
-            else:
-                response.close()
-            if unchecked is not None:
-                self._unchecked.discard(unchecked)
-                unchecked.set_result(None)
+            if not whole:
+                answer.close()
 
-    def _check(self, target: ProxyTarget, exchange: Exchange, started: float) -> None:
+    def _check(
+        self,
+        target: ProxyTarget,
+        scope: Scope,
+        rest: str,
+        sent_body: list[bytes],
+        status: int,
+        raw_headers: list[tuple[bytes, bytes]],
+        kept: list[bytes] | None,
+        started: float,
+    ) -> None:
+        exchange = _exchange(scope, rest, b"".join(sent_body))
+        exchange.status = status
+        headers = exchange.response_headers = {
+            name.decode("latin-1").lower(): value.decode("latin-1") for name, value in raw_headers
+        }
+        exchange.response_body = _decoded(kept, headers.get("content-encoding"))
         try:
             check = self.checkers[target.api].check(exchange)
         except Exception:  # a checker bug must not cost the client its answer, nor hide the rest
@@ -503,20 +526,36 @@ def _mask_query(query: str) -> str:
 
 
 def _failure_kind(exc: BaseException) -> str:
-    causes: list[BaseException] = []
-    cause: BaseException | None = exc
-    while cause is not None and len(causes) < 10:
-        causes.append(cause)
-        if isinstance(cause, aiohttp.ClientConnectorError):
-            causes.append(cause.os_error)
-        cause = cause.__cause__ or cause.__context__
-    if any(isinstance(c, ssl.SSLError | aiohttp.ClientSSLError) for c in causes):
-        return "TLS error"
-    if any(isinstance(c, ConnectionRefusedError) for c in causes):
-        return "connection refused"
-    if isinstance(exc, aiohttp.ClientConnectorError):
-        return "connection failed"
+    if isinstance(exc, UpstreamFailure):
+        return exc.kind
     return "upstream protocol error"
+
+
+def _exchange(scope: Scope, rest: str, request_body: bytes) -> Exchange:
+    """The request half of an exchange, as the checks read it (header names lower-case)."""
+    headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
+    query = scope.get("query_string", b"").decode("latin-1")
+    path = unquote(rest) or "/"
+    return Exchange(scope["method"], path, query, headers, request_body, full_path=scope["path"])
+
+
+def _without_named(headers: list[tuple[bytes, bytes]], named: bytes) -> list[tuple[bytes, bytes]]:
+    """``headers`` less the fields a Connection header names (RFC 9110 §7.6.1)."""
+    dropped = {token.strip().lower() for token in named.split(b",")} - {b""}
+    return [(name, value) for name, value in headers if name.lower() not in dropped]
+
+
+def _passed(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """An upstream answer's headers as they go to the client: names lower-case, hop-by-hop ones out."""
+    passed: list[tuple[bytes, bytes]] = []
+    named = b""
+    for name, value in headers:
+        lowered = name.lower()
+        if lowered not in HOP_BY_HOP_RAW:
+            passed.append((lowered, value))
+        elif lowered == b"connection":
+            named += b"," + value
+    return _without_named(passed, named) if named else passed
 
 
 def _decoded(chunks: list[bytes] | None, encoding: str | None) -> bytes | None:

@@ -56,16 +56,17 @@ class ProxyTarget:
         # The upstream split once: literal text at even places, parameter names at odd ones.
         return tuple(_PARAM.split(self.upstream))
 
-    def url(self, params: dict[str, str], rest: str, query: str) -> str:
+    def base(self, params: dict[str, str]) -> str:
+        """The upstream URL with the mount's parameters filled in."""
         parts = self._parts
-        base = (
-            parts[0]
-            if len(parts) == 1
-            else "".join(
-                params.get(part, "{" + part + "}") if index % 2 else part for index, part in enumerate(parts)
-            )
+        if len(parts) == 1:
+            return parts[0]
+        return "".join(
+            params.get(part, "{" + part + "}") if index % 2 else part for index, part in enumerate(parts)
         )
-        return base + rest + (f"?{query}" if query else "")
+
+    def url(self, params: dict[str, str], rest: str, query: str) -> str:
+        return self.base(params) + rest + (f"?{query}" if query else "")
 
 
 @cache
