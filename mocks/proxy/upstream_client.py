@@ -306,7 +306,11 @@ def _expire(waiter: asyncio.Future[None]) -> None:
 
 
 class UpstreamClient:
-    """Keep-alive connections to any number of upstreams, ``max_connections`` at most in use at once."""
+    """Keep-alive connections to any number of upstreams, ``max_connections`` at most in use at once.
+
+    ``timeout`` bounds connecting, waiting for a free connection, and every silence of an upstream
+    (before its answer and between two pieces of it). ``tls`` replaces the default TLS context.
+    """
 
     def __init__(
         self,
@@ -315,11 +319,12 @@ class UpstreamClient:
         verify_tls: bool = True,
         max_connections: int = 200,
         max_head_bytes: int = 256 * 1024,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self.timeout = timeout
         self.max_head_bytes = max_head_bytes
         self._verify = verify_tls
-        self._tls: ssl.SSLContext | None = None
+        self._tls = tls  # the default one (system CAs, or none checked) is made on first https use
         self._idle: dict[Origin, list[_Connection]] = {}
         self._limit = max_connections
         self._in_use = 0

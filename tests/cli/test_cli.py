@@ -166,7 +166,8 @@ def test_contract_offers_the_apis_with_a_command_adapter(capsys: pytest.CaptureF
 
 def test_reading_the_registry_for_the_options_imports_nothing_heavy() -> None:
     code = "import sys; from specmock.cli import build_parser; build_parser(); " \
-           "print(sorted(m for m in sys.modules if m.split('.')[0] in ('aiohttp', 'starlette') " \
-           "or m.startswith(('specmock.contracts', 'specmock.mocks.proxy.app'))))"
+           "print(sorted(m for m in sys.modules if m.split('.')[0] in ('httptools', 'starlette') " \
+           "or m.startswith(('specmock.contracts', 'specmock.mocks.proxy.app', " \
+           "'specmock.mocks.proxy.upstream_client'))))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.stdout.strip() == "[]", result.stderr
