@@ -9,8 +9,9 @@ Three ways to the same mock, measured back to back with the same request (the Ba
 at one connection (latency alone: every request waits for the previous answer) and at the bench's
 concurrency, in interleaved rounds. CPU per request is read from ``/proc`` for the hop alone and
 for the whole chain (hop + mock). Ratios are to ``direct`` and, for the proxy, to the bare hop.
-``--proxy-pythonpath DIR`` puts DIR first on the proxy's ``PYTHONPATH`` (an installed copy of
-another revision, ``pip install --no-deps --target DIR``), to compare two proxies in one run.
+``--proxy-pythonpath DIR`` adds a second proxy run from DIR (its working directory and first on its
+``PYTHONPATH``): an installed copy of another revision (``pip install --no-deps --target DIR``),
+to compare two proxies in one run.
 """
 
 from __future__ import annotations
@@ -80,9 +81,11 @@ def hop_bench(args: argparse.Namespace, root: Path, work: Path, env: dict[str, s
         servers[HOP] = relay_server(env, mock.port, root, logs)
         servers[PROXY_PATH] = proxy_server(env, mock.base_url, root, logs)
         if args.proxy_pythonpath:
-            path = os.pathsep.join([str(Path(args.proxy_pythonpath).resolve()), env.get("PYTHONPATH", "")])
+            # Its working directory too: ``python -m`` puts that first on sys.path, ahead of PYTHONPATH.
+            other = Path(args.proxy_pythonpath).resolve()
+            path = os.pathsep.join([str(other), env.get("PYTHONPATH", "")])
             servers[OTHER] = proxy_server({**env, "PYTHONPATH": path.rstrip(os.pathsep)},
-                                          mock.base_url, root, logs)
+                                          mock.base_url, other, logs)
             servers[OTHER].name = OTHER
         for server in servers.values():
             server.start()
