@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -211,12 +212,41 @@ def _realm(endpoint: str) -> re.Pattern[str]:
     return re.compile(rf"^/banqer-auth/realms/[^/]+{endpoint}$")
 
 
+_TOKEN = _realm("/protocol/openid-connect/token")
 _INTROSPECT = _realm("/protocol/openid-connect/token/introspect")
 _REVOKE = _realm("/protocol/openid-connect/revoke")
 _LOGOUT = _realm("/protocol/openid-connect/logout")
 _USERINFO = _realm("/protocol/openid-connect/userinfo")
 _REALM_DOCUMENT = _realm("")
 _DISCOVERY = _realm("/.well-known/openid-configuration")
+
+
+async def _read_form(receive: Receive) -> dict[str, str]:
+    chunks = []
+    while True:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body"):
+            break
+    return dict(parse_qsl(b"".join(chunks).decode("utf-8", "replace"), keep_blank_values=True))
+
+
+async def _call_with_form(app: ASGIApp, scope: Scope, form: dict[str, str], receive: Receive,
+                          send: Send) -> None:
+    """``app`` called with ``form`` as the request's body."""
+    body = urlencode(form).encode()
+    headers = [(k, v) for k, v in scope["headers"] if k != b"content-length"]
+    headers.append((b"content-length", str(len(body)).encode()))
+    replayed = False
+
+    async def replay() -> Message:
+        nonlocal replayed
+        if replayed:
+            return await receive()
+        replayed = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    await app({**scope, "headers": headers}, replay, send)
 
 
 def with_form(app: ASGIApp, path: re.Pattern[str], answer: FormAnswer) -> ASGIApp:
@@ -226,32 +256,77 @@ def with_form(app: ASGIApp, path: re.Pattern[str], answer: FormAnswer) -> ASGIAp
         if scope["type"] != "http" or scope["method"] != "POST" or not path.match(_path(scope)):
             await app(scope, receive, send)
             return
-        chunks = []
-        while True:
-            message = await receive()
-            chunks.append(message.get("body", b""))
-            if not message.get("more_body"):
-                break
-        form = dict(parse_qsl(b"".join(chunks).decode("utf-8", "replace"), keep_blank_values=True))
+        form = await _read_form(receive)
         early = answer(scope, form)
         if early is not None:
             await _send(send, *early)
             return
-        body = urlencode(form).encode()
-        headers = [(k, v) for k, v in scope["headers"] if k != b"content-length"]
-        headers.append((b"content-length", str(len(body)).encode()))
-        replayed = False
-
-        async def replay() -> Message:
-            nonlocal replayed
-            if replayed:
-                return await receive()
-            replayed = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        await app({**scope, "headers": headers}, replay, send)
+        await _call_with_form(app, scope, form, receive, send)
 
     return middleware
+
+
+class RefreshTokens:
+    """The mock's realm as Keycloak with refresh tokens for client credentials switched on.
+
+    Every token answer carries a ``refresh_token``; ``grant_type=refresh_token`` with a live one
+    issues a new token, and logout with it ends the session (the mock revokes the access token it
+    came with). With ``logout_ends=False`` the refresh token outlives the logout (the planted bug).
+    """
+
+    def __init__(self, app: ASGIApp, *, logout_ends: bool = True) -> None:
+        self.app = app
+        self.logout_ends = logout_ends
+        #: live refresh token -> the access token of its session
+        self.sessions: dict[str, str] = {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = _path(scope)
+        if scope["type"] != "http" or scope["method"] != "POST" or not (
+            _TOKEN.match(path) or _LOGOUT.match(path)
+        ):
+            await self.app(scope, receive, send)
+            return
+        form = await _read_form(receive)
+        if _LOGOUT.match(path):
+            refresh = form.get("refresh_token", "")
+            if refresh in self.sessions:
+                form["refresh_token"] = self.sessions[refresh]
+                if self.logout_ends:
+                    del self.sessions[refresh]
+                # else PLANTED BUG (logout_ends=False): the refresh token outlives its session
+            await _call_with_form(self.app, scope, form, receive, send)
+            return
+        if form.get("grant_type") == "refresh_token":
+            if form.pop("refresh_token", "") not in self.sessions:
+                body = {"error": "invalid_grant", "error_description": "Session not active"}
+                headers = [*_json_headers(), (b"cache-control", b"no-store")]
+                await _send(send, 400, headers, json.dumps(body).encode())
+                return
+            form["grant_type"] = "client_credentials"
+        started: dict[str, Any] = {}
+        chunks: list[bytes] = []
+
+        async def capture(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                started.update(message)
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+
+        await _call_with_form(self.app, scope, form, receive, capture)
+        status, headers, body = started["status"], list(started.get("headers", [])), b"".join(chunks)
+        if status == 200:
+            document = json.loads(body)
+            refresh = f"refresh-{uuid.uuid4()}"
+            self.sessions[refresh] = document["access_token"]
+            document.update(refresh_token=refresh, refresh_expires_in=1800)
+            body = json.dumps(document).encode()
+        await _send(send, status, headers, body)
+
+
+def refresh_token_outlives_logout(app: ASGIApp) -> ASGIApp:
+    """A realm issuing refresh tokens whose logout leaves the refresh token working."""
+    return RefreshTokens(app, logout_ends=False)
 
 
 def _json_rewrite(path: re.Pattern[str], status: int, change: Callable[[dict[str, Any]], None]) -> Rewrite:
@@ -522,6 +597,9 @@ REALM_VARIANTS: dict[str, Variant] = {
     "revocation_refuses_a_second_time": _realm_variant(
         revocation_refuses_a_second_time, _REVOKE_OP, "keycloak_revocation", "revokeToken",
         "the same token again"),
+    "refresh_token_outlives_logout": _realm_variant(
+        refresh_token_outlives_logout, _TOKEN_OP, "keycloak_logout", "logout",
+        "still works after logout"),
     "logout_keeps_the_session": _realm_variant(
         logout_keeps_the_session, _LOGOUT_OP, "keycloak_logout", "logout",
         "still works after logout"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from specmock import specs
@@ -9,7 +11,7 @@ from specmock.contracts.provider import verify
 from specmock.contracts.provider.keycloak import ACTIVE_MEMBERS, CHECKS
 
 from ._mock import mock_app
-from .broken_mock import REALM_VARIANTS, Planted
+from .broken_mock import REALM_VARIANTS, Planted, RefreshTokens, with_form
 
 #: The realm's session operations; selecting them runs every Keycloak scenario.
 REALM_OPERATIONS = ["introspectToken", "revokeToken", "logout", "getUserinfo", "getRealm",
@@ -50,6 +52,41 @@ def test_every_keycloak_check_holds_on_the_mock_realm_and_sends_its_steps() -> N
     assert ("POST", f"{oidc}/logout", 400) in sent
     assert ("GET", f"{oidc}/userinfo", 200) in sent
     assert ("GET", "", 200) in sent  # the realm document
+
+
+def test_logout_is_checked_with_the_refresh_token_when_the_realm_issues_one() -> None:
+    """Keycloak with refresh tokens for client credentials: logout takes the refresh token, which then
+    no longer refreshes; the scenario follows that branch and passes."""
+    realm = RefreshTokens(mock_app("banqer"))
+    refused: list[int] = []
+
+    def record(scope: dict, status: int, headers: list, body: bytes) -> tuple[int, list, bytes]:
+        if scope["path"].endswith("/openid-connect/token") and b"Session not active" in body:
+            refused.append(status)
+        return status, headers, body
+
+    report = verify("banqer", app=Planted(realm, rewrite=record), max_examples=1, seed=4,
+                    operations=["logout"])
+    assert report.ok, report.render()
+    assert not report.results[0].notes, report.results[0].notes
+    assert realm.sessions  # refresh tokens were issued; the scenario's one was ended by its logout
+    assert refused == [400]  # the refresh after logout was tried, and refused
+
+
+def test_a_realm_refusing_the_access_token_as_refresh_token_is_noted_not_failed() -> None:
+    """Keycloak's default: no refresh token for client credentials, and logout refuses the access
+    token with invalid_grant; nothing can be logged out, which the report says in a note."""
+
+    def answer(scope: dict, form: dict[str, str]) -> tuple[int, list, bytes] | None:
+        if form.get("client_secret") != "demo-secret" or not form.get("refresh_token"):
+            return None  # the mock's own answer: 401 for a caller it cannot authenticate, 400 ...
+        headers = [(b"content-type", b"application/json"), (b"cache-control", b"no-store")]
+        return 400, headers, b'{"error":"invalid_grant","error_description":"Invalid refresh token"}'
+
+    app = with_form(mock_app("banqer"), re.compile(r".*/openid-connect/logout$"), answer)
+    report = verify("banqer", app=app, max_examples=1, seed=4, operations=["logout"])
+    assert report.ok, report.render()
+    assert any(note.startswith("keycloak_logout skipped") for note in report.results[0].notes)
 
 
 def test_the_scenarios_do_not_run_without_stateful() -> None:
