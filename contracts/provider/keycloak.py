@@ -80,7 +80,8 @@ CHECKS: dict[str, str] = {
 
 #: operationIds of the realm spec, by what they are.
 TOKEN, INTROSPECT, REVOKE, LOGOUT = "createToken", "introspectToken", "revokeToken", "logout"
-USERINFO, REALM, DISCOVERY, CERTS = "getUserinfo", "getRealm", "getOpenidConfiguration", "getJwks"
+USERINFO, POST_USERINFO = "getUserinfo", "postUserinfo"
+REALM, DISCOVERY, CERTS = "getRealm", "getOpenidConfiguration", "getJwks"
 
 #: Discovery members naming an endpoint of the realm spec, with its operationId.
 _ADVERTISED = {
@@ -125,7 +126,7 @@ def scenarios(realm: KeycloakRealm) -> tuple[Scenario, ...]:
         "keycloak_introspection": (_introspection, frozenset({INTROSPECT, REVOKE})),
         "keycloak_revocation": (_revocation, frozenset({REVOKE})),
         "keycloak_logout": (_logout, frozenset({LOGOUT})),
-        "keycloak_userinfo": (_userinfo, frozenset({USERINFO, "postUserinfo"})),
+        "keycloak_userinfo": (_userinfo, frozenset({USERINFO, POST_USERINFO})),
         "keycloak_realm_key": (_realm_key, frozenset({REALM})),
         "keycloak_discovery": (_discovery, frozenset({DISCOVERY})),
     }
