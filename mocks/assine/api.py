@@ -25,6 +25,7 @@ from starlette.types import ASGIApp
 from specmock.mocks.assine import lifecycle
 from specmock.mocks.assine.data import Directory, directory
 from specmock.mocks.assine.errors import PROBLEM, ProblemForPath
+from specmock.mocks.assine.examples import seed_example_records
 from specmock.mocks.assine.hal import Plan
 from specmock.mocks.assine.oauth import CLIENT_ID, CLIENT_SECRET
 from specmock.mocks.assine.query import MAX_DEPTH, MAX_ITEMS, MAX_VALUES
@@ -75,6 +76,7 @@ class AssineApi(MockApi):
     def __init__(self, state: MockState) -> None:
         super().__init__(state)
         self.store = Store()
+        self._seed_examples()
         #: Whether listings use the caches below; off, every listing is computed from scratch.
         self.cache_listings = True
         #: Compiled queries by (query string, field table, caller if ``$USER_ID`` appears): pure.
@@ -138,9 +140,16 @@ class AssineApi(MockApi):
         """An API Problem for ``status`` (title from the status; OAuth titles on ``/oauth*``)."""
         return ProblemForPath(status, message, headers)
 
+    def _seed_examples(self) -> None:
+        seed_example_records(self.store, self.state.tokens, self.settings.users, self.state.clock.now())
+
     def reset(self) -> None:
-        """Files, folders, workflows, templates, webhooks and ids back to the start (users never change)."""
+        """Files, folders, workflows, templates, webhooks and ids back to the start (users never change).
+
+        The records the spec's examples name come back too (the shared tokens were cleared first).
+        """
         self.store.clear()
+        self._seed_examples()
 
     def info(self, base_url: str) -> dict[str, Any]:
         return {
