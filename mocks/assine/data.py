@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from specmock.mocks.assine.hal import date_text, php_date
+from specmock.mocks.assine.hal import date_text, parse_input_date, php_date
 from specmock.mocks.assine.settings import DOCUMENTED_EMAIL, AssineUser
 
 __all__ = ["DOCUMENTED_USER_ID", "USER_FIELDS", "BusinessUnit", "Directory", "User", "build_directory",
@@ -196,17 +196,17 @@ def _documented(user_id: int, unit_id: int, account: AssineUser) -> User:
     address, city, uf, zip_code = "Av 136, Ed. New York Square 19/20", "Goiânia", "GO", "74000000"
     unit = (BusinessUnit(unit_id, "Soluti Soluções em negocios inteligentes", uf, city, address, zip_code, None)
             if account.business_unit else None)
-    created, updated = "2020-02-20 13:28:28", "2020-02-20 13:29:10"
+    created, updated = parse_input_date("2020-02-20 13:28:28"), parse_input_date("2020-02-20 13:29:10")
     members: dict[str, Any] = {
         "id": user_id, "username": account.email, "status": "1", "name": account.name,
         "email": account.email, "cellphone": "+5562991838359", "document": "12312312312",
         "country": "Brazil", "state": uf, "city": city, "address": address, "zipCode": zip_code,
-        "dateCreated": {"date": f"{created}.000000", "timezone_type": 3, "timezone": "UTC"},
-        "dateLastUpdated": {"date": f"{updated}.000000", "timezone_type": 3, "timezone": "UTC"},
+        "dateCreated": php_date(created), "dateLastUpdated": php_date(updated),
     }
     row: dict[str, Any] = {key: None for key in USER_FIELDS}
     row.update({key: value for key, value in members.items() if key in USER_FIELDS})
-    row.update(dateCreated=created, dateLastUpdated=updated, businessUnit=unit.id if unit else None)
+    row.update(dateCreated=date_text(created), dateLastUpdated=date_text(updated),
+               businessUnit=unit.id if unit else None)
     return User(user_id, account.email, account.name, unit, members, row, account.password)
 
 
