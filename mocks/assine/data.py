@@ -194,8 +194,8 @@ class _Generator:
 def _documented(user_id: int, unit_id: int, account: AssineUser) -> User:
     """The vendor's example user and business unit, as the public ``/v1/user`` listing shows them."""
     address, city, uf, zip_code = "Av 136, Ed. New York Square 19/20", "Goiânia", "GO", "74000000"
-    unit = (BusinessUnit(unit_id, "Soluti Soluções em negocios inteligentes", uf, city, address, zip_code, None)
-            if account.business_unit else None)
+    name = "Soluti Soluções em negocios inteligentes"
+    unit = BusinessUnit(unit_id, name, uf, city, address, zip_code, None) if account.business_unit else None
     created, updated = parse_input_date("2020-02-20 13:28:28"), parse_input_date("2020-02-20 13:29:10")
     members: dict[str, Any] = {
         "id": user_id, "username": account.email, "status": "1", "name": account.name,

@@ -94,7 +94,7 @@ def documented_account(users: Mapping[str, AssineUser]) -> AssineUser | None:
 
 def seed_example_records(store: Store, tokens: TokenRegistry, users: Mapping[str, AssineUser],
                          now: float) -> None:
-    """Add the example records to a cleared ``store`` (and token 5347 to ``tokens``), if the account is there."""
+    """The example records into a cleared ``store``, token 5347 into ``tokens``; none without the account."""
     account = documented_account(users)
     if account is None:
         return
