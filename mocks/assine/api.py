@@ -6,7 +6,8 @@ next to this one hold the parts: :mod:`.routing` (routes, dispatch, the 500 guar
 :mod:`.problems` (the API Problem shape), :mod:`.oauth` and :mod:`.tokens` (login and bearer
 tokens), :mod:`.query`, :mod:`.filters` and :mod:`.collation` (the filter dialect, pure),
 :mod:`.hal` (links and pages), :mod:`.cache` (the bounded caches of listings), :mod:`.data`
-(seeded users), :mod:`.store` (what callers create), :mod:`.files`, :mod:`.workflows`,
+(seeded users), :mod:`.store` (what callers create), :mod:`.examples` (the records the
+spec's examples name), :mod:`.files`, :mod:`.workflows`,
 :mod:`.lifecycle`, :mod:`.templates` and :mod:`.webhooks`.
 """
 
