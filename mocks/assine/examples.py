@@ -12,7 +12,10 @@ after them, so what callers create never collides with them.
 Nothing here is random: the records are the same in every run and for every ``seed``. The
 application token 5347 has the value the vendor's page shows for it, so the documented bearer
 token of that page works against the mock too; its expiry is moved from the published 2021 to
-the end of 2099, as in the spec's request example, so that it is live.
+the end of 2099, as in the spec's request example, so that it is live. Likewise the refresh token
+of the Quick start's login (the login whose access token that page uses as user 474), which the
+spec's refresh-grant example sends, is a live refresh token of user 474 (assumed: the refresh
+grant itself is not documented).
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ from specmock.mocks.assine.store import (
     WebhookRecord,
     WorkflowRecord,
 )
-from specmock.mocks.assine.tokens import API, APPLICATION
+from specmock.mocks.assine.tokens import API, APPLICATION, REFRESH
 from specmock.mocks.core.tokens import TokenRecord, token_hash
 
 if TYPE_CHECKING:
@@ -55,6 +58,8 @@ TEMPLATE_FILE_ID = 5583
 
 #: The documented value of application token 5347 ("Gerando um token de aplicação").
 APPLICATION_TOKEN = "5499d5cac5d19926adcbcda7987c01854065554f"
+#: The refresh token of the Quick start's documented login.
+REFRESH_TOKEN = "5fa76dd7427c6aa55cc7ca6297bbbb8c32d2d9d8"
 FAR_FUTURE = "2099-12-31 23:59:00"
 #: The documented ``uuid`` of file 5577 (upload response on "Fluxo com a página de integração").
 DOCUMENTED_UUID = (
@@ -132,6 +137,8 @@ def seed_example_records(store: Store, tokens: TokenRegistry, users: Mapping[str
                                                "https://webhook.site/b2350d9a-5476-425b-bc98-7028fb8f1ee6")
         for kind, value in (*EXAMPLE_IDS.items(), ("file", TEMPLATE_FILE_ID)):
             store.reserve(kind, value)
+    tokens.issue(TokenRecord(API, token_hash(REFRESH_TOKEN), _at(FAR_FUTURE), now, str(owner),
+                             {"kind": REFRESH, "id": 0, "user": owner}), now)
     if account.business_unit:
         tokens.issue(TokenRecord(API, token_hash(APPLICATION_TOKEN), _at(FAR_FUTURE), now, str(owner),
                                  {"kind": APPLICATION, "id": EXAMPLE_IDS["token"], "user": owner}), now)

@@ -133,6 +133,16 @@ def test_the_documented_application_token_is_token_5347_and_can_be_revoked(spec:
     assert client.get(f"{API}/v1/user", headers=documented_auth).status_code == 401
 
 
+def test_the_refresh_grant_example_logs_in_as_the_documented_user(spec: dict[str, Any],
+                                                                   client: httpx.Client) -> None:
+    body = spec["paths"]["/oauth"]["post"]["requestBody"]["content"]["application/json"]
+    refreshed = client.post(f"{API}/oauth", json=body["examples"]["refreshGrant"]["value"])
+    assert refreshed.status_code == 200, refreshed.text
+    auth = bearer(refreshed.json()["access_token"])
+    page = client.get(f"{API}/v1/user", params=USER_ID_FILTER, headers=auth).json()
+    assert [user["id"] for user in page["_embedded"]["user"]] == [474]
+
+
 def test_reset_brings_the_records_back_and_new_ids_come_after_them(spec: dict[str, Any],
                                                                    client: httpx.Client) -> None:
     auth = bearer(token(client, example_login(spec)))
