@@ -23,16 +23,24 @@ import yaml
 
 __all__ = ["API_SPECS", "OPENAPI_SPECS", "SCHEMATHESIS_CONFIG", "SPEC_FILES", "load", "path", "read_text"]
 
-#: API name -> OpenAPI file name.
+_OPENAPI, _GRAPHQL, _JSON_SCHEMA = ".openapi.yaml", ".graphql", ".schema.json"
+#: Every bundled spec file, OpenAPI and GraphQL alike: whatever of those kinds ships beside this module.
+SPEC_FILES: tuple[str, ...] = tuple(
+    sorted(
+        entry.name
+        for entry in resources.files(__name__).iterdir()
+        if entry.name.endswith((_OPENAPI, _GRAPHQL, _JSON_SCHEMA))
+    )
+)
+#: API name -> OpenAPI file name (``banqer`` -> ``banqer.openapi.yaml``).
 OPENAPI_SPECS: dict[str, str] = {
-    "banqer": "banqer.openapi.yaml",
-    "banqer-auth": "banqer-auth.openapi.yaml",
-    "assine": "assine.openapi.yaml",
+    name.removesuffix(_OPENAPI): name for name in SPEC_FILES if name.endswith(_OPENAPI)
 }
 #: API name -> the spec file schemathesis loads for it (OpenAPI or GraphQL SDL).
-API_SPECS: dict[str, str] = {**OPENAPI_SPECS, "pbm": "pbm.graphql"}
-#: Every bundled spec file, OpenAPI and GraphQL alike.
-SPEC_FILES: tuple[str, ...] = (*OPENAPI_SPECS.values(), "pbm.graphql", "pbm.responses.schema.json")
+API_SPECS: dict[str, str] = {
+    **OPENAPI_SPECS,
+    **{name.removesuffix(_GRAPHQL): name for name in SPEC_FILES if name.endswith(_GRAPHQL)},
+}
 #: The shipped schemathesis configuration: the specs' documented exceptions to schemathesis's checks.
 SCHEMATHESIS_CONFIG = "schemathesis.toml"
 

@@ -14,9 +14,9 @@ included) as a server error, so PBM's provider plan replaces it by :func:`pbm_no
 which reads PBM's own error catalogue and reports under the same name.
 
 The suite's own checks: ``pbm_response_schema`` (every PBM body matches
-``pbm.responses.schema.json``), ``app_token_lifecycle`` (Assine) and the auth probes of
+``pbm.responses.schema.json``), ``app_token_lifecycle`` (Assine), the auth probes of
 :mod:`.scenarios`, reported as ``ignored_auth`` where schemathesis's check cannot look (Banqer's
-OAuth2 scheme, GraphQL).
+OAuth2 scheme, GraphQL), and the ``keycloak_*`` scenarios of :mod:`.keycloak` (Banqer's realm).
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from specmock.contracts.provider.keycloak import CHECKS as KEYCLOAK_CHECKS
 
 if TYPE_CHECKING:
     from schemathesis import Case, CheckContext, Response
@@ -74,6 +76,7 @@ OWN_CHECKS: dict[str, str] = {
     "app_token_lifecycle": "Assine: an application token is created, listed, usable, revoked, then refused",
     "ignored_auth (probe)": "Banqer and PBM: a request served with the token is refused without it and "
     "with an invalid one",
+    **KEYCLOAK_CHECKS,
 }
 
 _HEADER = re.compile(r"^\s*(\[\[?[^\]]+\]\]?)\s*(#.*)?$")

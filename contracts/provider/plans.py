@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from specmock.contracts.provider import checks
+from specmock.contracts.provider import checks, keycloak
 from specmock.contracts.provider.auth import assine_login, banqer_login, pbm_login
 from specmock.contracts.provider.plan import Credential, Login, ProviderPlan, Scenario, SpecRun, UrlVar
 from specmock.contracts.provider.scenarios import app_token_lifecycle
@@ -80,6 +80,9 @@ BANQER = ProviderPlan(
     login=Login("banqer-auth", banqer_login, applies_to="banqer", applies=_every_operation),
     # schemathesis.toml pins the realm's tenant to the mock's demo one; a target names its own.
     pinned_parameters=(("tenant", "BANQER_TENANT"),),
+    # the realm is Keycloak's: its session operations are checked as Keycloak behaves
+    scenarios=keycloak.scenarios(keycloak.KeycloakRealm(
+        "banqer-auth", "BANQER_TENANT", "BANQER_CLIENT_ID", "BANQER_CLIENT_SECRET", parameter="tenant")),
 )
 
 PBM = ProviderPlan(

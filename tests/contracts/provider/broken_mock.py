@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, parse_qsl, urlencode
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -21,6 +22,9 @@ Headers = list[tuple[bytes, bytes]]
 Rewrite = Callable[[Scope, int, Headers, bytes], tuple[int, Headers, bytes]]
 #: scope -> a response sent without asking the real app, or None to let it answer.
 ShortCircuit = Callable[[Scope], tuple[int, Headers, bytes] | None]
+#: (scope, form) -> a response sent without asking the real app, or None to let it answer the form
+#: (which the function may have changed).
+FormAnswer = Callable[[Scope, dict[str, str]], tuple[int, Headers, bytes] | None]
 
 
 class Planted:
@@ -204,6 +208,318 @@ def assine_revocation_ignored(app: ASGIApp) -> ASGIApp:
     return Planted(app, answer=answer)
 
 
+def _realm(endpoint: str) -> re.Pattern[str]:
+    return re.compile(rf"^/banqer-auth/realms/[^/]+{endpoint}$")
+
+
+_TOKEN = _realm("/protocol/openid-connect/token")
+_INTROSPECT = _realm("/protocol/openid-connect/token/introspect")
+_REVOKE = _realm("/protocol/openid-connect/revoke")
+_LOGOUT = _realm("/protocol/openid-connect/logout")
+_USERINFO = _realm("/protocol/openid-connect/userinfo")
+_REALM_DOCUMENT = _realm("")
+_DISCOVERY = _realm("/.well-known/openid-configuration")
+
+
+async def _read_form(receive: Receive) -> dict[str, str]:
+    chunks = []
+    while True:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body"):
+            break
+    return dict(parse_qsl(b"".join(chunks).decode("utf-8", "replace"), keep_blank_values=True))
+
+
+async def _call_with_form(app: ASGIApp, scope: Scope, form: dict[str, str], receive: Receive,
+                          send: Send) -> None:
+    """``app`` called with ``form`` as the request's body."""
+    body = urlencode(form).encode()
+    headers = [(k, v) for k, v in scope["headers"] if k != b"content-length"]
+    headers.append((b"content-length", str(len(body)).encode()))
+    replayed = False
+
+    async def replay() -> Message:
+        nonlocal replayed
+        if replayed:
+            return await receive()
+        replayed = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    await app({**scope, "headers": headers}, replay, send)
+
+
+def with_form(app: ASGIApp, path: re.Pattern[str], answer: FormAnswer) -> ASGIApp:
+    """A POST to ``path`` has its form read and handed to ``answer`` before the real app sees it."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST" or not path.match(_path(scope)):
+            await app(scope, receive, send)
+            return
+        form = await _read_form(receive)
+        early = answer(scope, form)
+        if early is not None:
+            await _send(send, *early)
+            return
+        await _call_with_form(app, scope, form, receive, send)
+
+    return middleware
+
+
+class RefreshTokens:
+    """The mock's realm as Keycloak with refresh tokens for client credentials switched on.
+
+    Every token answer carries a ``refresh_token``; ``grant_type=refresh_token`` with a live one
+    issues a new token, and logout with it ends the session (the mock revokes the access token it
+    came with). With ``logout_ends=False`` the refresh token outlives the logout (the planted bug).
+    """
+
+    def __init__(self, app: ASGIApp, *, logout_ends: bool = True) -> None:
+        self.app = app
+        self.logout_ends = logout_ends
+        #: live refresh token -> the access token of its session
+        self.sessions: dict[str, str] = {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = _path(scope)
+        if scope["type"] != "http" or scope["method"] != "POST" or not (
+            _TOKEN.match(path) or _LOGOUT.match(path)
+        ):
+            await self.app(scope, receive, send)
+            return
+        form = await _read_form(receive)
+        if _LOGOUT.match(path):
+            refresh = form.get("refresh_token", "")
+            if refresh in self.sessions:
+                form["refresh_token"] = self.sessions[refresh]
+                if self.logout_ends:
+                    del self.sessions[refresh]
+                # else PLANTED BUG (logout_ends=False): the refresh token outlives its session
+            await _call_with_form(self.app, scope, form, receive, send)
+            return
+        if form.get("grant_type") == "refresh_token":
+            if form.pop("refresh_token", "") not in self.sessions:
+                body = {"error": "invalid_grant", "error_description": "Session not active"}
+                headers = [*_json_headers(), (b"cache-control", b"no-store")]
+                await _send(send, 400, headers, json.dumps(body).encode())
+                return
+            form["grant_type"] = "client_credentials"
+        started: dict[str, Any] = {}
+        chunks: list[bytes] = []
+
+        async def capture(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                started.update(message)
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+
+        await _call_with_form(self.app, scope, form, receive, capture)
+        status, headers, body = started["status"], list(started.get("headers", [])), b"".join(chunks)
+        if status == 200:
+            document = json.loads(body)
+            refresh = f"refresh-{uuid.uuid4()}"
+            self.sessions[refresh] = document["access_token"]
+            document.update(refresh_token=refresh, refresh_expires_in=1800)
+            body = json.dumps(document).encode()
+        await _send(send, status, headers, body)
+
+
+def refresh_token_outlives_logout(app: ASGIApp) -> ASGIApp:
+    """A realm issuing refresh tokens whose logout leaves the refresh token working."""
+    return RefreshTokens(app, logout_ends=False)
+
+
+def _json_rewrite(path: re.Pattern[str], status: int, change: Callable[[dict[str, Any]], None]) -> Rewrite:
+    """A rewrite of the JSON body of ``path``'s ``status`` answers by ``change`` (in place)."""
+
+    def rewrite(scope: Scope, got: int, headers: Headers, body: bytes) -> tuple[int, Headers, bytes]:
+        if got != status or not path.match(_path(scope)):
+            return got, headers, body
+        document = json.loads(body)
+        change(document)
+        return got, headers, json.dumps(document).encode()
+
+    return rewrite
+
+
+def _claims(token: str) -> dict[str, Any] | None:
+    import base64
+
+    try:
+        payload = token.split(".")[1]
+        return dict(json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))))
+    except (IndexError, ValueError):
+        return None
+
+
+def introspection_drops_members(app: ASGIApp) -> ASGIApp:
+    """Introspecting an active token answers ``active: true`` without ``client_id`` and ``scope``."""
+
+    def change(document: dict[str, Any]) -> None:
+        if document.get("active") is True:
+            document.pop("client_id", None)  # PLANTED BUG: RFC 7662 members missing
+            document.pop("scope", None)
+
+    return Planted(app, rewrite=_json_rewrite(_INTROSPECT, 200, change))
+
+
+def introspection_skips_the_signature(app: ASGIApp) -> ASGIApp:
+    """Introspection reads any JWT's claims without checking who signed it and calls it active."""
+
+    def answer(scope: Scope, form: dict[str, str]) -> tuple[int, Headers, bytes] | None:
+        claims = _claims(form.get("token", ""))
+        if claims is None or "client_id" not in form:
+            return None
+        active = {**claims, "client_id": claims.get("azp"), "token_type": "Bearer", "active": True}
+        return 200, _json_headers(), json.dumps(active).encode()  # PLANTED BUG: no signature check
+
+    return with_form(app, _INTROSPECT, answer)
+
+
+def introspection_without_client_auth(app: ASGIApp) -> ASGIApp:
+    """Introspection without client credentials is answered as if the demo client had sent them."""
+
+    def answer(scope: Scope, form: dict[str, str]) -> None:
+        if "client_id" not in form:
+            form.update(client_id="demo-client", client_secret="demo-secret")  # PLANTED BUG: anyone may ask
+        return None
+
+    return with_form(app, _INTROSPECT, answer)
+
+
+def inactive_answer_says_why(app: ASGIApp) -> ASGIApp:
+    """An inactive token's introspection tells why (``{"active": false, "error": ...}``)."""
+
+    def change(document: dict[str, Any]) -> None:
+        if document.get("active") is False:
+            document["error"] = "token revoked or expired"  # PLANTED BUG: RFC 7662 §2.2 says nothing more
+
+    return Planted(app, rewrite=_json_rewrite(_INTROSPECT, 200, change))
+
+
+def revocation_does_nothing(app: ASGIApp) -> ASGIApp:
+    """Revocation answers 200 and revokes nothing."""
+
+    def answer(scope: Scope) -> tuple[int, Headers, bytes] | None:
+        if scope["method"] == "POST" and _REVOKE.match(_path(scope)):
+            return 200, [], b""  # PLANTED BUG: says revoked, revokes nothing
+        return None
+
+    return Planted(app, answer=answer)
+
+
+def revocation_refuses_unknown_tokens(app: ASGIApp) -> ASGIApp:
+    """Revoking a token that is not a JWT answers 400 ``invalid_token``."""
+
+    def answer(scope: Scope, form: dict[str, str]) -> tuple[int, Headers, bytes] | None:
+        if "token" in form and _claims(form["token"]) is None:
+            body = {"error": "invalid_token", "error_description": "Invalid token"}
+            return 400, _json_headers(), json.dumps(body).encode()  # PLANTED BUG: RFC 7009 §2.2 says 200
+        return None
+
+    return with_form(app, _REVOKE, answer)
+
+
+def revocation_refuses_a_second_time(app: ASGIApp) -> ASGIApp:
+    """Revoking the same token a second time answers 400."""
+    revoked: set[str] = set()
+
+    def answer(scope: Scope, form: dict[str, str]) -> tuple[int, Headers, bytes] | None:
+        token = form.get("token", "")
+        if token in revoked:
+            body = {"error": "invalid_token", "error_description": "Token already revoked"}
+            return 400, _json_headers(), json.dumps(body).encode()  # PLANTED BUG: not idempotent
+        revoked.add(token)
+        return None
+
+    return with_form(app, _REVOKE, answer)
+
+
+def logout_keeps_the_session(app: ASGIApp) -> ASGIApp:
+    """Logout answers 204 and ends nothing."""
+
+    def answer(scope: Scope) -> tuple[int, Headers, bytes] | None:
+        if scope["method"] == "POST" and _LOGOUT.match(_path(scope)):
+            return 204, [], b""  # PLANTED BUG: the session goes on
+        return None
+
+    return Planted(app, answer=answer)
+
+
+def userinfo_answers_another_sub(app: ASGIApp) -> ASGIApp:
+    """Userinfo answers a ``sub`` that is not the token's."""
+
+    def change(document: dict[str, Any]) -> None:
+        document["sub"] = "00000000-0000-0000-0000-000000000000"  # PLANTED BUG: someone else
+
+    return Planted(app, rewrite=_json_rewrite(_USERINFO, 200, change))
+
+
+def userinfo_refuses_without_challenge(app: ASGIApp) -> ASGIApp:
+    """Userinfo refuses a bad token with 401 but no ``WWW-Authenticate`` header."""
+
+    def rewrite(scope: Scope, status: int, headers: Headers, body: bytes) -> tuple[int, Headers, bytes]:
+        if status == 401 and _USERINFO.match(_path(scope)):
+            headers = [(k, v) for k, v in headers if k.lower() != b"www-authenticate"]  # PLANTED BUG
+        return status, headers, body
+
+    return Planted(app, rewrite=rewrite)
+
+
+def realm_document_shows_another_key(app: ASGIApp) -> ASGIApp:
+    """The realm document's ``public_key`` is a key that signs nothing of this realm."""
+    import base64
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    other = rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key()
+    der = other.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+    def change(document: dict[str, Any]) -> None:
+        document["public_key"] = base64.b64encode(der).decode()  # PLANTED BUG: not the signing key
+
+    return Planted(app, rewrite=_json_rewrite(_REALM_DOCUMENT, 200, change))
+
+
+def realm_token_service_elsewhere(app: ASGIApp) -> ASGIApp:
+    """The realm document's ``token-service`` points at the SAML protocol instead of OIDC."""
+
+    def change(document: dict[str, Any]) -> None:
+        document["token-service"] = document["token-service"].replace("openid-connect", "saml")  # PLANTED BUG
+
+    return Planted(app, rewrite=_json_rewrite(_REALM_DOCUMENT, 200, change))
+
+
+def discovery_advertises_authorization(app: ASGIApp) -> ASGIApp:
+    """Discovery advertises an authorization endpoint and the ``code`` response type; neither is served."""
+
+    def change(document: dict[str, Any]) -> None:
+        # PLANTED BUG: what a full Keycloak realm lists, on a realm that serves none of it
+        document["authorization_endpoint"] = document["issuer"] + "/protocol/openid-connect/auth"
+        document["response_types_supported"] = ["code"]
+
+    return Planted(app, rewrite=_json_rewrite(_DISCOVERY, 200, change))
+
+
+def discovery_lists_the_password_grant(app: ASGIApp) -> ASGIApp:
+    """Discovery lists the ``password`` grant, which the token endpoint calls unsupported."""
+
+    def change(document: dict[str, Any]) -> None:
+        document["grant_types_supported"].append("password")  # PLANTED BUG: not accepted
+
+    return Planted(app, rewrite=_json_rewrite(_DISCOVERY, 200, change))
+
+
+def discovery_omits_introspection(app: ASGIApp) -> ASGIApp:
+    """Discovery leaves out the introspection endpoint the realm serves."""
+
+    def change(document: dict[str, Any]) -> None:
+        document.pop("introspection_endpoint")  # PLANTED BUG: served but not advertised
+
+    return Planted(app, rewrite=_json_rewrite(_DISCOVERY, 200, change))
+
+
 @dataclass(frozen=True)
 class Variant:
     api: str
@@ -213,6 +529,8 @@ class Variant:
     check: str
     #: Operations to exercise (all when empty): keeps the proof quick on a large spec.
     operations: tuple[str, ...] = ()
+    #: Words the finding's title must hold, so the failure says what is wrong.
+    says: str = ""
 
 
 VARIANTS: dict[str, Variant] = {
@@ -241,4 +559,68 @@ VARIANTS: dict[str, Variant] = {
     "pbm_error_without_code": Variant(
         "pbm", pbm_error_without_code, "Mutation.createToken", "pbm_response_schema"
     ),
+}
+
+_TOKEN_OP = "POST /realms/{tenant}/protocol/openid-connect/token"
+_INTROSPECT_OP = "POST /realms/{tenant}/protocol/openid-connect/token/introspect"
+_REVOKE_OP = "POST /realms/{tenant}/protocol/openid-connect/revoke"
+_LOGOUT_OP = "POST /realms/{tenant}/protocol/openid-connect/logout"
+_USERINFO_OP = "GET /realms/{tenant}/protocol/openid-connect/userinfo"
+_DISCOVERY_OP = "GET /realms/{tenant}/.well-known/openid-configuration"
+_REALM_OP = "GET /realms/{tenant}"
+
+
+def _realm_variant(build: Callable[[ASGIApp], ASGIApp], operation: str, check: str, selected: str,
+                   says: str) -> Variant:
+    return Variant("banqer", build, operation, check, operations=(selected,), says=says)
+
+
+REALM_VARIANTS: dict[str, Variant] = {
+    "introspection_drops_members": _realm_variant(
+        introspection_drops_members, _INTROSPECT_OP, "keycloak_introspection", "introspectToken",
+        "lacks client_id, scope"),
+    "introspection_skips_the_signature": _realm_variant(
+        introspection_skips_the_signature, _INTROSPECT_OP, "keycloak_introspection", "introspectToken",
+        "a token signed for another realm"),
+    "introspection_without_client_auth": _realm_variant(
+        introspection_without_client_auth, _INTROSPECT_OP, "keycloak_introspection", "introspectToken",
+        "without client credentials"),
+    "inactive_answer_says_why": _realm_variant(
+        inactive_answer_says_why, _INTROSPECT_OP, "keycloak_introspection", "introspectToken",
+        '{"active": false} alone'),
+    "revocation_does_nothing": _realm_variant(
+        revocation_does_nothing, _INTROSPECT_OP, "keycloak_introspection", "introspectToken",
+        "a revoked token"),
+    "revocation_refuses_unknown_tokens": _realm_variant(
+        revocation_refuses_unknown_tokens, _REVOKE_OP, "keycloak_revocation", "revokeToken",
+        "does not know"),
+    "revocation_refuses_a_second_time": _realm_variant(
+        revocation_refuses_a_second_time, _REVOKE_OP, "keycloak_revocation", "revokeToken",
+        "the same token again"),
+    "refresh_token_outlives_logout": _realm_variant(
+        refresh_token_outlives_logout, _TOKEN_OP, "keycloak_logout", "logout",
+        "still works after logout"),
+    "logout_keeps_the_session": _realm_variant(
+        logout_keeps_the_session, _LOGOUT_OP, "keycloak_logout", "logout",
+        "still works after logout"),
+    "userinfo_answers_another_sub": _realm_variant(
+        userinfo_answers_another_sub, _USERINFO_OP, "keycloak_userinfo", "getUserinfo", "sub"),
+    "userinfo_refuses_without_challenge": _realm_variant(
+        userinfo_refuses_without_challenge, _USERINFO_OP, "keycloak_userinfo", "getUserinfo",
+        "without a WWW-Authenticate challenge"),
+    "realm_document_shows_another_key": _realm_variant(
+        realm_document_shows_another_key, _REALM_OP, "keycloak_realm_key", "getRealm",
+        "public_key does not verify"),
+    "realm_token_service_elsewhere": _realm_variant(
+        realm_token_service_elsewhere, _REALM_OP, "keycloak_realm_key", "getRealm",
+        "token-service"),
+    "discovery_advertises_authorization": _realm_variant(
+        discovery_advertises_authorization, _DISCOVERY_OP, "keycloak_discovery", "getOpenidConfiguration",
+        "authorization_endpoint, which is not served"),
+    "discovery_lists_the_password_grant": _realm_variant(
+        discovery_lists_the_password_grant, _TOKEN_OP, "keycloak_discovery", "getOpenidConfiguration",
+        "grant type 'password'"),
+    "discovery_omits_introspection": _realm_variant(
+        discovery_omits_introspection, _DISCOVERY_OP, "keycloak_discovery", "getOpenidConfiguration",
+        "introspection_endpoint"),
 }
