@@ -59,7 +59,8 @@ class _Side(asyncio.Protocol):
             self.peer.transport.close()
 
 
-async def serve(port: int, upstream_port: int, host: str = "127.0.0.1") -> None:
+async def serve(port: int, upstream_port: int, stop: asyncio.Event, host: str = "127.0.0.1") -> None:
+    """Relay ``host:port`` to ``host:upstream_port`` until ``stop`` is set."""
     loop = asyncio.get_running_loop()
     connecting: set[asyncio.Task[None]] = set()
 
@@ -82,11 +83,16 @@ async def serve(port: int, upstream_port: int, host: str = "127.0.0.1") -> None:
         return client
 
     server = await loop.create_server(accepted, host, port, reuse_address=True)
-    stop = asyncio.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
     async with server:
         await stop.wait()
+
+
+async def _until_signalled(port: int, upstream_port: int) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await serve(port, upstream_port, stop)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -101,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         runner = uvloop.run
     with contextlib.suppress(KeyboardInterrupt):
-        runner(serve(args.port, args.upstream_port))
+        runner(_until_signalled(args.port, args.upstream_port))
     return 0
 
 

@@ -2,10 +2,14 @@
 
 Requests and answers pass through unchanged: bodies streamed both ways, every header but the
 hop-by-hop ones, redirects handed to the client rather than followed. The body of each answer is
-also kept (up to :data:`MAX_CHECKED_BODY` bytes) and checked against the spec once the client has
-it all, so checking adds nothing to the time the client waits. An upstream that cannot be reached
-(connection refused, TLS failure) is answered 502, one that does not answer in time 504, both in
-the API's own error shape and counted as upstream failures, never as drift.
+also kept (up to :data:`MAX_CHECKED_BODY` bytes) and checked against the spec once it came whole
+from the upstream: the check is queued and runs when the event loop is free, after the answer
+went out, so the client does not wait for it. Every answer is checked: the admin endpoints and
+shutdown check what is queued first, and a full queue (:data:`MAX_BACKLOG`) makes a request check
+its own answer at once rather than drop one. Upstream requests go through
+:mod:`specmock.mocks.proxy.upstream_client` (keep-alive pool, httptools parser). An upstream that
+cannot be reached (connection refused, TLS failure) is answered 502, one that does not answer in
+time 504, both in the API's own error shape and counted as upstream failures, never as drift.
 
 ``/__mock__/drift`` is the drift report (JSON; ``?format=markdown`` for Markdown; ``DELETE``
 clears it) and ``/__mock__/requests`` the journal, each entry with its findings.
