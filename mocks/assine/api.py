@@ -6,7 +6,8 @@ next to this one hold the parts: :mod:`.routing` (routes, dispatch, the 500 guar
 :mod:`.problems` (the API Problem shape), :mod:`.oauth` and :mod:`.tokens` (login and bearer
 tokens), :mod:`.query`, :mod:`.filters` and :mod:`.collation` (the filter dialect, pure),
 :mod:`.hal` (links and pages), :mod:`.cache` (the bounded caches of listings), :mod:`.data`
-(seeded users), :mod:`.store` (what callers create), :mod:`.files`, :mod:`.workflows`,
+(seeded users), :mod:`.store` (what callers create), :mod:`.examples` (the records the
+spec's examples name), :mod:`.files`, :mod:`.workflows`,
 :mod:`.lifecycle`, :mod:`.templates` and :mod:`.webhooks`.
 """
 
@@ -25,6 +26,7 @@ from starlette.types import ASGIApp
 from specmock.mocks.assine import lifecycle
 from specmock.mocks.assine.data import Directory, directory
 from specmock.mocks.assine.errors import PROBLEM, ProblemForPath
+from specmock.mocks.assine.examples import seed_example_records
 from specmock.mocks.assine.hal import Plan
 from specmock.mocks.assine.oauth import CLIENT_ID, CLIENT_SECRET
 from specmock.mocks.assine.query import MAX_DEPTH, MAX_ITEMS, MAX_VALUES
@@ -75,6 +77,7 @@ class AssineApi(MockApi):
     def __init__(self, state: MockState) -> None:
         super().__init__(state)
         self.store = Store()
+        self._seed_examples()
         #: Whether listings use the caches below; off, every listing is computed from scratch.
         self.cache_listings = True
         #: Compiled queries by (query string, field table, caller if ``$USER_ID`` appears): pure.
@@ -138,9 +141,16 @@ class AssineApi(MockApi):
         """An API Problem for ``status`` (title from the status; OAuth titles on ``/oauth*``)."""
         return ProblemForPath(status, message, headers)
 
+    def _seed_examples(self) -> None:
+        seed_example_records(self.store, self.state.tokens, self.settings.users, self.state.clock.now())
+
     def reset(self) -> None:
-        """Files, folders, workflows, templates, webhooks and ids back to the start (users never change)."""
+        """Files, folders, workflows, templates, webhooks and ids back to the start (users never change).
+
+        The records the spec's examples name come back too (the shared tokens were cleared first).
+        """
         self.store.clear()
+        self._seed_examples()
 
     def info(self, base_url: str) -> dict[str, Any]:
         return {

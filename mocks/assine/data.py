@@ -1,8 +1,10 @@
 """The users and business units of the mock: the configured accounts plus deterministic seeded users.
 
-The configured accounts (``AssineSettings.users``: the PJ demo ``demo@empresa.example`` with a
-business unit, the PF demo ``pf@pessoa.example`` without one, and any from the config file) can
-log in. ``AssineSettings.seeded_users`` more users are generated with Faker ``pt_BR`` seeded by
+The configured accounts (``AssineSettings.users``: the account of the vendor's examples, the PJ
+demo ``demo@empresa.example`` with a business unit, the PF demo ``pf@pessoa.example`` without one,
+and any from the config file) can log in. The vendor's account is the user its public listing
+shows, member for member (id 474, business unit 24); the other accounts are generated like the
+seeded users. ``AssineSettings.seeded_users`` more users are generated with Faker ``pt_BR`` seeded by
 ``config.seed`` — realistic names, valid CPFs, capital cities with their UF, DDD and CEP prefix,
 cellphones, PHP ``DateTime`` dates — so listings, pages and filters have something to chew on.
 About half of them belong to the demo PJ's business unit, some to three other companies, the rest
@@ -20,13 +22,16 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from specmock.mocks.assine.hal import date_text, php_date
-from specmock.mocks.assine.settings import AssineUser
+from specmock.mocks.assine.hal import date_text, parse_input_date, php_date
+from specmock.mocks.assine.settings import DOCUMENTED_EMAIL, AssineUser
 
-__all__ = ["USER_FIELDS", "BusinessUnit", "Directory", "User", "build_directory", "directory"]
+__all__ = ["DOCUMENTED_USER_ID", "USER_FIELDS", "BusinessUnit", "Directory", "User", "build_directory",
+           "directory"]
 
 FIRST_USER_ID = 474
 FIRST_UNIT_ID = 24
+#: The id of the vendor's example account when it is configured (it is by default): the first one.
+DOCUMENTED_USER_ID = FIRST_USER_ID
 EPOCH_2019 = 1546300800  # 2019-01-01 00:00:00 UTC
 
 #: Filterable/sortable fields of ``/v1/user`` and their kinds; ``businessUnit`` takes the unit's id.
@@ -65,14 +70,18 @@ class BusinessUnit:
     city: str
     address: str
     zip_code: str
-    segment_market: str
+    #: ``None`` for the documented unit, which the public example shows without one.
+    segment_market: str | None
 
     def entity(self, base: str) -> dict[str, Any]:
         # "document" holds the placeholder text "cnpj" and "status" is null, as in the public example.
-        return {"id": self.id, "name": self.name, "document": "cnpj", "status": None, "country": "Brazil",
-                "state": self.state, "city": self.city, "address": self.address, "zipCode": self.zip_code,
-                "segmentMarket": self.segment_market,
-                "_links": {"self": {"href": f"{base}/v1/business-unit/{self.id}"}}}
+        out: dict[str, Any] = {"id": self.id, "name": self.name, "document": "cnpj", "status": None,
+                               "country": "Brazil", "state": self.state, "city": self.city,
+                               "address": self.address, "zipCode": self.zip_code}
+        if self.segment_market is not None:
+            out["segmentMarket"] = self.segment_market
+        out["_links"] = {"self": {"href": f"{base}/v1/business-unit/{self.id}"}}
+        return out
 
 
 @dataclass(frozen=True)
@@ -182,6 +191,25 @@ class _Generator:
         return User(user_id, email, name, unit, members, row, password)
 
 
+def _documented(user_id: int, unit_id: int, account: AssineUser) -> User:
+    """The vendor's example user and business unit, as the public ``/v1/user`` listing shows them."""
+    address, city, uf, zip_code = "Av 136, Ed. New York Square 19/20", "Goiânia", "GO", "74000000"
+    name = "Soluti Soluções em negocios inteligentes"
+    unit = BusinessUnit(unit_id, name, uf, city, address, zip_code, None) if account.business_unit else None
+    created, updated = parse_input_date("2020-02-20 13:28:28"), parse_input_date("2020-02-20 13:29:10")
+    members: dict[str, Any] = {
+        "id": user_id, "username": account.email, "status": "1", "name": account.name,
+        "email": account.email, "cellphone": "+5562991838359", "document": "12312312312",
+        "country": "Brazil", "state": uf, "city": city, "address": address, "zipCode": zip_code,
+        "dateCreated": php_date(created), "dateLastUpdated": php_date(updated),
+    }
+    row: dict[str, Any] = {key: None for key in USER_FIELDS}
+    row.update({key: value for key, value in members.items() if key in USER_FIELDS})
+    row.update(dateCreated=date_text(created), dateLastUpdated=date_text(updated),
+               businessUnit=unit.id if unit else None)
+    return User(user_id, account.email, account.name, unit, members, row, account.password)
+
+
 def build_directory(seed: int, accounts: tuple[tuple[str, str, str, bool], ...], seeded: int) -> Directory:
     """A fresh directory (uncached): ``accounts`` as ``(email, password, name, business_unit)``."""
     gen = _Generator(seed)
@@ -191,6 +219,15 @@ def build_directory(seed: int, accounts: tuple[tuple[str, str, str, bool], ...],
     demo_unit: BusinessUnit | None = None
     unit: BusinessUnit | None
     for email, password, name, business in accounts:
+        if user_id == DOCUMENTED_USER_ID and email == DOCUMENTED_EMAIL:
+            user = _documented(user_id, unit_id, AssineUser(email, password, name, business))
+            if user.unit is not None:
+                units[unit_id] = user.unit
+                unit_id += 1
+            gen.emails.add(email)
+            users.append(user)
+            user_id += 1
+            continue
         unit = None
         if business:
             unit = units[unit_id] = gen.unit(unit_id)

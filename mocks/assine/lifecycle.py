@@ -8,8 +8,10 @@ Workflow: 0 draft -> 1 in progress -> 2 completed | 3 cancelled | 4 expired. Ste
   completes the workflow.
 * A rejection, by any signer at any point, cancels the whole workflow; later steps stay waiting.
 * ``PATCH status=1`` starts a draft that has at least one step; ``PATCH status=3`` cancels a draft
-  or a workflow in progress. Completed, cancelled and expired workflows are final: any further
-  transition, signature or rejection is 409.
+  or a workflow in progress. A PATCH naming the status the workflow already has changes nothing
+  (a PATCH sets fields; a field set to its value is no change), so a retried start or cancel
+  succeeds. Completed, cancelled and expired workflows are final: any other transition, signature
+  or rejection is 409.
 * Once its ``dueDate`` has passed (on the mock's clock) a draft or running workflow is expired.
   This is evaluated lazily, whenever the workflow or its steps are read or acted upon, so moving
   the clock with ``/__mock__/clock/advance`` is enough.
@@ -81,8 +83,13 @@ def cancel(api: AssineApi, workflow: WorkflowRecord, now: float) -> None:
 
 
 def transition(api: AssineApi, workflow: WorkflowRecord, target: int, now: float) -> None:
-    """``PATCH /v1/workflow/{id}`` with ``status`` 1 (start) or 3 (cancel); 409 when not allowed."""
+    """``PATCH /v1/workflow/{id}`` with ``status`` 1 (start) or 3 (cancel); 409 when not allowed.
+
+    The target status the workflow already has is no change (no webhook either).
+    """
     refresh(api, workflow, now)
+    if target == workflow.status:
+        return
     if target == IN_PROGRESS and workflow.status == DRAFT:
         start(api, workflow, now)
     elif target == CANCELLED and workflow.status in OPEN:

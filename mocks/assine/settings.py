@@ -1,4 +1,11 @@
-"""The ``assine:`` section of the config: users who can log in, seeded users, token lifetime."""
+"""The ``assine:`` section of the config: users who can log in, seeded users, token lifetime.
+
+The first account is the one the vendor's own examples act as (user 474, "Jhon Doe", of business
+unit 24): its e-mail is the one its listings show and its password the one the "Gerando um token
+de aplicação" page confirms an application token with (``INFORME_SENHA``, the page's placeholder).
+The spec's ``/oauth`` example logs in as this account, so every example of the spec works against
+the mock's defaults.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +15,7 @@ from typing import Any, ClassVar
 
 from specmock.mocks.descriptor import NAME_SCHEMA, TOKEN_TTL_SCHEMA, ApiSettings, keyed_objects
 
-__all__ = ["DEMO_USERS", "AssineSettings", "AssineUser"]
+__all__ = ["DEMO_USERS", "DOCUMENTED_EMAIL", "AssineSettings", "AssineUser"]
 
 
 @dataclass(frozen=True)
@@ -19,7 +26,11 @@ class AssineUser:
     business_unit: bool
 
 
+#: The account of the vendor's examples (see the module docstring).
+DOCUMENTED_EMAIL = "siletic225@xhyemail.com"
+
 DEMO_USERS = {
+    DOCUMENTED_EMAIL: AssineUser(DOCUMENTED_EMAIL, "INFORME_SENHA", "Jhon Doe", True),
     "demo@empresa.example": AssineUser("demo@empresa.example", "demo-password", "Empresa Demonstração", True),
     "pf@pessoa.example": AssineUser(
         "pf@pessoa.example", "demo-password", "Pessoa Física Demonstração", False

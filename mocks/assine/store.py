@@ -4,7 +4,8 @@ Plain records in dictionaries keyed by id, owned by the user (or, for webhooks, 
 that created them. One re-entrant lock guards every change, because requests run on the server's
 event loop while tests may drive signatures from their own thread (``AssineApi.sign_step``).
 Ids start at the numbers the public examples show (file 5577, workflow 3101, step 7001 …) and
-come back to them on reset.
+come back to them on reset; the records the spec's examples name
+(:mod:`~specmock.mocks.assine.examples`) take those ids, and the counters move past them.
 """
 
 from __future__ import annotations
@@ -128,6 +129,11 @@ class Store:
             self.templates: dict[int, TemplateRecord] = {}
             self.webhooks: dict[int, WebhookRecord] = {}
             self.outbox.clear()
+
+    def reserve(self, kind: str, value: int) -> None:
+        """``value`` is taken: the next id of ``kind`` comes after it."""
+        with self.lock:
+            self._next[kind] = max(self._next[kind], value + 1)
 
     def next_id(self, kind: str) -> int:
         with self.lock:

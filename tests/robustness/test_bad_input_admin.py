@@ -74,7 +74,6 @@ def probe(mock: Served, client: httpx.Client, api: str, allowed_5xx: int | None 
     _, _, url = PROBES[api]
     response = client.get(url)
     if allowed_5xx is not None and response.status_code == allowed_5xx:
-        assert response.elapsed.total_seconds() < support.SLOW
         mock.assert_no_server_errors()
     else:
         checked(mock, response)

@@ -9,7 +9,6 @@ clock; each finishes well within :data:`BUDGET` seconds.
 from __future__ import annotations
 
 import threading
-import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -22,8 +21,6 @@ from tests.robustness import support
 from tests.robustness.support import Served, bearer
 
 WORKERS = 24
-#: Seconds each test may take at most (the requests are bounded by the clients' timeout too).
-BUDGET = 20.0
 T = TypeVar("T")
 ASSINE_PASSWORD = support.DEMO_ASSINE[1]
 FAR_EXPIRY = "2099-12-31 23:59:59"
@@ -32,9 +29,7 @@ FAR_EXPIRY = "2099-12-31 23:59:59"
 @pytest.fixture
 def mock() -> Iterator[Served]:
     with support.serve(support.long_lived()) as served:
-        started = time.monotonic()
         yield served
-        assert time.monotonic() - started < BUDGET, "the test took longer than its budget"
         served.assert_no_server_errors()
 
 

@@ -76,9 +76,7 @@ def test_a_request_with_headers_and_a_body_beyond_the_header_bound_is_served(moc
 
 def test_a_connection_that_never_sends_a_byte_is_closed(mock: Served) -> None:
     with connect(mock) as sock:
-        started = time.monotonic()
         assert read_all(sock) == b""  # closed silently; a hang would hit the socket timeout
-        assert time.monotonic() - started < 9
 
 
 @pytest.mark.parametrize(
@@ -98,13 +96,15 @@ def test_a_request_never_completed_gets_408_and_is_closed(mock: Served, partial:
 def test_headers_trickled_slowly_still_meet_the_deadline(mock: Served) -> None:
     with connect(mock) as sock:
         sock.sendall(b"GET /__mock__/ HTTP/1.1\r\n")
-        started = time.monotonic()
-        with pytest.raises(OSError):
-            for _ in range(40):  # a byte every 0.2 s would keep an idle timer alive forever
+        closed = False
+        for _ in range(40):  # 8 s of a byte every 0.2 s would keep an idle timer alive forever
+            try:
                 sock.sendall(b"X")
-                time.sleep(0.2)
-            raise OSError("never closed")
-        assert time.monotonic() - started < 8
+            except OSError:
+                closed = True
+                break
+            time.sleep(0.2)
+        assert closed, "the server still took header bytes 8 s after a 1 s request deadline"
 
 
 def test_a_kept_alive_connection_is_served_again_then_closed_when_idle(mock: Served) -> None:

@@ -86,9 +86,8 @@ def test_a_declared_length_over_the_limit_is_answered_without_waiting_for_the_bo
         f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: {kind}\r\n"
         f"Content-Length: {50 * LIMIT}\r\n\r\n"
     ).encode()
-    started = time.monotonic()
-    status, headers, body = parse_raw(raw_exchange(mock.port, head, timeout=support.SLOW))
-    assert time.monotonic() - started < support.SLOW
+    # Had the server waited for the body, this would end in a 408 or the socket timeout, not a 413.
+    status, headers, body = parse_raw(raw_exchange(mock.port, head))
     assert status == 413, body
     response = httpx.Response(status, headers=headers, content=body, request=httpx.Request("POST", path))
     support.ERROR_SHAPES[shape_of(path)](response)

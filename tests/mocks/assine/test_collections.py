@@ -124,7 +124,7 @@ def test_the_personal_account_has_no_business_unit(client: httpx.Client) -> None
 
 
 def test_seeded_users_look_brazilian_and_are_deterministic(rows: list[dict[str, Any]]) -> None:
-    assert len(rows) == 62
+    assert len(rows) == 63  # the three accounts and the 60 seeded users
     assert all(len(r["document"]) == 11 and r["document"].isdigit() for r in rows)
     assert all(r["cellphone"].startswith("+55") and len(r["state"]) == 2 for r in rows)
     accounts = tuple((email, account.password, account.name, account.business_unit)
@@ -211,7 +211,7 @@ def test_middle_page_links(client: httpx.Client, auth: dict[str, str]) -> None:
         assert link.path == f"{API}/v1/user"
         query = dict(parse_qsl(link.query))
         assert query["page_size"] == "10" and query["order-by[0][field]"] == "name"
-    assert (body["page_count"], body["page_size"], body["total_items"], body["page"]) == (7, 10, 62, 3)
+    assert (body["page_count"], body["page_size"], body["total_items"], body["page"]) == (7, 10, 63, 3)
     assert len(body["_embedded"]["user"]) == 10
 
 

@@ -137,6 +137,22 @@ def test_cancel_a_draft_and_starting_without_steps(client: httpx.Client, auth: d
     assert response.status_code == 422 and "autoInitiate" in response.json()["validation_messages"]
 
 
+def test_patching_the_current_status_changes_nothing(app: Starlette, client: httpx.Client,
+                                                    auth: dict[str, str]) -> None:
+    client.post(f"{API}/webhook-business-unit", json={"url": "http://127.0.0.1:9/same"}, headers=auth)
+    workflow = create(client, auth, files=1, steps=2, autoInitiate=1)
+    told = len(api_of(app).webhook_outbox())
+    again = patch(client, auth, workflow["id"], {"status": 1})
+    assert again.status_code == 200 and again.json() == read(client, auth, workflow["id"])
+    assert statuses(again.json()) == [PENDING, WAITING]
+    assert patch(client, auth, workflow["id"], {"status": 3}).json()["status"] == CANCELLED
+    told_cancel = len(api_of(app).webhook_outbox())
+    assert told_cancel > told
+    assert patch(client, auth, workflow["id"], {"status": 3}).status_code == 200
+    assert len(api_of(app).webhook_outbox()) == told_cancel
+    assert patch(client, auth, workflow["id"], {"status": 1}).status_code == 409
+
+
 def test_patch_bodies(client: httpx.Client, auth: dict[str, str]) -> None:
     workflow_id = create(client, auth, files=1, steps=1)["id"]
     response = patch(client, auth, workflow_id, {"status": 1, "color": "blue"})

