@@ -16,15 +16,16 @@ behaviour Keycloak documents, and reports under its own check name:
 ``keycloak_revocation`` (RFC 7009 §2.2)
     revoking a token the realm does not know answers 200, and so does revoking one token twice.
 ``keycloak_logout``
-    logout with the session's refresh token answers 204, after which the refresh token no longer
-    refreshes (400 ``invalid_grant``) and the access token is inactive. A client-credentials grant
-    issues no refresh token unless the client asks Keycloak for one; the realm spec then has the
-    access token stand for the session, and a second logout with it is the refresh that must fail.
-    A realm that refuses the access token as a refresh token (Keycloak's default) is noted, not failed.
+    an access token sent to logout as ``refresh_token`` is 400 ``invalid_grant`` (only a refresh
+    token names a session) and stays active. When the client gets a refresh token (Keycloak's "Use
+    refresh tokens for client credentials grant"; off by default, which the report then notes), it
+    refreshes, logout with it answers 204, after which it no longer refreshes (400
+    ``invalid_grant``) and every access token of the session is inactive.
 ``keycloak_userinfo``
     a token requested with the ``openid`` scope (which Keycloak 20 and later require for userinfo)
-    answers its own ``sub``; a string that is no token and a revoked token get 401 with a
-    ``WWW-Authenticate: Bearer ... error="invalid_token"`` challenge (RFC 6750 §3).
+    answers its own ``sub``; a token whose ``scope`` lacks ``openid`` gets 403 with a
+    ``Bearer ... error="insufficient_scope"`` challenge; a string that is no token and a revoked
+    token get 401 with a ``WWW-Authenticate: Bearer ... error="invalid_token"`` challenge (RFC 6750 §3).
 ``keycloak_realm_key``
     the realm document names the realm, its ``public_key`` verifies the access token's signature,
     and ``token-service`` is the base of discovery's ``token_endpoint``.
@@ -68,10 +69,10 @@ CHECKS: dict[str, str] = {
     "keycloak_introspection": "Keycloak realm: a fresh token is active with its members, a revoked, "
     "foreign or garbage one is only {\"active\": false}, introspection without client credentials is 401",
     "keycloak_revocation": "Keycloak realm: revoking an unknown token, or one token twice, answers 200",
-    "keycloak_logout": "Keycloak realm: logout ends the session; its refresh token then fails with "
-    "invalid_grant",
-    "keycloak_userinfo": "Keycloak realm: userinfo answers the token's sub; a revoked or garbage token "
-    "gets 401 with a Bearer challenge",
+    "keycloak_logout": "Keycloak realm: logout refuses an access token with invalid_grant; a refresh token's "
+    "logout ends its session, after which it fails with invalid_grant and the session's tokens are inactive",
+    "keycloak_userinfo": "Keycloak realm: userinfo answers the token's sub; a token without openid gets 403 "
+    "insufficient_scope, a revoked or garbage one 401 with a Bearer challenge",
     "keycloak_realm_key": "Keycloak realm: the realm document's public_key verifies the token, "
     "token-service is the token endpoint's base",
     "keycloak_discovery": "Keycloak realm: discovery advertises exactly what is served, and only grant "
@@ -250,8 +251,7 @@ class _Realm:
 
     def refused(self, case: Case, response: Response, what: str) -> None:
         """RFC 6750 §3.1: a bad bearer token gets 401 with a ``Bearer`` challenge naming ``invalid_token``."""
-        challenge = response.headers.get("WWW-Authenticate") or response.headers.get("www-authenticate")
-        text = " ".join(challenge) if isinstance(challenge, list) else str(challenge or "")
+        text = _challenge(response)
         if response.status_code != 401:
             self.fail(case, response, f"userinfo with {what} is not refused with 401",
                       f"Userinfo with {what}.\nExpected: HTTP 401 with {_CHALLENGE}")
@@ -318,26 +318,47 @@ def _revocation(realm: _Realm) -> None:
 
 def _logout(realm: _Realm) -> None:
     token = realm.token()
-    session = token.refresh or token.access
-    case, response = realm.post(LOGOUT, refresh_token=session)
-    if token.refresh is None and response.status_code == 400 and _error(response) == "invalid_grant":
+    case, response = realm.post(LOGOUT, refresh_token=token.access)
+    if response.status_code != 400 or _error(response) != "invalid_grant":
+        realm.fail(case, response, "logout takes the access token as a refresh token",
+                   "Logout with the access token sent as refresh_token.\nExpected: HTTP 400 invalid_grant, "
+                   "as Keycloak answers: only a refresh token names a session")
+        token = realm.token()  # that one may have been revoked
+    else:
+        case, response = realm.post(INTROSPECT, token=token.access)
+        realm.expect(case, response, 200, "introspecting the access token logout refused")
+        body = response_json(response)
+        if not isinstance(body, dict) or body.get("active") is not True:
+            realm.fail(case, response, "a refused logout ended the access token",
+                       'Logout refused the access token with invalid_grant.\nExpected: the token still '
+                       '"active": true')
+    if token.refresh is None:
         realm.run.result.notes.append(
-            "keycloak_logout skipped: the realm issues no refresh token to this client and refuses its "
-            "access token as one (Keycloak's default for client credentials)"
+            "keycloak_logout: the client gets no refresh token (Keycloak's default for client credentials), "
+            "so ending a session was not checked; a client with refresh tokens for client credentials is"
         )
         return
+    case, response = realm.post(TOKEN, grant_type="refresh_token", refresh_token=token.refresh)
+    realm.expect(case, response, 200, "refreshing with the refresh token of a live session")
+    refreshed = response_json(response)
+    later = refreshed.get("access_token") if isinstance(refreshed, dict) else None
+    if isinstance(later, str) and later:
+        realm.run.add_secret(later)
+    if isinstance(refreshed, dict) and isinstance(refreshed.get("refresh_token"), str):
+        realm.run.add_secret(refreshed["refresh_token"])
+
+    case, response = realm.post(LOGOUT, refresh_token=token.refresh)
     realm.expect(case, response, 204, "logout with the session's refresh token")
-    if token.refresh is not None:
-        case, response = realm.post(TOKEN, grant_type="refresh_token", refresh_token=token.refresh)
-        what = "refreshing with the refresh token of a session that was logged out"
-    else:
-        case, response = realm.post(LOGOUT, refresh_token=session)
-        what = "logging out again with the token of a session that was logged out"
+    case, response = realm.post(TOKEN, grant_type="refresh_token", refresh_token=token.refresh)
     if response.status_code != 400 or _error(response) != "invalid_grant":
         realm.fail(case, response, "the refresh token still works after logout",
-                   f"{what.capitalize()}.\nExpected: HTTP 400 invalid_grant")
-    case, response = realm.post(INTROSPECT, token=token.access)
-    realm.inactive(case, response, "the access token of a session that was logged out")
+                   "Refreshing with the refresh token of a session that was logged out.\n"
+                   "Expected: HTTP 400 invalid_grant")
+    for what, access in (("the access token of a session that was logged out", token.access),
+                         ("the refreshed access token of a session that was logged out", later)):
+        if isinstance(access, str) and access:
+            case, response = realm.post(INTROSPECT, token=access)
+            realm.inactive(case, response, what)
 
 
 def _userinfo(realm: _Realm) -> None:
@@ -349,6 +370,16 @@ def _userinfo(realm: _Realm) -> None:
     if sub != token.claims.get("sub"):
         realm.fail(case, response, "userinfo does not answer the token's sub",
                    f"Expected sub {token.claims.get('sub')!r} (the token's), got {sub!r}")
+    plain = realm.token()
+    if "openid" not in str(plain.claims.get("scope", "")).split():
+        case, response = realm.get(USERINFO, plain.access)
+        text = _challenge(response)
+        if (response.status_code != 403 or not text.lower().startswith("bearer")
+                or 'error="insufficient_scope"' not in text):
+            realm.fail(case, response, "userinfo does not refuse a token without the openid scope",
+                       "Userinfo with a token whose scope lacks openid.\nExpected: HTTP 403 with a "
+                       'Bearer challenge naming error="insufficient_scope", as Keycloak 20 and later answer\n'
+                       f"Received WWW-Authenticate: {text or '(none)'}")
     case, response = realm.get(USERINFO, _GARBAGE)
     realm.refused(case, response, "a string that is no token")
     case, response = realm.post(REVOKE, token=token.access)
@@ -536,6 +567,11 @@ def _public_key(value: Any) -> Any:
         return load_der_public_key(base64.b64decode(value, validate=True))
     except (ValueError, TypeError) as exc:
         raise ValueError(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
+
+
+def _challenge(response: Response) -> str:
+    challenge = response.headers.get("WWW-Authenticate") or response.headers.get("www-authenticate")
+    return " ".join(challenge) if isinstance(challenge, list) else str(challenge or "")
 
 
 def _error(response: Response) -> Any:

@@ -44,7 +44,7 @@ from specmock.mocks.banqer.pagination import (
 )
 from specmock.mocks.banqer.realm import TOKEN_API, realm_path
 from specmock.mocks.banqer.routes import BanqerApp
-from specmock.mocks.banqer.settings import BanqerSettings
+from specmock.mocks.banqer.settings import BanqerClient, BanqerSettings
 from specmock.mocks.core.cache import BoundedCache
 from specmock.mocks.core.openapi import OpenApiSpec, Operation, ParamError
 from specmock.mocks.core.state import MockApi, MockState
@@ -89,6 +89,12 @@ def _unauthenticated(
     challenge = bearer_challenge(tenant, "invalid_token" if with_error else None, description)
     return ApiFailure(api_error(401, message, {"WWW-Authenticate": challenge}, reason="UNAUTHENTICATED"),
                       why)
+
+
+def _grants(client: BanqerClient) -> str:
+    """What the banner says a client gets: its scopes, and refresh tokens when it has them."""
+    scopes = " ".join(client.scopes) or "no scope"
+    return f"{scopes}, refresh tokens" if client.use_refresh_token else scopes
 
 
 def _expired(expires_at: float, now: float) -> dict[str, Any]:
@@ -177,7 +183,7 @@ class BanqerApi(MockApi):
         token_url = f"{realm}/protocol/openid-connect/token"
         clients = self.settings.tenants[tenant]
         listed = "; ".join(
-            f"{c.client_id} / {c.secret} ({' '.join(c.scopes) or 'no scope'})" for c in clients.values()
+            f"{c.client_id} / {c.secret} ({_grants(c)})" for c in clients.values()
         )
         lines = [
             f"banqer API      {api}  (tenant {tenant}: GET /v1/credores, /v1/fichas, /v1/fichas/{{id}})",
@@ -188,8 +194,7 @@ class BanqerApi(MockApi):
         for other in sorted(set(self.state.config.banqer_tenants) - {tenant}):
             # the config's own tenants and clients (their secrets are the user's: not printed)
             added = ", ".join(
-                f"{c.client_id} ({' '.join(c.scopes) or 'no scope'})"
-                for c in self.state.config.banqer_tenants[other].values()
+                f"{c.client_id} ({_grants(c)})" for c in self.state.config.banqer_tenants[other].values()
             )
             lines.append(f"banqer tenant   {other}: {base_url}/banqer/{other}  clients {added or 'none'}")
         first = next((c for c in clients.values() if "fichas:read" in c.scopes), None)

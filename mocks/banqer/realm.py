@@ -14,6 +14,13 @@ scheme the mock is reached through.
 Tokens are RS256 JWTs signed with the run's key (``state.keys``) and registered in
 ``state.tokens`` under the API ``"banqer"`` with the ``jti`` as id, so reset, expire-all and the
 controllable clock apply to them. The Banqer API (:mod:`.api`) accepts them.
+
+As in Keycloak, a client-credentials token comes without a refresh token unless the client has
+"Use refresh tokens for client credentials grant" on (``use_refresh_token`` in the config). Such a
+client's tokens belong to a session (``sid``): its refresh token (registered under
+:data:`REFRESH_API`, so no API takes it as a bearer token) refreshes until the session is logged out
+or revoked, which also makes the session's access tokens inactive. Logout takes only a refresh
+token: an access token sent as one is 400 ``invalid_grant``, as Keycloak answers.
 """
 
 from __future__ import annotations
@@ -41,12 +48,15 @@ from specmock.mocks.core.state import MockApi
 from specmock.mocks.core.tokens import TokenRecord
 from specmock.mocks.core.why import explain, refused
 
-__all__ = ["TOKEN_API", "BanqerAuthApi", "realm_path"]
+__all__ = ["REFRESH_API", "TOKEN_API", "BanqerAuthApi", "realm_path"]
 
 log = logging.getLogger(__name__)
 
 #: The API name tokens are registered under in ``state.tokens``.
 TOKEN_API = "banqer"
+#: The name refresh tokens are registered under: apart from access tokens, so none is a bearer token.
+REFRESH_API = "banqer-refresh"
+GRANT_TYPES = ["client_credentials", "refresh_token"]
 AUTH_METHODS = ["client_secret_post", "client_secret_basic"]
 _TENANT = re.compile(r"[a-z0-9-]{1,59}")
 _INVALID_CLIENT = "Invalid client or Invalid client credentials"
@@ -62,14 +72,31 @@ def realm_path(tenant: str) -> str:
 
 
 class _OAuthFailure(Exception):
-    def __init__(self, status: int, error: str, description: str, headers: Mapping[str, str] | None = None):
+    def __init__(self, status: int, error: str, description: str, headers: Mapping[str, str] | None = None,
+                 *, empty: bool = False):
         super().__init__(description)
         self.status, self.error, self.description = status, error, description
         self.headers = dict(headers or {})
         self.why: dict[str, Any] | None = None
+        #: Keycloak's userinfo refusals: the challenge header says it all, the body is empty text/plain.
+        self.empty = empty
 
     def response(self) -> Response:
+        if self.empty:
+            return Response(b"", self.status, self.headers, media_type="text/plain; charset=utf-8")
         return oauth_error(self.status, self.error, self.description, self.headers)
+
+
+def _bearer_refusal(tenant: str, status: int = 401, error: str | None = None,
+                    description: str = "") -> _OAuthFailure:
+    """Keycloak's userinfo refusal: ``WWW-Authenticate: Bearer realm=..., error=..., error_description=...``
+    (only ``realm`` when no token was sent, RFC 6750 §3.1) and an empty body."""
+    challenge = f'Bearer realm="{tenant}"'
+    if error:
+        challenge += f', error="{error}", error_description="{description}"'
+    headers = {**_NO_STORE, "WWW-Authenticate": challenge}
+    return _OAuthFailure(status, error or "invalid_token", description or "No bearer token", headers,
+                         empty=True)
 
 
 class BanqerAuthApi(MockApi):
@@ -185,7 +212,7 @@ class BanqerAuthApi(MockApi):
                 "end_session_endpoint": f"{oidc}/logout",
                 "userinfo_endpoint": f"{oidc}/userinfo",
                 "jwks_uri": f"{oidc}/certs",
-                "grant_types_supported": ["client_credentials"],
+                "grant_types_supported": list(GRANT_TYPES),
                 "token_endpoint_auth_methods_supported": list(AUTH_METHODS),
                 "introspection_endpoint_auth_methods_supported": list(AUTH_METHODS),
                 "revocation_endpoint_auth_methods_supported": list(AUTH_METHODS),
@@ -242,33 +269,43 @@ class BanqerAuthApi(MockApi):
             raise _OAuthFailure(
                 400, "unsupported_token_type", f"Unsupported token_type_hint: {hint}", _NO_STORE
             )
-        self._end(request, tenant, token, client)
+        if self._refresh_record(request, tenant, token, client) is not None:
+            self._end_session(token)
+        else:
+            self._end(request, tenant, token, client)
         return Response(status_code=200, headers=_NO_STORE)
 
     async def logout(self, request: Request) -> Response:
         """Keycloak's back-channel logout: 204 once the session of ``refresh_token`` is ended.
 
-        A client-credentials realm issues no refresh token (``refresh_expires_in: 0``), so the
-        session is the access token itself: the access token sent as ``refresh_token`` is revoked.
+        Only a refresh token names a session: an access token, an expired or foreign refresh token
+        or any other string is 400 ``invalid_grant``, as Keycloak answers (a client that gets no
+        refresh token has nothing to log out).
         """
-        tenant, client, _, token = await self._client_and_token(
-            request, "refresh_token", "refresh_token not provided")
-        if not self._end(request, tenant, token, client):
-            raise _OAuthFailure(400, "invalid_grant", "Invalid refresh token", _NO_STORE)
+        tenant, client, _, token = await self._client_and_token(request, "refresh_token", "No refresh token")
+        self._live_refresh(request, tenant, token, client)
+        self._end_session(token)
         return Response(status_code=204, headers=_NO_STORE)
 
     async def userinfo(self, request: Request) -> Response:
-        """The service account behind a valid bearer token; 401 ``invalid_token`` otherwise."""
+        """The service account behind a valid bearer token requested with the ``openid`` scope.
+
+        Refusals as Keycloak (20 and later) makes them, in its order: no token 401, a token that
+        does not verify 401 ``invalid_token``, one without ``openid`` in its ``scope`` 403
+        ``insufficient_scope``, a revoked one 401 ``invalid_token``; each with its ``Bearer``
+        challenge and an empty body.
+        """
         tenant, _ = self._clients(request)
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        claims = self._active_claims(request, tenant, token.strip()) if scheme.lower() == "bearer" else None
+        if scheme.lower() != "bearer" or not token.strip():
+            raise _bearer_refusal(tenant)
+        claims = self._signed_claims(request, tenant, token.strip())
         if claims is None:
-            challenge = {
-                **_NO_STORE,
-                "WWW-Authenticate": f'Bearer realm="{tenant}", error="invalid_token", '
-                'error_description="Token verification failed"',
-            }
-            raise _OAuthFailure(401, "invalid_token", "Token verification failed", challenge)
+            raise _bearer_refusal(tenant, 401, "invalid_token", "Token verification failed")
+        if "openid" not in str(claims.get("scope", "")).split():
+            raise _bearer_refusal(tenant, 403, "insufficient_scope", "Missing openid scope")
+        if self._active_claims(request, tenant, token.strip()) is None:
+            raise _bearer_refusal(tenant, 401, "invalid_token", "Token verification failed")
         return BanqerJSONResponse(
             {
                 "sub": claims.get("sub"),
@@ -277,21 +314,58 @@ class BanqerAuthApi(MockApi):
             }
         )
 
-    def _active_claims(self, request: Request, tenant: str, token: str) -> dict[str, Any] | None:
-        """Claims of a token this realm issued that is registered, unexpired and not revoked."""
+    def _signed_claims(self, request: Request, tenant: str, token: str) -> dict[str, Any] | None:
+        """Claims of a token this realm signed (whatever its state), with a ``jti``."""
         import jwt
 
         try:
             claims = self.state.keys.verify(token)
         except (jwt.InvalidTokenError, ValueError, TypeError):
             return None
-        jti = claims.get("jti")
-        if claims.get("iss") != self.realm_url(request, tenant) or not isinstance(jti, str):
+        if claims.get("iss") != self.realm_url(request, tenant) or not isinstance(claims.get("jti"), str):
             return None
-        record = self.state.tokens.active(TOKEN_API, jti, self.state.clock.now())
+        return claims
+
+    def _active_claims(self, request: Request, tenant: str, token: str) -> dict[str, Any] | None:
+        """Claims of an access token this realm issued that is registered, unexpired and not revoked."""
+        claims = self._signed_claims(request, tenant, token)
+        if claims is None:
+            return None
+        record = self.state.tokens.active(TOKEN_API, str(claims["jti"]), self.state.clock.now())
         if record is None or record.data.get("tenant") != tenant:
             return None
         return claims
+
+    def _refresh_record(
+        self, request: Request, tenant: str, token: str, client: BanqerClient
+    ) -> TokenRecord | None:
+        """The registry's record of ``token`` if it is a refresh token this realm issued to ``client``."""
+        claims = self._signed_claims(request, tenant, token)
+        if claims is None or claims.get("typ") != "Refresh" or claims.get("azp") != client.client_id:
+            return None
+        record = self.state.tokens.get(REFRESH_API, str(claims["jti"]))
+        return record if record is not None and record.data.get("tenant") == tenant else None
+
+    def _live_refresh(self, request: Request, tenant: str, token: str, client: BanqerClient) -> TokenRecord:
+        """The record of a usable refresh token of ``client``; 400 ``invalid_grant`` in Keycloak's words
+        for anything else (an access token included)."""
+        record = self._refresh_record(request, tenant, token, client)
+        if record is None:
+            raise _OAuthFailure(400, "invalid_grant", "Invalid refresh token", _NO_STORE)
+        if record.revoked:
+            raise _OAuthFailure(400, "invalid_grant", "Session not active", _NO_STORE)
+        if self.state.clock.now() >= record.expires_at:
+            raise _OAuthFailure(400, "invalid_grant", "Token is not active", _NO_STORE)
+        return record
+
+    def _end_session(self, refresh_token: str) -> None:
+        """Revoke the session ``refresh_token`` belongs to: every refresh and access token of it."""
+        claims = self.state.keys.verify(refresh_token)
+        session = claims.get("sid")
+        tokens = self.state.tokens
+        for record in tokens.records():
+            if record.api in (TOKEN_API, REFRESH_API) and record.data.get("session") == session:
+                tokens.revoke(record.api, record.token_id)
 
     def _end(self, request: Request, tenant: str, token: str, client: BanqerClient) -> bool:
         """Revoke ``token`` if it is an active token of this realm issued to ``client``."""
@@ -311,10 +385,24 @@ class BanqerAuthApi(MockApi):
         if not grant_type:
             raise _OAuthFailure(400, "invalid_request", "Missing form parameter: grant_type", _NO_STORE)
         client = self._authenticate(request, tenant, clients, form)
+        if grant_type == "refresh_token":
+            return self._refresh(request, tenant, client, form)
         if grant_type != "client_credentials":
             raise _OAuthFailure(400, "unsupported_grant_type", "Unsupported grant_type", _NO_STORE)
-        scopes = self._granted_scopes(client, form.get("scope"))
-        return self._issue(request, tenant, client, scopes)
+        scopes, openid = self._granted_scopes(client, form.get("scope"))
+        return self._issue(request, tenant, client, scopes, openid)
+
+    def _refresh(
+        self, request: Request, tenant: str, client: BanqerClient, form: Mapping[str, str]
+    ) -> Response:
+        """The ``refresh_token`` grant: a new token pair of the same session, with the same scopes."""
+        token = form.get("refresh_token", "")
+        if not token:
+            raise _OAuthFailure(400, "invalid_request", "Missing parameter: refresh_token", _NO_STORE)
+        record = self._live_refresh(request, tenant, token, client)
+        scopes = [s for s in client.scopes if s in record.data.get("scopes", ())]
+        return self._issue(request, tenant, client, scopes, bool(record.data.get("openid")),
+                           str(record.data["session"]))
 
     # -- token endpoint steps -------------------------------------------------------------------
 
@@ -419,25 +507,32 @@ class BanqerAuthApi(MockApi):
             return None
         return client
 
-    def _granted_scopes(self, client: BanqerClient, requested: str | None) -> list[str]:
+    def _granted_scopes(self, client: BanqerClient, requested: str | None) -> tuple[list[str], bool]:
+        """The client's scopes granted for ``requested``, and whether ``openid`` was asked for (Keycloak
+        then names it in the token's ``scope``, which userinfo requires)."""
         if requested is None or not requested.strip():
-            return list(client.scopes)
-        wanted = [s for s in requested.split() if s != "openid"]
+            return list(client.scopes), False
+        asked = requested.split()
+        openid = "openid" in asked
+        wanted = [s for s in asked if s != "openid"]
         if not wanted:  # only "openid" (python-keycloak's default): the client's default scopes, as Keycloak
-            return list(client.scopes)
+            return list(client.scopes), openid
         refused = [s for s in wanted if s not in client.scopes]
         if refused:
             raise _OAuthFailure(400, "invalid_scope", f"Invalid scopes: {' '.join(refused)}", _NO_STORE)
-        return [s for s in client.scopes if s in wanted]
+        return [s for s in client.scopes if s in wanted], openid
 
-    def _issue(self, request: Request, tenant: str, client: BanqerClient, scopes: list[str]) -> Response:
-        _config, state = self.state.config, self.state
+    def _issue(self, request: Request, tenant: str, client: BanqerClient, scopes: list[str], openid: bool,
+               session: str | None = None) -> Response:
+        state = self.state
         ttl = self.settings.token_ttl
         issued_at = math.floor(state.clock.now())
         expires_at = issued_at + ttl
         jti = str(uuid.uuid4())
         subject = str(uuid.uuid5(uuid.NAMESPACE_URL, f"banqer:{tenant}:{client.client_id}"))
-        scope = " ".join(scopes)
+        scope = " ".join(["openid", *scopes] if openid else scopes)
+        if client.use_refresh_token and session is None:
+            session = str(uuid.uuid4())
         claims = {
             "exp": expires_at,
             "iat": issued_at,
@@ -450,19 +545,15 @@ class BanqerAuthApi(MockApi):
             "preferred_username": f"service-account-{client.client_id}",
             "scope": scope,
         }
+        data: dict[str, Any] = {"tenant": tenant, "scopes": tuple(scopes)}
+        if session is not None:
+            claims["sid"] = data["session"] = session
         token = state.keys.sign(claims)
         state.tokens.issue(
-            TokenRecord(
-                TOKEN_API,
-                jti,
-                float(expires_at),
-                float(issued_at),
-                client.client_id,
-                {"tenant": tenant, "scopes": tuple(scopes)},
-            ),
+            TokenRecord(TOKEN_API, jti, float(expires_at), float(issued_at), client.client_id, data),
             state.clock.now(),
         )
-        body = {
+        body: dict[str, Any] = {
             "access_token": token,
             "expires_in": ttl,
             "refresh_expires_in": 0,
@@ -470,4 +561,17 @@ class BanqerAuthApi(MockApi):
             "not-before-policy": 0,
             "scope": scope,
         }
+        if session is not None:
+            refresh_ttl = self.settings.refresh_token_ttl
+            refresh_jti = str(uuid.uuid4())
+            refresh_claims = {**claims, "exp": issued_at + refresh_ttl, "jti": refresh_jti, "typ": "Refresh",
+                              "aud": claims["iss"]}
+            refresh_claims.pop("preferred_username", None)
+            state.tokens.issue(
+                TokenRecord(REFRESH_API, refresh_jti, float(issued_at + refresh_ttl), float(issued_at),
+                            client.client_id, {**data, "openid": openid}),
+                state.clock.now(),
+            )
+            body.update(refresh_token=state.keys.sign(refresh_claims), refresh_expires_in=refresh_ttl,
+                        session_state=session)
         return BanqerJSONResponse(body, 200, _NO_STORE)

@@ -1,4 +1,4 @@
-"""The ``banqer:`` section of the config: tenants and their clients, token lifetime, data size."""
+"""The ``banqer:`` section of the config: tenants and their clients, token lifetimes, data size."""
 
 from __future__ import annotations
 
@@ -20,6 +20,9 @@ class BanqerClient:
     client_id: str
     secret: str
     scopes: tuple[str, ...]
+    #: Keycloak's "Use refresh tokens for client credentials grant" (``client_credentials.use_refresh_token``,
+    #: off by default): the client's tokens then come with a refresh token and belong to a session.
+    use_refresh_token: bool = False
 
 
 DEMO_TENANTS: dict[str, dict[str, BanqerClient]] = {
@@ -34,14 +37,18 @@ DEMO_TENANTS: dict[str, dict[str, BanqerClient]] = {
 class BanqerSettings(ApiSettings):
     tenants: dict[str, dict[str, BanqerClient]] = field(default_factory=lambda: dict(DEMO_TENANTS))
     token_ttl: int = 300
+    #: ``refresh_expires_in`` of a client with refresh tokens: Keycloak's SSO Session Idle (30 min).
+    refresh_token_ttl: int = 1800
     fichas_per_tenant: int = 360
 
     SCHEMA: ClassVar[dict[str, Any]] = {
         "token_ttl": TOKEN_TTL_SCHEMA,
+        "refresh_token_ttl": TOKEN_TTL_SCHEMA,
         "fichas_per_tenant": {"type": "integer", "minimum": 0, "maximum": 100_000},
         "tenants": keyed_objects(["clients"], {
             "clients": keyed_objects(["secret"], {"secret": NAME_SCHEMA,
-                                                  "scopes": {"type": "array", "items": NAME_SCHEMA}}),
+                                                  "scopes": {"type": "array", "items": NAME_SCHEMA},
+                                                  "use_refresh_token": {"type": "boolean"}}),
         }, propertyNames={"pattern": "^[a-z0-9-]+$"}),
     }
 
@@ -60,6 +67,7 @@ class BanqerSettings(ApiSettings):
                 if unknown:
                     raise ValueError(f"banqer.tenants.{tenant}.clients.{client_id}.scopes: unknown scope "
                                      f"{unknown[0]!r}; the Banqer API has: {', '.join(ALL_SCOPES)}")
-                clients[client_id] = BanqerClient(client_id, client["secret"], scopes)
+                clients[client_id] = BanqerClient(client_id, client["secret"], scopes,
+                                                  bool(client.get("use_refresh_token", False)))
         return tenants
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -72,3 +74,33 @@ def test_the_section_types_still_import_from_the_config_module() -> None:
     assert config.BanqerClient is BanqerClient
     with pytest.raises(AttributeError):
         config.NoSuchThing  # noqa: B018
+
+
+def _readme_section(title: str) -> str:
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    return text.split(title, 1)[1]
+
+
+def test_the_readme_config_examples_load_as_documented(tmp_path: Any) -> None:
+    """The config file's example, and the README's file giving the demo client refresh tokens."""
+    import re
+    import subprocess
+
+    from specmock.mocks.config import load_config
+
+    example = _readme_section("### Config file").split("```yaml\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "example.yaml").write_text(example, encoding="utf-8")
+    banqer = load_config(tmp_path / "example.yaml").api("banqer")
+    clients = banqer.tenants["minha-empresa"]
+    assert not clients["app-1"].use_refresh_token and clients["app-2"].use_refresh_token
+    assert banqer.refresh_token_ttl == 1800
+
+    printf = re.search(r"^printf .* > /tmp/refresh\.yaml$", _readme_section("## Provider contract suite"),
+                       re.MULTILINE)
+    assert printf is not None
+    written = tmp_path / "refresh.yaml"
+    subprocess.run(["bash", "-c", printf.group(0).replace("/tmp/refresh.yaml", str(written))], check=True)
+    demo = load_config(written).api("banqer").tenants["demo"]["demo-client"]
+    assert demo == BanqerClient("demo-client", "demo-secret", demo.scopes, use_refresh_token=True)

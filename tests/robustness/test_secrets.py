@@ -46,9 +46,14 @@ TENANT, CLIENT_ID, PBM_LOGIN, ASSINE_USER = (
     "login_robusto",
     "ana@robusta.example",
 )
+#: A Banqer client with refresh tokens: its refresh tokens and logouts are secrets too.
+SESSION_CLIENT_ID = "cliente-com-sessao"
 CONFIG = parse_config(
     {
-        "banqer": {"tenants": {TENANT: {"clients": {CLIENT_ID: {"secret": BANQER_SECRET}}}}},
+        "banqer": {"tenants": {TENANT: {"clients": {
+            CLIENT_ID: {"secret": BANQER_SECRET},
+            SESSION_CLIENT_ID: {"secret": BANQER_SECRET, "use_refresh_token": True},
+        }}}},
         "pbm": {"accounts": {PBM_LOGIN: {"password": PBM_PASSWORD}}},
         "assine": {
             "users": {ASSINE_USER: {"password": ASSINE_PASSWORD, "name": "Ana", "business_unit": True}}
@@ -218,6 +223,25 @@ class Workload:
             )
         )
         self.answer(self.http.get(realm, params={"client_secret": BANQER_SECRET}))
+        self.banqer_session(realm)
+
+    def banqer_session(self, realm: str) -> None:
+        """A client with refresh tokens: refresh, a refused and a real logout, a refused refresh."""
+        credentials = {"client_id": SESSION_CLIENT_ID, "client_secret": BANQER_SECRET}
+        issued = self.http.post(realm, data={"grant_type": "client_credentials", "scope": "openid",
+                                             **credentials}).json()
+        access, refresh = self.token(issued["access_token"]), self.token(issued["refresh_token"])
+        again = self.http.post(realm, data={"grant_type": "refresh_token", "refresh_token": refresh,
+                                            **credentials}).json()
+        self.token(again["access_token"])
+        self.token(again["refresh_token"])
+        logout = realm.replace("/token", "/logout")
+        self.answer(self.http.post(logout, data={"refresh_token": access, **credentials}))
+        assert self.http.post(logout, data={"refresh_token": refresh, **credentials}).status_code == 204
+        self.answer(self.http.post(realm, data={"grant_type": "refresh_token", "refresh_token": refresh,
+                                                **credentials}))
+        userinfo = realm.replace("/token", "/userinfo")
+        self.answer(self.http.get(userinfo, headers=bearer(access)))
 
     # -- PBM -------------------------------------------------------------------------------------------
 

@@ -194,7 +194,9 @@ def test_token_endpoint_status_codes(auth: dict[str, Any]) -> None:
     assert resolve(auth, token_ok["headers"]["Cache-Control"])["example"] == "no-store"
     assert json_media(auth, "createToken", "401")["example"] == _data("token-error-invalid-client.json")
     bad_request_codes = {body["error"] for body in media_examples(json_media(auth, "createToken", "400"))}
-    assert bad_request_codes == {"invalid_request", "unsupported_grant_type", "unauthorized_client"}
+    assert bad_request_codes == {
+        "invalid_request", "unsupported_grant_type", "unauthorized_client", "invalid_grant"
+    }
 
 
 def test_token_response_requires_what_banqer_clients_read(auth: dict[str, Any]) -> None:

@@ -6,6 +6,7 @@ from importlib import import_module
 from typing import Any
 
 from specmock.mocks.app import create_app, create_state
+from specmock.mocks.config import parse_config
 from specmock.mocks.registry import descriptor, mounts
 
 
@@ -14,9 +15,11 @@ def _cls(target: str) -> Any:
     return getattr(import_module(module), name)
 
 
-def mock_app(*apis: str) -> Any:
-    """A fresh in-process mock (``create_app(create_state(...))``) hosting ``apis`` (all when empty)."""
+def mock_app(*apis: str, config: dict[str, Any] | None = None) -> Any:
+    """A fresh in-process mock (``create_app(create_state(...))``) hosting ``apis`` (all when empty),
+    set up by ``config`` (the YAML file's content) when given."""
     # An API is every mount of its descriptor (the Banqer API needs its realm for tokens).
     chosen = [m for api in apis for m in descriptor(api).mounts] if apis else list(mounts())
     targets = [mount.target for mount in chosen]
-    return create_app(create_state(apis=[_cls(target) for target in targets]))
+    parsed = parse_config(config) if config is not None else None
+    return create_app(create_state(parsed, apis=[_cls(target) for target in targets]))

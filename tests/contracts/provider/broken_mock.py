@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -266,69 +265,6 @@ def with_form(app: ASGIApp, path: re.Pattern[str], answer: FormAnswer) -> ASGIAp
     return middleware
 
 
-class RefreshTokens:
-    """The mock's realm as Keycloak with refresh tokens for client credentials switched on.
-
-    Every token answer carries a ``refresh_token``; ``grant_type=refresh_token`` with a live one
-    issues a new token, and logout with it ends the session (the mock revokes the access token it
-    came with). With ``logout_ends=False`` the refresh token outlives the logout (the planted bug).
-    """
-
-    def __init__(self, app: ASGIApp, *, logout_ends: bool = True) -> None:
-        self.app = app
-        self.logout_ends = logout_ends
-        #: live refresh token -> the access token of its session
-        self.sessions: dict[str, str] = {}
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path = _path(scope)
-        if scope["type"] != "http" or scope["method"] != "POST" or not (
-            _TOKEN.match(path) or _LOGOUT.match(path)
-        ):
-            await self.app(scope, receive, send)
-            return
-        form = await _read_form(receive)
-        if _LOGOUT.match(path):
-            refresh = form.get("refresh_token", "")
-            if refresh in self.sessions:
-                form["refresh_token"] = self.sessions[refresh]
-                if self.logout_ends:
-                    del self.sessions[refresh]
-                # else PLANTED BUG (logout_ends=False): the refresh token outlives its session
-            await _call_with_form(self.app, scope, form, receive, send)
-            return
-        if form.get("grant_type") == "refresh_token":
-            if form.pop("refresh_token", "") not in self.sessions:
-                body = {"error": "invalid_grant", "error_description": "Session not active"}
-                headers = [*_json_headers(), (b"cache-control", b"no-store")]
-                await _send(send, 400, headers, json.dumps(body).encode())
-                return
-            form["grant_type"] = "client_credentials"
-        started: dict[str, Any] = {}
-        chunks: list[bytes] = []
-
-        async def capture(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                started.update(message)
-            elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
-
-        await _call_with_form(self.app, scope, form, receive, capture)
-        status, headers, body = started["status"], list(started.get("headers", [])), b"".join(chunks)
-        if status == 200:
-            document = json.loads(body)
-            refresh = f"refresh-{uuid.uuid4()}"
-            self.sessions[refresh] = document["access_token"]
-            document.update(refresh_token=refresh, refresh_expires_in=1800)
-            body = json.dumps(document).encode()
-        await _send(send, status, headers, body)
-
-
-def refresh_token_outlives_logout(app: ASGIApp) -> ASGIApp:
-    """A realm issuing refresh tokens whose logout leaves the refresh token working."""
-    return RefreshTokens(app, logout_ends=False)
-
-
 def _json_rewrite(path: re.Pattern[str], status: int, change: Callable[[dict[str, Any]], None]) -> Rewrite:
     """A rewrite of the JSON body of ``path``'s ``status`` answers by ``change`` (in place)."""
 
@@ -436,7 +372,7 @@ def revocation_refuses_a_second_time(app: ASGIApp) -> ASGIApp:
 
 
 def logout_keeps_the_session(app: ASGIApp) -> ASGIApp:
-    """Logout answers 204 and ends nothing."""
+    """Logout answers 204 and ends nothing (on a realm issuing refresh tokens: the session goes on)."""
 
     def answer(scope: Scope) -> tuple[int, Headers, bytes] | None:
         if scope["method"] == "POST" and _LOGOUT.match(_path(scope)):
@@ -444,6 +380,60 @@ def logout_keeps_the_session(app: ASGIApp) -> ASGIApp:
         return None
 
     return Planted(app, answer=answer)
+
+
+def logout_takes_the_access_token(app: ASGIApp) -> ASGIApp:
+    """Logout takes an access token sent as ``refresh_token`` and revokes it (what Keycloak refuses)."""
+
+    def answer(scope: Scope, form: dict[str, str]) -> tuple[int, Headers, bytes] | None:
+        claims = _claims(form.get("refresh_token", ""))
+        if claims is not None and claims.get("typ") == "Bearer":
+            return 204, [], b""  # PLANTED BUG: an access token names no session
+        return None
+
+    return with_form(app, _LOGOUT, answer)
+
+
+def logout_leaves_the_refreshed_token_active(app: ASGIApp) -> ASGIApp:
+    """Logout ends the session, but an access token refreshed in it stays active on introspection."""
+    first: dict[str, str] = {}  # session -> its first access token
+    refreshed: set[str] = set()  # the later ones
+    ended: set[str] = set()
+
+    def answer(scope: Scope, form: dict[str, str]) -> tuple[int, Headers, bytes] | None:
+        if _LOGOUT.match(_path(scope)):
+            ended.update(refreshed)
+        elif form.get("token") in ended:
+            claims = _claims(form["token"]) or {}
+            active = {**claims, "client_id": claims.get("azp"), "token_type": "Bearer", "active": True}
+            # PLANTED BUG: a refreshed token of the session lives on
+            return 200, _json_headers(), json.dumps(active).encode()
+        return None
+
+    def remember(scope: Scope, status: int, headers: Headers, body: bytes) -> tuple[int, Headers, bytes]:
+        if status == 200 and _TOKEN.match(_path(scope)) and b'"session_state"' in body:
+            document = json.loads(body)
+            access = document["access_token"]
+            if first.setdefault(document["session_state"], access) != access:
+                refreshed.add(access)
+        return status, headers, body
+
+    realm = re.compile(f"{_LOGOUT.pattern}|{_INTROSPECT.pattern}")
+    return with_form(Planted(app, rewrite=remember), realm, answer)
+
+
+def userinfo_ignores_the_openid_scope(app: ASGIApp) -> ASGIApp:
+    """Userinfo answers a token requested without ``openid`` (Keycloak 19 and earlier did)."""
+
+    def rewrite(scope: Scope, status: int, headers: Headers, body: bytes) -> tuple[int, Headers, bytes]:
+        if status != 403 or not _USERINFO.match(_path(scope)):
+            return status, headers, body
+        token = next((v for k, v in scope["headers"] if k == b"authorization"), b"").decode().split(" ")[-1]
+        claims = _claims(token) or {}
+        headers = [(k, v) for k, v in headers if k.lower() != b"www-authenticate"]
+        return 200, _json_headers(headers), json.dumps({"sub": claims.get("sub")}).encode()  # PLANTED BUG
+
+    return Planted(app, rewrite=rewrite)
 
 
 def userinfo_answers_another_sub(app: ASGIApp) -> ASGIApp:
@@ -531,6 +521,8 @@ class Variant:
     operations: tuple[str, ...] = ()
     #: Words the finding's title must hold, so the failure says what is wrong.
     says: str = ""
+    #: The mock's config section under the planted bug (the demo set-up when ``None``).
+    config: dict[str, Any] | None = None
 
 
 VARIANTS: dict[str, Variant] = {
@@ -570,9 +562,15 @@ _DISCOVERY_OP = "GET /realms/{tenant}/.well-known/openid-configuration"
 _REALM_OP = "GET /realms/{tenant}"
 
 
+#: The plan's client with Keycloak's "Use refresh tokens for client credentials grant" on.
+REFRESH_TOKENS = {"banqer": {"tenants": {"demo": {"clients": {
+    "demo-client": {"secret": "demo-secret", "use_refresh_token": True},
+}}}}}
+
+
 def _realm_variant(build: Callable[[ASGIApp], ASGIApp], operation: str, check: str, selected: str,
-                   says: str) -> Variant:
-    return Variant("banqer", build, operation, check, operations=(selected,), says=says)
+                   says: str, config: dict[str, Any] | None = None) -> Variant:
+    return Variant("banqer", build, operation, check, operations=(selected,), says=says, config=config)
 
 
 REALM_VARIANTS: dict[str, Variant] = {
@@ -597,12 +595,21 @@ REALM_VARIANTS: dict[str, Variant] = {
     "revocation_refuses_a_second_time": _realm_variant(
         revocation_refuses_a_second_time, _REVOKE_OP, "keycloak_revocation", "revokeToken",
         "the same token again"),
-    "refresh_token_outlives_logout": _realm_variant(
-        refresh_token_outlives_logout, _TOKEN_OP, "keycloak_logout", "logout",
-        "still works after logout"),
     "logout_keeps_the_session": _realm_variant(
-        logout_keeps_the_session, _LOGOUT_OP, "keycloak_logout", "logout",
-        "still works after logout"),
+        logout_keeps_the_session, _TOKEN_OP, "keycloak_logout", "logout",
+        "still works after logout", REFRESH_TOKENS),
+    "logout_takes_the_access_token": _realm_variant(
+        logout_takes_the_access_token, _LOGOUT_OP, "keycloak_logout", "logout",
+        "takes the access token as a refresh token"),
+    "logout_takes_the_access_token_beside_refresh_tokens": _realm_variant(
+        logout_takes_the_access_token, _LOGOUT_OP, "keycloak_logout", "logout",
+        "takes the access token as a refresh token", REFRESH_TOKENS),
+    "logout_leaves_the_refreshed_token_active": _realm_variant(
+        logout_leaves_the_refreshed_token_active, _INTROSPECT_OP, "keycloak_logout", "logout",
+        "the refreshed access token", REFRESH_TOKENS),
+    "userinfo_ignores_the_openid_scope": _realm_variant(
+        userinfo_ignores_the_openid_scope, _USERINFO_OP, "keycloak_userinfo", "getUserinfo",
+        "without the openid scope"),
     "userinfo_answers_another_sub": _realm_variant(
         userinfo_answers_another_sub, _USERINFO_OP, "keycloak_userinfo", "getUserinfo", "sub"),
     "userinfo_refuses_without_challenge": _realm_variant(

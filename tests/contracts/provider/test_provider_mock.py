@@ -32,6 +32,9 @@ def _operation_count(spec: str) -> int:
     return sum(1 for item in specs.load(spec)["paths"].values() for method in item if method in methods)
 
 
+NO_REFRESH_TOKEN = "keycloak_logout: the client gets no refresh token"
+
+
 @pytest.mark.parametrize("api", APIS)
 def test_the_mock_honours_the_spec(api: str) -> None:
     report = verify(api, app=mock_app(api), max_examples=settings.default.max_examples)
@@ -40,8 +43,11 @@ def test_the_mock_honours_the_spec(api: str) -> None:
     # every operation of every spec of the API was exercised, with real logins
     assert len(result.operations) == sum(_operation_count(spec) for spec in SPEC_FILES[api])
     assert result.responses > len(result.operations) * 2
-    # the only notes allowed say that an operation's requests were too slow to generate them all
-    assert all(" budget (" in note for note in result.notes), result.notes
+    # the only notes allowed say that an operation's requests were too slow to generate them all, or
+    # that the demo client, like a default Keycloak client, gets no refresh token to log out with
+    # (test_keycloak_checks runs that scenario to its end on a client configured with them)
+    allowed = [note for note in result.notes if " budget (" in note or note.startswith(NO_REFRESH_TOKEN)]
+    assert allowed == result.notes
 
 
 def test_tokens_are_fetched_again_when_the_server_expires_them() -> None:

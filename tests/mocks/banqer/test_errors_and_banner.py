@@ -132,6 +132,18 @@ def test_banner_lists_the_tenants_and_clients_a_config_adds() -> None:
     assert "demo-client / demo-secret" in text
 
 
+def test_banner_says_which_clients_get_refresh_tokens() -> None:
+    config = {"banqer": {"tenants": {
+        "acme": {"clients": {"acme-erp": {"secret": "s", "scopes": ["fichas:read"],
+                                          "use_refresh_token": True}}},
+        "demo": {"clients": {"demo-session": {"secret": "t", "use_refresh_token": True}}},
+    }}}
+    text = "\n".join(make_app(parse_config(config)).state.mock.apis["banqer"].banner("http://h"))
+    assert "clients acme-erp (fichas:read, refresh tokens)" in text
+    assert "demo-session / t (credores:read fichas:read, refresh tokens)" in text
+    assert "demo-client / demo-secret (credores:read fichas:read);" in text  # Keycloak's default: none
+
+
 def test_admin_index_describes_both_apis(app: Starlette) -> None:
     info = client_for(app).get("/__mock__/").json()["apis"]
     assert info["banqer"]["tenants"] == {"demo": "http://mock.test/banqer/demo"}

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import httpx
 import jwt
 import pytest
 from keycloak import KeycloakOpenID
-from keycloak.exceptions import KeycloakAuthenticationError, KeycloakPostError
+from keycloak.exceptions import KeycloakAuthenticationError, KeycloakGetError, KeycloakPostError
 
 from specmock.mocks.config import parse_config
 from specmock.mocks.server import ServerThread
@@ -21,7 +22,13 @@ def server() -> Iterator[ServerThread]:
         {
             "banqer": {
                 "token_ttl": 60,
-                "tenants": {"acme": {"clients": {"acme-client": {"secret": "demo-secret"}}}},
+                "tenants": {
+                    "acme": {"clients": {"acme-client": {"secret": "demo-secret"}}},
+                    # Keycloak's "Use refresh tokens for client credentials grant"
+                    "demo": {"clients": {
+                        "demo-session": {"secret": "demo-secret", "use_refresh_token": True},
+                    }},
+                },
             }
         }
     )
@@ -39,36 +46,80 @@ def _keycloak(server: ServerThread, realm: str = "demo", client_id: str = "demo-
 
 
 def test_token_introspect_userinfo_public_key_decode_and_logout(server: ServerThread) -> None:
-    keycloak = _keycloak(server)
+    keycloak = _keycloak(server, client_id="demo-session")
     token = keycloak.token(grant_type="client_credentials")
     access = token["access_token"]
-    # python-keycloak asks for scope=openid: the client's own scopes are granted, as Keycloak does
-    assert set(token["scope"].split()) == {"credores:read", "fichas:read"}
+    # python-keycloak asks for scope=openid: the client's own scopes are granted with openid, as Keycloak does
+    assert token["scope"].split() == ["openid", "credores:read", "fichas:read"]
+    assert token["refresh_expires_in"] == 1800 and token["refresh_token"]
 
     introspected = keycloak.introspect(access)
     assert introspected["active"] is True
-    assert introspected["client_id"] == "demo-client"
+    assert introspected["client_id"] == "demo-session"
     assert introspected["token_type"] == "Bearer"
-    assert introspected["username"] == "service-account-demo-client"
+    assert introspected["username"] == "service-account-demo-session"
 
     info = keycloak.userinfo(access)
-    assert info["preferred_username"] == "service-account-demo-client"
+    assert info["preferred_username"] == "service-account-demo-session"
     assert info["sub"] == introspected["sub"]
 
     public_key = keycloak.public_key()
     pem = f"-----BEGIN PUBLIC KEY-----\n{public_key}\n-----END PUBLIC KEY-----"
     claims = jwt.decode(access, pem, algorithms=["RS256"], options={"verify_aud": False})
-    assert claims["azp"] == "demo-client"
+    assert claims["azp"] == "demo-session"
     assert keycloak.decode_token(access)["jti"] == claims["jti"]
 
-    keycloak.logout(access)
-    assert keycloak.introspect(access) == {"active": False}
+    refreshed = keycloak.refresh_token(token["refresh_token"])
+    assert keycloak.introspect(refreshed["access_token"])["active"] is True
+
+    # the access token is not a refresh token: Keycloak refuses it, and nothing is logged out
+    with pytest.raises(KeycloakPostError) as refused:
+        keycloak.logout(access)
+    assert (refused.value.response_code, json.loads(refused.value.response_body)) == (
+        400, {"error": "invalid_grant", "error_description": "Invalid refresh token"})
+    assert keycloak.introspect(access)["active"] is True
+
+    keycloak.logout(token["refresh_token"])
+    for ended in (access, refreshed["access_token"]):  # every access token of the session
+        assert keycloak.introspect(ended) == {"active": False}
     with pytest.raises(KeycloakAuthenticationError):
         keycloak.userinfo(access)
+    with pytest.raises(KeycloakPostError) as after:
+        keycloak.refresh_token(token["refresh_token"])
+    assert json.loads(after.value.response_body)["error"] == "invalid_grant"
     api = httpx.get(
         f"{server.url}/banqer/demo/v1/credores", headers={"Authorization": f"Bearer {access}"}
     )
     assert api.status_code == 401
+
+
+def test_a_default_client_gets_no_refresh_token_and_its_access_token_does_not_log_out(
+    server: ServerThread,
+) -> None:
+    """Keycloak's default for client credentials: no refresh token, so logout has nothing to take."""
+    keycloak = _keycloak(server)
+    token = keycloak.token(grant_type="client_credentials")
+    assert "refresh_token" not in token and token["refresh_expires_in"] == 0
+    with pytest.raises(KeycloakPostError) as refused:
+        keycloak.logout(token["access_token"])
+    assert (refused.value.response_code, json.loads(refused.value.response_body)) == (
+        400, {"error": "invalid_grant", "error_description": "Invalid refresh token"})
+    assert keycloak.introspect(token["access_token"])["active"] is True
+
+
+def test_userinfo_needs_the_openid_scope(server: ServerThread) -> None:
+    """Keycloak 20+: a token requested without openid is refused with 403 insufficient_scope."""
+    keycloak = _keycloak(server)
+    token = keycloak.token(grant_type="client_credentials", scope="fichas:read")
+    assert token["scope"] == "fichas:read"
+    with pytest.raises(KeycloakGetError) as refused:
+        keycloak.userinfo(token["access_token"])
+    assert refused.value.response_code == 403
+    response = httpx.get(keycloak.well_known()["userinfo_endpoint"],
+                         headers={"Authorization": f"Bearer {token['access_token']}"})
+    assert response.headers["www-authenticate"] == (
+        'Bearer realm="demo", error="insufficient_scope", error_description="Missing openid scope"')
+    assert response.content == b""
 
 
 def test_introspection_of_expired_foreign_and_garbage_tokens_is_inactive(server: ServerThread) -> None:
