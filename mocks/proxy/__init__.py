@@ -6,7 +6,7 @@ shape (502/504 answers) and the request validators compiled from the OpenAPI fil
 holds only what belongs to no layer. ``specmock proxy`` (``specmock/cli.py``) serves it.
 
 Names are imported on first use, so that the CLI can read :func:`api_names` for its ``--help``
-without loading aiohttp and the checkers.
+without loading the upstream client and the checkers.
 """
 
 from __future__ import annotations

@@ -268,8 +268,15 @@ class ProxyApp:
                 if not message.get("more_body", False):
                     return
 
-        origin, base_path = split_url(target.base(params))
-        request_target = base_path + rest.encode("latin-1") + (b"?" + raw_query if raw_query else b"")
+        try:
+            # A mount parameter in the upstream's host can make a URL no host can have.
+            origin, base_path = split_url(target.base(params))
+            request_target = base_path + rest.encode("latin-1") + (b"?" + raw_query if raw_query else b"")
+        except ValueError as exc:
+            failure = UpstreamFailure("invalid upstream URL", exc)
+            exchange = _exchange(scope, rest, b"")
+            await self._upstream_failed(target, exchange, scope, send, 502, failure.kind, failure, started)
+            return
         try:
             answer = await self._upstream().send(
                 scope["method"].encode("latin-1"),

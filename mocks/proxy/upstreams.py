@@ -65,9 +65,6 @@ class ProxyTarget:
             params.get(part, "{" + part + "}") if index % 2 else part for index, part in enumerate(parts)
         )
 
-    def url(self, params: dict[str, str], rest: str, query: str) -> str:
-        return self.base(params) + rest + (f"?{query}" if query else "")
-
 
 @cache
 def _mount_pattern(mount: str) -> re.Pattern[str]:

@@ -589,6 +589,19 @@ def test_an_unreachable_upstream_is_a_502_in_each_apis_shape_and_not_drift() -> 
     assert {(f["api"], f["request"]) for f in failures} >= {("banqer", "GET /v1/credores")}
 
 
+def test_a_mount_parameter_that_makes_no_valid_upstream_url_is_a_502_not_a_crash() -> None:
+    app = create_proxy_app(parse_targets(["banqer"], ["http://127.0.0.1:{tenant}/api"]))
+    with ProxyThread(app) as proxy, httpx.Client(base_url=proxy.url, timeout=TIMEOUT) as http:
+        bad = http.get("/banqer/not-a-port/v1/credores")
+        refused = http.get(f"/banqer/{_closed_port()}/v1/credores")
+        report = http.get("/__mock__/drift").json()
+    assert bad.status_code == 502 and bad.json()["details"][0]["reason"] == "UNAVAILABLE"
+    assert "invalid upstream URL" in bad.json()["message"]
+    assert refused.status_code == 502 and "connection refused" in refused.json()["message"]
+    assert report["drift"] == 0
+    assert sorted(f["kind"] for f in report["upstream_failures"]) == ["connection refused", "invalid upstream URL"]
+
+
 def test_a_tls_failure_is_a_502_named_so() -> None:
     with ServerThread(echo_headers) as plain:  # type: ignore[arg-type]
         https = plain.url.replace("http://", "https://")  # a TLS handshake with a plain-HTTP server
