@@ -1,14 +1,14 @@
 """``python -m bench``: specmock against a bare ASGI app and Prism, on loopback; see docs/benchmarks.md.
 
 python -m bench                  full run: 3 interleaved rounds, 8 s per measurement (about 8 min)
-python -m bench --quick          1 round, 3 s per measurement (about 1 min)
+python -m bench --quick          1 round, 3 s per measurement (about 1.5 min)
 python -m bench soak             100,000 mixed requests, RSS sampled every 10,000
 python -m bench profile          py-spy samples of the mock while wrk drives one scenario
 python -m bench startup          where the start-up time goes, phase by phase
 python -m bench tokens           token issuing rate as the registry grows past 100,000 tokens
 python -m bench consumer         the consumer contract suites against the reference clients
 python -m bench driver           the Banqer consumer contract through the Node driver vs in Python
-python -m bench proxy            direct vs a bare TCP relay vs specmock proxy, at 1 and 16 connections
+python -m bench proxy            direct, a bare TCP relay, specmock proxy, Prism's proxy; 1 and 16 connections
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ import datetime as dt
 import json
 import os
 import platform
-import shutil
 import subprocess
 import sys
 import time
@@ -27,7 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench import inproc
+from bench import inproc, prism
+from bench.hop import PrismRow, measure_hops
 from bench.load import CONNECTIONS, LoadGenerator, LoadResult, ensure_wrk, python_version, repo_root
 from bench.procs import Server
 from bench.proxy import PROXY, proxy_request, proxy_server
@@ -46,8 +46,7 @@ from bench.scenarios import SCENARIO_KEYS, SCENARIOS, Prepared, banqer_list_path
 
 ROOT = repo_root()
 WORK = ROOT / ".bench"
-PRISM_PACKAGE = "@stoplight/prism-cli@5"
-PRISM_BIN = WORK / "node_modules" / ".bin" / "prism"
+PRISM_BIN = prism.prism_bin(WORK)
 BANQER_SPEC = ROOT / "specs" / "banqer.openapi.yaml"
 TUNED_LIB = WORK / "pylib"
 TUNED_PACKAGES = ("uvloop", "httptools")
@@ -86,23 +85,13 @@ def machine() -> dict[str, Any]:
 
 def ensure_prism() -> tuple[bool, str]:
     """Prism 5 in .bench/node_modules (installed by npm on first use); ``(ok, why not)``."""
-    if PRISM_BIN.exists():
-        return True, ""
-    if not shutil.which("node") or not shutil.which("npm"):
-        return False, "node/npm not found: Prism is skipped (install Node.js 18+ and npm to compare with it)"
-    say(f"installing Prism: npm install --prefix .bench {PRISM_PACKAGE} ...")
-    WORK.mkdir(exist_ok=True)
-    done = subprocess.run(
-        ["npm", "install", "--prefix", str(WORK), "--no-audit", "--no-fund", PRISM_PACKAGE],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=600,
-    )
-    if done.returncode != 0 or not PRISM_BIN.exists():
-        tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
-        return False, "npm install of Prism failed, Prism is skipped: " + " / ".join(tail)
-    return True, ""
+    return prism.ensure_prism(WORK, say)
+
+
+def prism_row(skip: bool) -> PrismRow:
+    """Where Prism's proxy comes from in ``bench proxy``, or why it is left out."""
+    ok, why = (False, "--no-prism given") if skip else ensure_prism()
+    return PrismRow(WORK if ok else None, BANQER_SPEC, why)
 
 
 def tuned_env() -> dict[str, str]:
@@ -356,10 +345,11 @@ def print_summary(heading: str, note: str, rows: list[Any], verdicts: list[Any],
         say("  " + target.line())
 
 
-def save_record(record: dict[str, Any], rows: list[Any]) -> None:
+def save_record(record: dict[str, Any], rows: list[Any], hop_table: str | None = None) -> None:
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     (WORK / f"results-{stamp}.json").write_text(json.dumps(record, indent=2))
-    (WORK / "last-run.md").write_text(render_markdown(rows) + "\n")
+    extra = f"\n## One loopback hop\n\n{hop_table}\n" if hop_table else ""
+    (WORK / "last-run.md").write_text(render_markdown(rows) + "\n" + extra)
     say(f"results: .bench/results-{stamp}.json; Markdown table: .bench/last-run.md")
 
 
@@ -396,6 +386,7 @@ def run(args: argparse.Namespace) -> int:
         "targets (every check on: token signature and expiry, scope, request validation, journal, "
         "rate limits):",
     )
+    hop_table = one_hop(args, plan, tools)
     say(f"\n(total {time.monotonic() - started_at:.0f} s)")
     save_record({
         "machine": info,
@@ -415,8 +406,25 @@ def run(args: argparse.Namespace) -> int:
         "targets": [{"name": t.name, "measured": t.measured, "limit": t.limit, "verdict": t.verdict}
                     for t in summary.verdicts],
         "skipped": prepared.skipped if prepared else {},
-    }, summary.rows)
+        "one_hop": hop_table,
+    }, summary.rows, hop_table)
     return 0
+
+
+def one_hop(args: argparse.Namespace, plan: Plan, tools: Tools) -> str | None:
+    """The ``bench proxy`` comparison, short (1 round, 2–3 s per measurement): direct, bare hop,
+    specmock proxy and Prism's proxy on the Banqer list; its Markdown table, or ``None``."""
+    if args.no_hop:
+        return None
+    duration = max(1.0, min(3.0, plan.duration * 2 / 3))
+    hop_args = argparse.Namespace(rounds=1, duration=duration, warmup=min(plan.warmup, 1.0),
+                                  connections=args.connections, proxy_pythonpath="")
+    say()
+    say(f"one loopback hop (python -m bench proxy, 1 round, {hop_args.duration:g} s each) ...")
+    prism_here = PrismRow(WORK if tools.prism else None, BANQER_SPEC,
+                          "--no-prism given" if args.no_prism else "Prism is not available (see above)")
+    return measure_hops(hop_args, ROOT, WORK, tools.env, tools.generator.use_wrk, mock_server(tools.env),
+                        say, prism_here)
 
 
 @dataclass(frozen=True)
@@ -506,7 +514,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--scenarios", default="", help=f"comma-separated subset of: {', '.join(SCENARIO_KEYS)}"
     )
-    parser.add_argument("--no-prism", action="store_true", help="leave Prism out")
+    parser.add_argument("--no-prism", action="store_true", help="leave Prism out (its mock and its proxy)")
+    parser.add_argument("--no-hop", action="store_true",
+                        help="leave out the short one-loopback-hop comparison (python -m bench proxy)")
     parser.add_argument(
         "--tuned",
         action="store_true",
@@ -552,7 +562,7 @@ def build_parser() -> argparse.ArgumentParser:
     issuing.add_argument("--tokens", type=int, default=200_000, help="records issued (default 200,000)")
     issuing.add_argument("--logins", type=int, default=500, help="Assine logins timed per measurement")
     hop = commands.add_parser(
-        "proxy", help="the mock direct, through a bare TCP relay and through specmock proxy (the Banqer list)"
+        "proxy", help="the Banqer list direct, through a bare TCP relay, specmock proxy and Prism's proxy"
     )
     hop.add_argument("--rounds", type=int, default=3, help="interleaved rounds (default 3; median taken)")
     hop.add_argument("--duration", type=float, default=5.0, help="seconds per measurement (default 5)")
@@ -563,6 +573,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="also measure the proxy of another revision installed in DIR "
                      "(pip install --no-deps --target DIR <checkout>)")
     hop.add_argument("--tuned", action="store_true", help="as for the main run")
+    hop.add_argument("--no-prism", action="store_true", help="leave out Prism's validating proxy")
     driver = commands.add_parser(
         "driver", help="the Banqer consumer contract through the Node driver vs the Python reference client"
     )
@@ -606,7 +617,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         WORK.mkdir(exist_ok=True)
         env = tuned_env() if args.tuned else {}
-        return hop_bench(args, ROOT, WORK, env, ensure_wrk(say), mock_server(env), say)
+        use_wrk = ensure_wrk(say)
+        return hop_bench(args, ROOT, WORK, env, use_wrk, mock_server(env), say, prism_row(args.no_prism))
     if args.command == "driver":
         from bench.contract_driver import driver_bench
 
