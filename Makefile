@@ -11,7 +11,7 @@ help:
 	@echo "make serve   start the mock server on http://127.0.0.1:8080 (ARGS='--port 9000' to change)"
 	@echo "make test    run the test suite (HYPOTHESIS_PROFILE=ci for the thorough profile)"
 	@echo "make lint    ruff and mypy"
-	@echo "make bench   benchmarks (not part of make test)"
+	@echo "make bench   benchmarks, ending with direct vs bare relay vs specmock proxy vs Prism proxy (not part of make test)"
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
