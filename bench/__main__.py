@@ -482,6 +482,9 @@ def report(path: str) -> int:
     )
     say()
     say(render_markdown(summary.rows))
+    if record.get("one_hop"):
+        say()
+        say(record["one_hop"])
     return 0
 
 

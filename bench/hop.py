@@ -125,6 +125,7 @@ def measure_hops(args: argparse.Namespace, root: Path, work: Path, env: dict[str
     servers: dict[str, Server] = {}
     requests: dict[str, Request] = {}
     table: dict[tuple[str, int], Row] = {}
+    load_before = os.getloadavg()[0]
     try:
         mock.start()
         prepared = prepare(mock.base_url, ("banqer-list",))
@@ -179,7 +180,8 @@ def measure_hops(args: argparse.Namespace, root: Path, work: Path, env: dict[str
         for server in servers.values():
             server.stop()
         mock.stop()
-    text = render(table, list(paths), levels, args.rounds)
+    text = render(table, list(paths), levels, args.rounds,
+                  f"load average before/after {load_before:.2f}/{os.getloadavg()[0]:.2f}")
     say("")
     say(text)
     return text
@@ -208,13 +210,14 @@ RATIOS = (
 _BELOW = {DIRECT: (), HOP: (DIRECT,), PROXY_PATH: (DIRECT, HOP)}  # the bases a row is compared with
 
 
-def render(table: dict[tuple[str, int], Row], names: list[str], levels: list[int], rounds: int) -> str:
+def render(table: dict[tuple[str, int], Row], names: list[str], levels: list[int], rounds: int,
+           note: str = "") -> str:
     """A Markdown table: medians of the rounds, and ratios to direct, to the bare hop (for the proxies)
     and to specmock proxy (for the other proxies: Prism's, another revision's)."""
     heading = ["conns", "path", "req/s", "p50 ms", "p99 ms", "CPU hop", "CPU chain", *(r[0] for r in RATIOS)]
     lines = [
         f"Banqer list, median of {rounds} interleaved round(s); CPU is µs per request "
-        "(hop: the relay or proxy process alone; chain: hop + mock)",
+        "(hop: the relay or proxy process alone; chain: hop + mock)" + (f"; {note}" if note else ""),
         "",
         "| " + " | ".join(heading) + " |",
         "|" + "---|" * len(heading),
