@@ -1,9 +1,10 @@
-"""Prism 5 as a baseline: installed by npm into ``.bench/``, run as a mock or as a validating proxy.
+"""Prism 5 as a baseline, run as a mock or as a validating proxy; installed by ``npm ci`` into
+``.bench/`` from the lockfile in ``bench/prism-lock``.
 
 ``prism proxy <spec> <upstream> --errors`` checks each request and each upstream answer against the
 spec; with ``--errors`` a violation turns the answer into a 500 ``application/problem+json`` (a 422
-for the request) and names it in an ``sl-violations`` header. It is the anchor the issue measures
-``specmock proxy`` against.
+for the request) and names it in an ``sl-violations`` header: the established validating proxy
+``specmock proxy`` is measured against.
 """
 
 from __future__ import annotations
@@ -30,42 +31,57 @@ __all__ = [
     "prism_proxy_server",
 ]
 
-PRISM_PACKAGE = "@stoplight/prism-cli@5"
+#: The committed package.json and package-lock.json that pin Prism and everything it pulls in.
+LOCK_DIR = Path(__file__).with_name("prism-lock")
+PRISM_PACKAGE = "@stoplight/prism-cli@" + json.loads((LOCK_DIR / "package.json").read_text())[
+    "devDependencies"]["@stoplight/prism-cli"]
 PRISM_PROXY = "Prism proxy"
+_LOCKFILES = ("package.json", "package-lock.json")
 
 
 def prism_bin(work: Path) -> Path:
     return work / "node_modules" / ".bin" / "prism"
 
 
+def _installed(work: Path) -> bool:
+    """Prism is in ``work`` and was installed from the lockfile as it is now."""
+    return prism_bin(work).exists() and all(
+        (work / name).is_file() and (work / name).read_bytes() == (LOCK_DIR / name).read_bytes()
+        for name in _LOCKFILES
+    )
+
+
 def ensure_prism(work: Path, say: Callable[[str], None]) -> tuple[bool, str]:
-    """Prism 5 in ``work/node_modules`` (npm-installed on first use); ``(ok, why not)``.
+    """Prism in ``work/node_modules``, installed by ``npm ci`` from the committed lockfile on first
+    use (and again when the lockfile changes); ``(ok, why not)``.
 
     A file lock keeps concurrent callers (test workers, two benches) from installing over each other.
     """
-    if prism_bin(work).exists():
+    if _installed(work):
         return True, ""
     if not shutil.which("node") or not shutil.which("npm"):
         return False, "node/npm not found: Prism is skipped (install Node.js 18+ and npm to compare with it)"
     work.mkdir(parents=True, exist_ok=True)
     with open(work / ".prism-install.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if prism_bin(work).exists():
+        if _installed(work):
             return True, ""
-        say(f"installing Prism: npm install --prefix {work.name} {PRISM_PACKAGE} ...")
+        for name in _LOCKFILES:
+            shutil.copyfile(LOCK_DIR / name, work / name)
+        say(f"installing Prism ({PRISM_PACKAGE}): npm ci in {work.name} from bench/prism-lock ...")
         try:
             done = subprocess.run(
-                ["npm", "install", "--prefix", str(work), "--no-audit", "--no-fund", PRISM_PACKAGE],
+                ["npm", "ci", "--prefix", str(work), "--no-audit", "--no-fund", "--loglevel=error"],
                 capture_output=True,
                 text=True,
                 check=False,
                 timeout=600,
             )
         except subprocess.TimeoutExpired:
-            return False, "npm install of Prism took over 10 min, Prism is skipped"
+            return False, "npm ci of Prism took over 10 min, Prism is skipped"
     if done.returncode != 0 or not prism_bin(work).exists():
         tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
-        return False, "npm install of Prism failed, Prism is skipped: " + " / ".join(tail)
+        return False, "npm ci of Prism failed, Prism is skipped: " + " / ".join(tail)
     return True, ""
 
 
