@@ -32,14 +32,14 @@ from bench.load import LoadGenerator, LoadResult, Request
 from bench.prism import PRISM_PROXY, planted_violation, prism_proxy_server
 from bench.procs import Server
 from bench.proxy import proxy_server
-from bench.report import median
+from bench.report import PROXY, median
 from bench.scenarios import BANQER_TENANT, prepare
 
 __all__ = ["DIRECT", "HOP", "PRISM_PROXY", "PROXY_PATH", "PrismRow", "hop_bench", "measure_hops",
            "relay_server", "render"]
 
-DIRECT, HOP, PROXY_PATH = "direct", "bare hop", "specmock proxy"
-OTHER = "specmock proxy (other)"
+DIRECT, HOP, PROXY_PATH = "direct", "bare hop", PROXY
+OTHER = f"{PROXY} (other)"
 BANQER_PREFIX = f"/banqer/{BANQER_TENANT}"
 
 

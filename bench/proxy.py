@@ -1,8 +1,8 @@
 """The validating proxy as a server under test: ``specmock proxy`` in front of the bench's mock.
 
-It runs the Banqer list only (the scenario the proxy's throughput is reported on), with the mock's own request: the
-proxy serves the mock's paths, so the same request goes to either. Its row sits beside the direct
-mock's in the table; the difference is one loopback hop plus the proxy's own work.
+It runs the Banqer list only (the scenario the proxy's throughput is reported on), with the
+mock's own request: the proxy serves the mock's paths, so the same request goes to either. Its
+row sits beside the direct mock's in the table; the difference is one loopback hop plus the proxy's own work.
 """
 
 from __future__ import annotations

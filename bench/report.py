@@ -10,7 +10,7 @@ from bench.load import LoadResult
 
 MOCK, BARE, PRISM = "specmock", "bare", "prism"
 #: ``specmock proxy`` in front of the mock (``bench/proxy.py``): listed right after the direct mock.
-PROXY = "via proxy"
+PROXY = "specmock proxy"
 TARGETS_ORDER = (MOCK, PROXY, BARE, PRISM)
 
 
