@@ -99,6 +99,30 @@ def _bearer_refusal(tenant: str, status: int = 401, error: str | None = None,
                          empty=True)
 
 
+def _header_bearer(request: Request) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header; ``None`` for any other header or none."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    token = token.strip()
+    return token if scheme.lower() == "bearer" and token else None
+
+
+async def _form_access_token(request: Request) -> str | None:
+    """The first ``access_token`` of a form body; ``None`` when the body is no readable form or lacks it.
+
+    A body that cannot be read as a form carries no token, so it gets the answer to no token (401),
+    never a 400 of its own: Keycloak reads the field only as a fallback to the header.
+    """
+    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media_type != "application/x-www-form-urlencoded":
+        return None
+    try:
+        text = (await request.body()).decode("utf-8")
+        pairs = parse_qsl(text, keep_blank_values=True, errors="strict", max_num_fields=100)
+    except (UnicodeDecodeError, ValueError):
+        return None
+    return next((value for key, value in pairs if key == "access_token"), None)
+
+
 class BanqerAuthApi(MockApi):
     name = "banqer-auth"
     mount_path = "/banqer-auth"
@@ -242,20 +266,25 @@ class BanqerAuthApi(MockApi):
     async def introspect(self, request: Request) -> Response:
         """RFC 7662: the token's claims with ``active: true``, or only ``active: false``.
 
-        Expired, revoked, unknown tokens and tokens of another realm are all ``active: false``,
-        as RFC 7662 §2.2 asks (no reason is given away).
+        An access token or a refresh token (``token_type`` ``Refresh``, with its ``sid``) is active
+        until it expires or its session is logged out or revoked; ``token_type_hint`` is not needed,
+        as RFC 7662 §2.1 asks. Expired, revoked, unknown tokens and tokens of another realm are all
+        ``active: false``, as RFC 7662 §2.2 asks (no reason is given away).
         """
         tenant, client, _, token = await self._client_and_token(
             request, "token", "Missing form parameter: token")
         claims = self._active_claims(request, tenant, token)
+        if claims is None:
+            claims = self._active_refresh_claims(request, tenant, token, client)
         if claims is None:
             return BanqerJSONResponse({"active": False}, 200, _NO_STORE)
         log.debug("banqer-auth: %s introspected a token of %s", client.client_id, claims.get("azp"))
         body = {
             **claims,
             "client_id": claims.get("azp"),
-            "username": claims.get("preferred_username"),
-            "token_type": "Bearer",
+            # Keycloak names the session's user; a refresh token carries no preferred_username
+            "username": claims.get("preferred_username", f"service-account-{claims.get('azp')}"),
+            "token_type": claims.get("typ", "Bearer"),
             "active": True,
         }
         return BanqerJSONResponse(body, 200, _NO_STORE)
@@ -290,21 +319,25 @@ class BanqerAuthApi(MockApi):
     async def userinfo(self, request: Request) -> Response:
         """The service account behind a valid bearer token requested with the ``openid`` scope.
 
+        The token comes in an ``Authorization: Bearer`` header or, on ``POST`` without one, in the
+        ``access_token`` field of a form body (RFC 6750 §2.2), which Keycloak reads as a fallback.
         Refusals as Keycloak (20 and later) makes them, in its order: no token 401, a token that
         does not verify 401 ``invalid_token``, one without ``openid`` in its ``scope`` 403
         ``insufficient_scope``, a revoked one 401 ``invalid_token``; each with its ``Bearer``
         challenge and an empty body.
         """
         tenant, _ = self._clients(request)
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
+        token = _header_bearer(request)
+        if token is None and request.method == "POST":
+            token = await _form_access_token(request)
+        if token is None:
             raise _bearer_refusal(tenant)
-        claims = self._signed_claims(request, tenant, token.strip())
+        claims = self._signed_claims(request, tenant, token)
         if claims is None:
             raise _bearer_refusal(tenant, 401, "invalid_token", "Token verification failed")
         if "openid" not in str(claims.get("scope", "")).split():
             raise _bearer_refusal(tenant, 403, "insufficient_scope", "Missing openid scope")
-        if self._active_claims(request, tenant, token.strip()) is None:
+        if self._active_claims(request, tenant, token) is None:
             raise _bearer_refusal(tenant, 401, "invalid_token", "Token verification failed")
         return BanqerJSONResponse(
             {
@@ -345,6 +378,19 @@ class BanqerAuthApi(MockApi):
             return None
         record = self.state.tokens.get(REFRESH_API, str(claims["jti"]))
         return record if record is not None and record.data.get("tenant") == tenant else None
+
+    def _active_refresh_claims(
+        self, request: Request, tenant: str, token: str, client: BanqerClient
+    ) -> dict[str, Any] | None:
+        """Claims of a refresh token of ``client`` whose session is live and which has not expired.
+
+        As Keycloak (26.8 and later) checks it, only the client the refresh token was issued to
+        (its ``azp``) sees it active; to any other client of the realm it is ``active: false``.
+        """
+        record = self._refresh_record(request, tenant, token, client)
+        if record is None or record.revoked or self.state.clock.now() >= record.expires_at:
+            return None
+        return self._signed_claims(request, tenant, token)
 
     def _live_refresh(self, request: Request, tenant: str, token: str, client: BanqerClient) -> TokenRecord:
         """The record of a usable refresh token of ``client``; 400 ``invalid_grant`` in Keycloak's words

@@ -62,6 +62,17 @@ def _active(http: httpx.Client, token: str) -> bool:
     return bool(answer["active"])
 
 
+def _introspect(http: httpx.Client, credentials: dict[str, str], token: str, **form: str) -> dict[str, Any]:
+    response = http.post(f"{OIDC}/token/introspect", data={**credentials, "token": token, **form})
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def _userinfo_form(http: httpx.Client, form: dict[str, str], **headers: str) -> httpx.Response:
+    return http.post(f"{OIDC}/userinfo", data=form, headers=headers)
+
+
 # --- the openid scope and userinfo --------------------------------------------------------------
 
 
@@ -140,8 +151,9 @@ def test_a_configured_client_gets_a_refresh_token_of_a_session(http: httpx.Clien
     body = _token(http, SESSION)
     assert body["refresh_expires_in"] == REFRESH_TTL and body["expires_in"] == 60
     assert body["refresh_token"] and body["session_state"]
-    # a refresh token is no bearer token: the API and introspection do not take it
+    # a refresh token is no bearer token: the API does not take it, nor userinfo
     assert http.get(f"{API}/v1/credores", headers=bearer(body["refresh_token"])).status_code == 401
+    # to another client of the realm it is inactive (Keycloak checks the caller against its azp)
     assert not _active(http, body["refresh_token"])
 
 
@@ -204,3 +216,87 @@ def test_use_refresh_token_must_be_a_boolean() -> None:
         parse_config({"banqer": {"tenants": {"t": {"clients": clients}}}})
     with pytest.raises(ConfigError, match="refresh_token_ttl"):
         parse_config({"banqer": {"refresh_token_ttl": 0}})
+
+
+# --- introspection of a refresh token -----------------------------------------------------------
+
+
+def test_a_live_refresh_token_introspects_active_with_its_claims(http: httpx.Client) -> None:
+    body = _token(http, SESSION, scope="openid fichas:read")
+    refresh = body["refresh_token"]
+    for hint in ({}, {"token_type_hint": "refresh_token"}, {"token_type_hint": "access_token"}):
+        answer = _introspect(http, SESSION, refresh, **hint)
+        assert answer["active"] is True, hint
+        assert (answer["typ"], answer["token_type"]) == ("Refresh", "Refresh")
+        assert answer["sid"] == body["session_state"]
+        assert answer["client_id"] == answer["azp"] == "demo-session"
+        assert answer["username"] == "service-account-demo-session"
+        assert answer["exp"] - answer["iat"] == REFRESH_TTL
+        assert answer["scope"] == "openid fichas:read"
+    access = _introspect(http, SESSION, body["access_token"])
+    assert access["token_type"] == "Bearer" and access["sid"] == body["session_state"]
+    assert access["sub"] == _introspect(http, SESSION, refresh)["sub"]
+
+
+def test_a_refresh_token_is_inactive_to_another_client_and_after_its_session_ends(app: Starlette) -> None:
+    with client_for(app) as http:
+        theirs = {"client_id": "other-session", "client_secret": "session-secret"}
+        logged_out, revoked, expired = (_token(http, SESSION)["refresh_token"] for _ in range(3))
+        assert _introspect(http, theirs, logged_out) == {"active": False}
+        assert _introspect(http, DEMO, logged_out) == {"active": False}
+
+        assert http.post(f"{OIDC}/logout", data={**SESSION, "refresh_token": logged_out}).status_code == 204
+        assert http.post(f"{OIDC}/revoke", data={**SESSION, "token": revoked}).status_code == 200
+        assert _introspect(http, SESSION, expired)["active"] is True
+        http.post("/__mock__/clock/advance", json={"seconds": REFRESH_TTL + 1}).raise_for_status()
+        for token in (logged_out, revoked, expired):
+            assert _introspect(http, SESSION, token) == {"active": False}
+
+
+# --- userinfo with the token in a form body -----------------------------------------------------
+
+
+def test_post_userinfo_takes_the_access_token_from_the_form_body(http: httpx.Client) -> None:
+    token = _token(http, scope="openid")["access_token"]
+    by_header = http.post(f"{OIDC}/userinfo", headers=bearer(token))
+    by_form = _userinfo_form(http, {"access_token": token})
+    assert by_form.status_code == 200, by_form.text
+    assert by_form.json() == by_header.json()
+    assert by_form.json()["preferred_username"] == "service-account-demo-client"
+    # the header comes first, as in Keycloak; the field is only its fallback
+    assert _userinfo_form(http, {"access_token": "not-a-token"}, **bearer(token)).status_code == 200
+    # a GET does not read a body
+    get = http.request("GET", f"{OIDC}/userinfo", data={"access_token": token})
+    assert (get.status_code, get.headers["www-authenticate"]) == (401, 'Bearer realm="demo"')
+
+
+def test_post_userinfo_form_refusals_are_the_header_ones(http: httpx.Client) -> None:
+    plain = _token(http)["access_token"]
+    revoked = _token(http, scope="openid")["access_token"]
+    assert http.post(f"{OIDC}/revoke", data={**DEMO, "token": revoked}).status_code == 200
+    invalid = 'Bearer realm="demo", error="invalid_token", error_description="Token verification failed"'
+    cases: list[tuple[dict[str, str], int, str]] = [
+        ({}, 401, 'Bearer realm="demo"'),
+        ({"token": plain}, 401, 'Bearer realm="demo"'),  # not the field userinfo reads
+        ({"access_token": "not-a-token"}, 401, invalid),
+        ({"access_token": ""}, 401, invalid),
+        ({"access_token": revoked}, 401, invalid),
+        ({"access_token": plain}, 403,
+         'Bearer realm="demo", error="insufficient_scope", error_description="Missing openid scope"'),
+    ]
+    for form, status, challenge in cases:
+        response = _userinfo_form(http, form)
+        assert (response.status_code, response.headers["www-authenticate"], response.content) == (
+            status, challenge, b""), form
+
+
+@settings(max_examples=40, deadline=None)
+@given(body=st.binary(max_size=200), form=st.booleans())
+def test_post_userinfo_with_any_body_and_no_token_is_401_never_200_or_500(
+    app: Starlette, body: bytes, form: bool
+) -> None:
+    headers = {"Content-Type": "application/x-www-form-urlencoded" if form else "application/json"}
+    with client_for(app) as http:
+        response = http.post(f"{OIDC}/userinfo", content=body, headers=headers)
+    assert response.status_code == 401, response.text
+    assert response.headers["www-authenticate"].startswith('Bearer realm="demo"')
