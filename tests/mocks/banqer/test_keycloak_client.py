@@ -71,6 +71,8 @@ def test_token_introspect_userinfo_public_key_decode_and_logout(server: ServerTh
 
     refreshed = keycloak.refresh_token(token["refresh_token"])
     assert keycloak.introspect(refreshed["access_token"])["active"] is True
+    live = keycloak.introspect(refreshed["refresh_token"], token_type_hint="refresh_token")
+    assert (live["active"], live["token_type"], live["sid"]) == (True, "Refresh", token["session_state"])
 
     # the access token is not a refresh token: Keycloak refuses it, and nothing is logged out
     with pytest.raises(KeycloakPostError) as refused:
@@ -80,7 +82,7 @@ def test_token_introspect_userinfo_public_key_decode_and_logout(server: ServerTh
     assert keycloak.introspect(access)["active"] is True
 
     keycloak.logout(token["refresh_token"])
-    for ended in (access, refreshed["access_token"]):  # every access token of the session
+    for ended in (access, refreshed["access_token"], refreshed["refresh_token"]):  # the whole session
         assert keycloak.introspect(ended) == {"active": False}
     with pytest.raises(KeycloakAuthenticationError):
         keycloak.userinfo(access)
