@@ -19,11 +19,14 @@ behaviour Keycloak documents, and reports under its own check name:
     an access token sent to logout as ``refresh_token`` is 400 ``invalid_grant`` (only a refresh
     token names a session) and stays active. When the client gets a refresh token (Keycloak's "Use
     refresh tokens for client credentials grant"; off by default, which the report then notes), it
-    refreshes, logout with it answers 204, after which it no longer refreshes (400
-    ``invalid_grant``) and every access token of the session is inactive.
+    refreshes, introspecting it (``token_type_hint=refresh_token``) answers ``active: true`` with
+    ``token_type`` ``Refresh``, logout with it answers 204, after which it no longer refreshes (400
+    ``invalid_grant``), it introspects ``{"active": false}`` and every access token of the session is
+    inactive.
 ``keycloak_userinfo``
     a token requested with the ``openid`` scope (which Keycloak 20 and later require for userinfo)
-    answers its own ``sub``; a token whose ``scope`` lacks ``openid`` gets 403 with a
+    answers its own ``sub``, on ``GET`` with the ``Authorization`` header and on ``POST`` with the
+    token as the ``access_token`` form field (RFC 6750 §2.2), which without any token is 401; a token whose ``scope`` lacks ``openid`` gets 403 with a
     ``Bearer ... error="insufficient_scope"`` challenge; a string that is no token and a revoked
     token get 401 with a ``WWW-Authenticate: Bearer ... error="invalid_token"`` challenge (RFC 6750 §3).
 ``keycloak_realm_key``
@@ -69,9 +72,11 @@ CHECKS: dict[str, str] = {
     "keycloak_introspection": "Keycloak realm: a fresh token is active with its members, a revoked, "
     "foreign or garbage one is only {\"active\": false}, introspection without client credentials is 401",
     "keycloak_revocation": "Keycloak realm: revoking an unknown token, or one token twice, answers 200",
-    "keycloak_logout": "Keycloak realm: logout refuses an access token with invalid_grant; a refresh token's "
-    "logout ends its session, after which it fails with invalid_grant and the session's tokens are inactive",
-    "keycloak_userinfo": "Keycloak realm: userinfo answers the token's sub; a token without openid gets 403 "
+    "keycloak_logout": "Keycloak realm: logout refuses an access token with invalid_grant; a live refresh "
+    "token introspects active, its logout ends its session, after which it fails with invalid_grant and the "
+    "session's tokens are inactive",
+    "keycloak_userinfo": "Keycloak realm: userinfo answers the token's sub (header or access_token form "
+    "field); a token without openid gets 403 "
     "insufficient_scope, a revoked or garbage one 401 with a Bearer challenge",
     "keycloak_realm_key": "Keycloak realm: the realm document's public_key verifies the token, "
     "token-service is the token endpoint's base",
@@ -347,6 +352,14 @@ def _logout(realm: _Realm) -> None:
     if isinstance(refreshed, dict) and isinstance(refreshed.get("refresh_token"), str):
         realm.run.add_secret(refreshed["refresh_token"])
 
+    case, response = realm.post(INTROSPECT, token=token.refresh, token_type_hint="refresh_token")
+    realm.expect(case, response, 200, "introspecting the session's refresh token answers")
+    body = response_json(response)
+    if not isinstance(body, dict) or body.get("active") is not True or body.get("token_type") != "Refresh":
+        realm.fail(case, response, "a live refresh token is not active on introspection",
+                   "Introspecting the refresh token of a live session, as the client it was issued to.\n"
+                   'Expected: "active": true and "token_type": "Refresh", as Keycloak answers')
+
     case, response = realm.post(LOGOUT, refresh_token=token.refresh)
     realm.expect(case, response, 204, "logout with the session's refresh token")
     case, response = realm.post(TOKEN, grant_type="refresh_token", refresh_token=token.refresh)
@@ -355,7 +368,8 @@ def _logout(realm: _Realm) -> None:
                    "Refreshing with the refresh token of a session that was logged out.\n"
                    "Expected: HTTP 400 invalid_grant")
     for what, access in (("the access token of a session that was logged out", token.access),
-                         ("the refreshed access token of a session that was logged out", later)):
+                         ("the refreshed access token of a session that was logged out", later),
+                         ("the refresh token of a session that was logged out", token.refresh)):
         if isinstance(access, str) and access:
             case, response = realm.post(INTROSPECT, token=access)
             realm.inactive(case, response, what)
@@ -370,6 +384,15 @@ def _userinfo(realm: _Realm) -> None:
     if sub != token.claims.get("sub"):
         realm.fail(case, response, "userinfo does not answer the token's sub",
                    f"Expected sub {token.claims.get('sub')!r} (the token's), got {sub!r}")
+    case = realm.case(POST_USERINFO, form={"access_token": token.access})
+    response = realm.send(case)
+    realm.expect(case, response, 200, "POST userinfo with the token as the access_token form field "
+                 "(RFC 6750 §2.2)")
+    body = response_json(response)
+    sub = body.get("sub") if isinstance(body, dict) else None
+    if sub != token.claims.get("sub"):
+        realm.fail(case, response, "POST userinfo does not answer the sub of the token in its form",
+                   f"Expected sub {token.claims.get('sub')!r} (the token's), got {sub!r}")
     plain = realm.token()
     if "openid" not in str(plain.claims.get("scope", "")).split():
         case, response = realm.get(USERINFO, plain.access)
@@ -382,6 +405,15 @@ def _userinfo(realm: _Realm) -> None:
                        f"Received WWW-Authenticate: {text or '(none)'}")
     case, response = realm.get(USERINFO, _GARBAGE)
     realm.refused(case, response, "a string that is no token")
+    case = realm.case(POST_USERINFO, form={"access_token": _GARBAGE})
+    response = realm.send(case)
+    realm.refused(case, response, "a string that is no token in the access_token form field")
+    case = realm.case(POST_USERINFO, form={})
+    response = realm.send(case)
+    if response.status_code != 401 or not _challenge(response).lower().startswith("bearer"):
+        realm.fail(case, response, "POST userinfo without any token is not refused with 401",
+                   "POST userinfo with neither an Authorization header nor an access_token field.\n"
+                   "Expected: HTTP 401 with a Bearer challenge (RFC 6750 §3.1)")
     case, response = realm.post(REVOKE, token=token.access)
     realm.expect(case, response, 200, "the token is revoked")
     case, response = realm.get(USERINFO, token.access)

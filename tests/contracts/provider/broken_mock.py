@@ -371,6 +371,18 @@ def revocation_refuses_a_second_time(app: ASGIApp) -> ASGIApp:
     return with_form(app, _REVOKE, answer)
 
 
+def introspection_refuses_refresh_tokens(app: ASGIApp) -> ASGIApp:
+    """Introspecting a live refresh token answers ``{"active": false}``, as if only access tokens lived."""
+
+    def answer(scope: Scope, form: dict[str, str]) -> tuple[int, Headers, bytes] | None:
+        claims = _claims(form.get("token", ""))
+        if claims is not None and claims.get("typ") == "Refresh":
+            return 200, _json_headers(), json.dumps({"active": False}).encode()  # PLANTED BUG
+        return None
+
+    return with_form(app, _INTROSPECT, answer)
+
+
 def logout_keeps_the_session(app: ASGIApp) -> ASGIApp:
     """Logout answers 204 and ends nothing (on a realm issuing refresh tokens: the session goes on)."""
 
@@ -434,6 +446,17 @@ def userinfo_ignores_the_openid_scope(app: ASGIApp) -> ASGIApp:
         return 200, _json_headers(headers), json.dumps({"sub": claims.get("sub")}).encode()  # PLANTED BUG
 
     return Planted(app, rewrite=rewrite)
+
+
+def userinfo_ignores_the_form_token(app: ASGIApp) -> ASGIApp:
+    """POST userinfo reads only the ``Authorization`` header: a token in the ``access_token`` field is 401."""
+
+    def answer(scope: Scope, form: dict[str, str]) -> tuple[int, Headers, bytes] | None:
+        if "access_token" in form and not any(k == b"authorization" for k, _ in scope["headers"]):
+            return 401, [(b"www-authenticate", b'Bearer realm="demo"')], b""  # PLANTED BUG
+        return None
+
+    return with_form(app, _USERINFO, answer)
 
 
 def userinfo_answers_another_sub(app: ASGIApp) -> ASGIApp:
@@ -558,6 +581,7 @@ _INTROSPECT_OP = "POST /realms/{tenant}/protocol/openid-connect/token/introspect
 _REVOKE_OP = "POST /realms/{tenant}/protocol/openid-connect/revoke"
 _LOGOUT_OP = "POST /realms/{tenant}/protocol/openid-connect/logout"
 _USERINFO_OP = "GET /realms/{tenant}/protocol/openid-connect/userinfo"
+_POST_USERINFO_OP = "POST /realms/{tenant}/protocol/openid-connect/userinfo"
 _DISCOVERY_OP = "GET /realms/{tenant}/.well-known/openid-configuration"
 _REALM_OP = "GET /realms/{tenant}"
 
@@ -598,6 +622,9 @@ REALM_VARIANTS: dict[str, Variant] = {
     "logout_keeps_the_session": _realm_variant(
         logout_keeps_the_session, _TOKEN_OP, "keycloak_logout", "logout",
         "still works after logout", REFRESH_TOKENS),
+    "introspection_refuses_refresh_tokens": _realm_variant(
+        introspection_refuses_refresh_tokens, _INTROSPECT_OP, "keycloak_logout", "logout",
+        "a live refresh token is not active", REFRESH_TOKENS),
     "logout_takes_the_access_token": _realm_variant(
         logout_takes_the_access_token, _LOGOUT_OP, "keycloak_logout", "logout",
         "takes the access token as a refresh token"),
@@ -610,6 +637,9 @@ REALM_VARIANTS: dict[str, Variant] = {
     "userinfo_ignores_the_openid_scope": _realm_variant(
         userinfo_ignores_the_openid_scope, _USERINFO_OP, "keycloak_userinfo", "getUserinfo",
         "without the openid scope"),
+    "userinfo_ignores_the_form_token": _realm_variant(
+        userinfo_ignores_the_form_token, _POST_USERINFO_OP, "keycloak_userinfo", "getUserinfo",
+        "access_token form field"),
     "userinfo_answers_another_sub": _realm_variant(
         userinfo_answers_another_sub, _USERINFO_OP, "keycloak_userinfo", "getUserinfo", "sub"),
     "userinfo_refuses_without_challenge": _realm_variant(
