@@ -26,9 +26,10 @@ behaviour Keycloak documents, and reports under its own check name:
 ``keycloak_userinfo``
     a token requested with the ``openid`` scope (which Keycloak 20 and later require for userinfo)
     answers its own ``sub``, on ``GET`` with the ``Authorization`` header and on ``POST`` with the
-    token as the ``access_token`` form field (RFC 6750 §2.2), which without any token is 401; a token whose ``scope`` lacks ``openid`` gets 403 with a
-    ``Bearer ... error="insufficient_scope"`` challenge; a string that is no token and a revoked
-    token get 401 with a ``WWW-Authenticate: Bearer ... error="invalid_token"`` challenge (RFC 6750 §3).
+    token as the ``access_token`` form field (RFC 6750 §2.2); a ``POST`` with no token at all is 401;
+    a token whose ``scope`` lacks ``openid`` gets 403 with a ``Bearer ... error="insufficient_scope"``
+    challenge; a string that is no token (in the header or the form field) and a revoked token get
+    401 with a ``WWW-Authenticate: Bearer ... error="invalid_token"`` challenge (RFC 6750 §3).
 ``keycloak_realm_key``
     the realm document names the realm, its ``public_key`` verifies the access token's signature,
     and ``token-service`` is the base of discovery's ``token_endpoint``.
