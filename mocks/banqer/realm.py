@@ -298,8 +298,9 @@ class BanqerAuthApi(MockApi):
             raise _OAuthFailure(
                 400, "unsupported_token_type", f"Unsupported token_type_hint: {hint}", _NO_STORE
             )
-        if self._refresh_record(request, tenant, token, client) is not None:
-            self._end_session(token)
+        refresh = self._refresh_record(request, tenant, token, client)
+        if refresh is not None:
+            self._end_session(refresh)
         else:
             self._end(request, tenant, token, client)
         return Response(status_code=200, headers=_NO_STORE)
@@ -312,8 +313,7 @@ class BanqerAuthApi(MockApi):
         refresh token has nothing to log out).
         """
         tenant, client, _, token = await self._client_and_token(request, "refresh_token", "No refresh token")
-        self._live_refresh(request, tenant, token, client)
-        self._end_session(token)
+        self._end_session(self._live_refresh(request, tenant, token, client))
         return Response(status_code=204, headers=_NO_STORE)
 
     async def userinfo(self, request: Request) -> Response:
@@ -337,7 +337,7 @@ class BanqerAuthApi(MockApi):
             raise _bearer_refusal(tenant, 401, "invalid_token", "Token verification failed")
         if "openid" not in str(claims.get("scope", "")).split():
             raise _bearer_refusal(tenant, 403, "insufficient_scope", "Missing openid scope")
-        if self._active_claims(request, tenant, token) is None:
+        if not self._is_active(tenant, claims):
             raise _bearer_refusal(tenant, 401, "invalid_token", "Token verification failed")
         return BanqerJSONResponse(
             {
@@ -362,19 +362,23 @@ class BanqerAuthApi(MockApi):
     def _active_claims(self, request: Request, tenant: str, token: str) -> dict[str, Any] | None:
         """Claims of an access token this realm issued that is registered, unexpired and not revoked."""
         claims = self._signed_claims(request, tenant, token)
-        if claims is None:
-            return None
+        return claims if claims is not None and self._is_active(tenant, claims) else None
+
+    def _is_active(self, tenant: str, claims: Mapping[str, Any]) -> bool:
+        """Whether the access token of these (signed) claims is registered, unexpired and not revoked."""
         record = self.state.tokens.active(TOKEN_API, str(claims["jti"]), self.state.clock.now())
-        if record is None or record.data.get("tenant") != tenant:
-            return None
-        return claims
+        return record is not None and record.data.get("tenant") == tenant
 
     def _refresh_record(
         self, request: Request, tenant: str, token: str, client: BanqerClient
     ) -> TokenRecord | None:
         """The registry's record of ``token`` if it is a refresh token this realm issued to ``client``."""
         claims = self._signed_claims(request, tenant, token)
-        if claims is None or claims.get("typ") != "Refresh" or claims.get("azp") != client.client_id:
+        return None if claims is None else self._refresh_of(tenant, claims, client)
+
+    def _refresh_of(self, tenant: str, claims: Mapping[str, Any], client: BanqerClient) -> TokenRecord | None:
+        """The registry's record of the refresh token of these (signed) claims, if issued to ``client``."""
+        if claims.get("typ") != "Refresh" or claims.get("azp") != client.client_id:
             return None
         record = self.state.tokens.get(REFRESH_API, str(claims["jti"]))
         return record if record is not None and record.data.get("tenant") == tenant else None
@@ -387,10 +391,11 @@ class BanqerAuthApi(MockApi):
         As Keycloak (26.8 and later) checks it, only the client the refresh token was issued to
         (its ``azp``) sees it active; to any other client of the realm it is ``active: false``.
         """
-        record = self._refresh_record(request, tenant, token, client)
+        claims = self._signed_claims(request, tenant, token)
+        record = None if claims is None else self._refresh_of(tenant, claims, client)
         if record is None or record.revoked or self.state.clock.now() >= record.expires_at:
             return None
-        return self._signed_claims(request, tenant, token)
+        return claims
 
     def _live_refresh(self, request: Request, tenant: str, token: str, client: BanqerClient) -> TokenRecord:
         """The record of a usable refresh token of ``client``; 400 ``invalid_grant`` in Keycloak's words
@@ -404,10 +409,9 @@ class BanqerAuthApi(MockApi):
             raise _OAuthFailure(400, "invalid_grant", "Token is not active", _NO_STORE)
         return record
 
-    def _end_session(self, refresh_token: str) -> None:
-        """Revoke the session ``refresh_token`` belongs to: every refresh and access token of it."""
-        claims = self.state.keys.verify(refresh_token)
-        session = claims.get("sid")
+    def _end_session(self, refresh: TokenRecord) -> None:
+        """Revoke the session of the refresh token ``refresh``: every refresh and access token of it."""
+        session = refresh.data["session"]
         tokens = self.state.tokens
         for record in tokens.records():
             if record.api in (TOKEN_API, REFRESH_API) and record.data.get("session") == session:
