@@ -20,14 +20,12 @@ grant itself is not documented).
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import hmac
-import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from specmock.mocks.assine.data import DOCUMENTED_USER_ID, FIRST_UNIT_ID
+from specmock.mocks.assine.files import uuid_token
 from specmock.mocks.assine.hal import parse_input_date
 from specmock.mocks.assine.settings import DOCUMENTED_EMAIL, AssineUser
 from specmock.mocks.assine.store import (
@@ -53,6 +51,8 @@ __all__ = ["EXAMPLE_IDS", "seed_example_records"]
 #: The id of each kind of record the spec's examples name (its path parameters' examples).
 EXAMPLE_IDS = {"folder": 12, "file": 5577, "workflow": 3101, "step": 7001, "template": 88, "webhook": 50,
                "token": 5347}
+#: The HMAC key of the fixed file uuid below (it only has to be the same in every run).
+_EXAMPLES_SECRET = b"assine-example-records"
 #: The file the documented template payload ("Usando templates") refers to.
 TEMPLATE_FILE_ID = 5583
 
@@ -80,13 +80,6 @@ def _pdf(title: str) -> bytes:
             + b"trailer << /Root 1 0 R >>\n%%EOF\n")
 
 
-def _fixed_uuid(value: str, nonce: str) -> str:
-    """A file ``uuid`` token of the documented shape, the same in every run."""
-    mac = hmac.new(b"assine-example-records", f"{value}{nonce}".encode(), hashlib.sha256).hexdigest()
-    inner = json.dumps({"data": {"uuid": value}, "hmac": mac, "nonce": nonce}, separators=(",", ":"))
-    return base64.b64encode(b"{good_look}" + inner.encode()).decode("ascii")
-
-
 def _at(text: str) -> float:
     return parse_input_date(text)
 
@@ -110,7 +103,8 @@ def seed_example_records(store: Store, tokens: TokenRegistry, users: Mapping[str
             FileRecord(5577, owner, "file-sample.pdf", "", _pdf("file-sample"), "", DOCUMENTED_UUID, None,
                        _at("2024-05-02 10:00:00")),
             FileRecord(TEMPLATE_FILE_ID, owner, "meu-documento.pdf", "", _pdf("meu-documento"), "",
-                       _fixed_uuid("5f1c7a2e-0871-11ef-8000-0242ac140007", "31714644800583"), None,
+                       uuid_token(_EXAMPLES_SECRET, "5f1c7a2e-0871-11ef-8000-0242ac140007",
+                                  "31714644800583"), None,
                        _at("2024-05-02 10:05:00")),
         ):
             record.checksum = hashlib.sha1(record.content).hexdigest()

@@ -52,6 +52,7 @@ __all__ = [
     "list_folders",
     "update_folder",
     "upload_file",
+    "uuid_token",
 ]
 
 PDF_MAGIC = b"%PDF-"
@@ -68,7 +69,11 @@ NO_FOLDER = ("noRecordFound", "Pasta não encontrada")
 def file_uuid(secret: bytes) -> str:
     """An opaque token wrapping a v1 UUID (random node, so no host address leaks), as Assine returns."""
     value = str(uuid.uuid1(node=secrets.randbits(48) | (1 << 40)))
-    nonce = str(secrets.randbelow(10**14))
+    return uuid_token(secret, value, str(secrets.randbelow(10**14)))
+
+
+def uuid_token(secret: bytes, value: str, nonce: str) -> str:
+    """The opaque ``uuid`` of a file: ``value`` with its nonce and HMAC, in Assine's wrapping."""
     mac = hmac.new(secret, f"{value}{nonce}".encode(), hashlib.sha256).hexdigest()
     inner = json.dumps({"data": {"uuid": value}, "hmac": mac, "nonce": nonce}, separators=(",", ":"))
     return base64.b64encode(b"{good_look}" + inner.encode()).decode("ascii")
