@@ -221,21 +221,17 @@ def build_directory(seed: int, accounts: tuple[tuple[str, str, str, bool], ...],
     for email, password, name, business in accounts:
         if user_id == DOCUMENTED_USER_ID and email == DOCUMENTED_EMAIL:
             user = _documented(user_id, unit_id, AssineUser(email, password, name, business))
-            if user.unit is not None:
-                units[unit_id] = user.unit
-                unit_id += 1
-            gen.emails.add(email)
-            users.append(user)
-            user_id += 1
-            continue
-        unit = None
-        if business:
-            unit = units[unit_id] = gen.unit(unit_id)
-            unit_id += 1
-            if demo_unit is None or email == "demo@empresa.example":
+            unit = user.unit
+        else:
+            unit = gen.unit(unit_id) if business else None
+            if unit is not None and (demo_unit is None or email == "demo@empresa.example"):
                 demo_unit = unit
+            user = gen.user(user_id, email, name, unit, "admin", password)
+        if unit is not None:
+            units[unit_id] = unit
+            unit_id += 1
         gen.emails.add(email.lower())
-        users.append(gen.user(user_id, email, name, unit, "admin", password))
+        users.append(user)
         user_id += 1
     others = []
     for _ in range(3):
